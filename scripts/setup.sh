@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what lambdascope needs to build, test and benchmark on Debian 12. Safe to rerun: it only asks apt for
+# packages that are missing and only runs npm when package-lock.json changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
+  zlib1g-dev libdeflate-dev libprotobuf-dev protobuf-compiler libsimdjson-dev libcli11-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libelf-dev libdw-dev libcurl4-openssl-dev libcpp-httplib-dev
+  golang-go hyperfine python3 gzip
+)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm packages (benchmark peers, later the web UI and browser tests). The stamp makes reruns free.
+if [ -f package.json ]; then
+  stamp=node_modules/.lambdascope-stamp
+  if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+    touch "$stamp"
+  fi
+fi
+echo "setup: ok"

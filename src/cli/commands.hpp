@@ -1,0 +1,19 @@
+// Each subcommand registers itself on the root CLI11 app; parsing and wiring only, the work is in the
+// modules.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace lambdascope::cli {
+
+// A registered subcommand's action; returns the process exit code.
+using Action = std::function<int()>;
+
+Action add_collapse_command(CLI::App& app);
+Action add_convert_command(CLI::App& app);
+
+// Runs the whole command line; used by main() and by tests.
+int run(int argc, char** argv);
+
+}  // namespace lambdascope::cli

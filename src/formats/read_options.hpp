@@ -1,0 +1,25 @@
+// Options shared by the readers. Each reader uses the ones that apply to its format and ignores the rest.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "formats/format.hpp"
+
+namespace lambdascope::formats {
+
+struct ReadOptions {
+  std::optional<Format> format;  // skip sniffing
+  // perf script: keep only this event ("cycles", "cpu-clock:u"); empty = the first event seen, as
+  // stackcollapse-perf.pl and inferno do.
+  std::string event_filter;
+  // perf script: for frames without a symbol, use "[module <addr>]" instead of "[module]" (stackcollapse
+  // --addrs).
+  bool addrs = false;
+  // Sum identical samples and drop per-sample time while reading: bounded memory for collapse of huge inputs.
+  bool aggregate = false;
+  // Worker threads for readers that parse in parallel (perf script, folded); 0 = one per core.
+  unsigned threads = 0;
+};
+
+}  // namespace lambdascope::formats
