@@ -9,7 +9,8 @@ packages=(
   zlib1g-dev libdeflate-dev libprotobuf-dev protobuf-compiler libsimdjson-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libelf-dev libdw-dev libcurl4-openssl-dev libcpp-httplib-dev
-  golang-go hyperfine python3 gzip
+  golang-go hyperfine python3 gzip time
+  chromium fonts-dejavu-core
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -1,6 +1,7 @@
 #include "cli/input_flags.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <stdexcept>
 
@@ -46,6 +47,7 @@ formats::ReadOptions InputFlags::read_options(bool aggregate) const {
   o.addrs = addrs;
   o.threads = threads;
   o.aggregate = aggregate;
+  o.warn = [](const std::string& message) { std::fprintf(stderr, "lambdascope: warning: %s\n", message.c_str()); };
   return o;
 }
 

@@ -1,6 +1,7 @@
 // Options shared by the readers. Each reader uses the ones that apply to its format and ignores the rest.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,9 @@ struct ReadOptions {
   bool aggregate = false;
   // Worker threads for readers that parse in parallel (perf script, folded); 0 = one per core.
   unsigned threads = 0;
+  // Receives one line per recoverable problem (a line skipped, a value clamped), already prefixed with the file
+  // and line. Readers call it sparingly (the first few of a kind, then a count). Null = ignore.
+  std::function<void(const std::string&)> warn;
 };
 
 }  // namespace lambdascope::formats
