@@ -50,6 +50,9 @@ int run(int argc, char** argv) {
     } catch (const std::regex_error& e) {
       std::fprintf(stderr, "lambdascope: bad regular expression: %s\n", e.what());
       return 2;
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "lambdascope: %s\n", e.what());  // a flag that does not fit the input
+      return 2;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "lambdascope: %s\n", e.what());
       return 1;
