@@ -24,7 +24,13 @@ std::string format_value(double v) {
 
 // Folded lines cannot hold ';' inside a frame or a line break.
 void append_frame_name(std::string& out, std::string_view name) {
-  for (char c : name) out += c == ';' ? ':' : (c == '\n' || c == '\r') ? ' ' : c;
+  size_t start = out.size();
+  out.append(name);
+  for (size_t i = start; i < out.size(); ++i) {
+    char& c = out[i];
+    if (c == ';') c = ':';
+    if (c == '\n' || c == '\r') c = ' ';
+  }
 }
 
 void append_annotated(std::string& out, std::string_view name, FrameKind kind, const FoldedWriteOptions& o) {
