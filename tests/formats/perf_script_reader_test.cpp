@@ -128,11 +128,12 @@ TEST(PerfScriptReader, EverySharedPerfFileCountsItsRecords) {
 
 TEST(PerfScriptReader, LargeRecordingCountsItsRecords) {
   // 99.6 MB decompressed, 118,791 records: the parallel path over many blocks.
-  auto in = InputSource::open(shared_data("perf-script/perf-large.txt.gz"));
+  std::string text = read_file(shared_data("perf-script/perf-large.txt.gz"));
+  ASSERT_EQ(count_event_lines(text), 118791u);
   ReadOptions o;
   o.aggregate = true;
   o.threads = 2;
-  profile::Profile p = read_perf_script(*in, o);
+  profile::Profile p = read_text(std::move(text), o).profile;
   EXPECT_EQ(p.total(0), 118791);
   ASSERT_EQ(p.meta.sample_types.size(), 2u);
   EXPECT_EQ(p.meta.sample_types[1].type, "cpu");
@@ -284,7 +285,8 @@ ParseError read_error(std::string text, unsigned threads = 1, perf_script::Reade
 }
 
 TEST(PerfScriptReaderErrors, BinaryGarbage) {
-  std::string garbage("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10", 24);
+  static const char kPng[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10";
+  std::string garbage(kPng, sizeof kPng - 1);
   ParseError e = read_error(garbage);
   EXPECT_EQ(e.line(), 2u);
   EXPECT_NE(std::string(e.what()).find("test.perf:2: binary data"), std::string::npos) << e.what();
