@@ -121,7 +121,6 @@ class BlockParser {
   std::vector<profile::FrameId> leaf_first_;
   size_t last_frame_begin_ = 0;  // where the last frame line's frames start in leaf_first_
   bool last_was_frame_ = false;
-  bool has_srcline_ = false;
   profile::SampleRow row_;
   double values_[2] = {1, 1};
   bool java_ = false;
