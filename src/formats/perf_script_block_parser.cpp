@@ -152,15 +152,27 @@ BlockResult BlockParser::parse(std::string_view block, bool at_end) {
   aggregator_.reset();  // samples are summed within the block, so each block is one range
   result_ = &r;
   state_ = State::kOutside;
+  // Text never holds a NUL byte: with one, the input is binary even where it happens to look like lines.
+  // Parse up to its line (an earlier error comes first), then stop there.
+  std::string_view text = block;
+  const void* nul = std::memchr(block.data(), '\0', block.size());
+  if (nul) {
+    size_t at = static_cast<size_t>(static_cast<const char*>(nul) - block.data());
+    size_t line_start = block.rfind('\n', at);
+    text = block.substr(0, line_start == std::string_view::npos ? 0 : line_start + 1);
+    at_end = false;
+  }
   size_t pos = 0;
-  while (pos < block.size()) {
-    const void* nl = std::memchr(block.data() + pos, '\n', block.size() - pos);
-    size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - block.data()) : block.size();
+  while (pos < text.size()) {
+    const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
+    size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
     ++r.lines;
-    handle_line(block.substr(pos, end - pos), at_end && !nl, r);
+    handle_line(text.substr(pos, end - pos), at_end && !nl, r);
     if (r.error) break;
     pos = end + 1;
   }
+  if (!r.error && nul)
+    r.error = LineIssue{++r.lines, "binary data (byte 0x00) where perf script text was expected"};
   if (!r.error) end_record();  // blocks end at record boundaries
   state_ = State::kOutside;
   leaf_first_.clear();

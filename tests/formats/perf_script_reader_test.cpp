@@ -295,6 +295,12 @@ TEST(PerfScriptReaderErrors, BinaryGarbage) {
   size_t lines = static_cast<size_t>(std::count(valid.begin(), valid.end(), '\n'));
   ParseError late = read_error(valid + std::string("\x01\x02\x03\n", 4), 2, {4096, 4096});
   EXPECT_EQ(late.line(), lines + 1);
+  // A NUL inside what parses as a frame line is binary too.
+  ParseError nul =
+      read_error("a 1 [000] 1.0: 1 cycles:\n\t1 f (/x)\n\t2 g" + std::string(1, '\0') + "h (/x)\n\n");
+  EXPECT_EQ(nul.line(), 3u);
+  EXPECT_NE(std::string(nul.what()).find("test.perf:3: binary data (byte 0x00)"), std::string::npos)
+      << nul.what();
 }
 
 TEST(PerfScriptReaderErrors, FileCutInsideAFrameLine) {
