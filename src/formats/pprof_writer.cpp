@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "formats/pprof_metadata.hpp"
+#include "formats/pprof_module_kind.hpp"
 #include "formats/writers.hpp"
 #include "profile.pb.h"
 
@@ -80,6 +81,7 @@ class Encoder {
     if (p_.num_values() == 0 && p_.num_samples() > 0)
       throw std::invalid_argument("pprof: the profile has samples but no sample types");
     write_header();
+    main_mapping_first();
     write_samples();
     finish_mappings();
     auto* table = out_->mutable_string_table();
@@ -125,8 +127,22 @@ class Encoder {
     for (const std::string& c : m.comments) out_->add_comment(str(c));
   }
 
+  // pprof takes the first mapping for the main binary (it names the profile's "File:"): pick the first module
+  // that looks like one, as pprof's own heuristic for legacy profiles does.
+  void main_mapping_first() {
+    for (size_t i = 0; i < p_.frames.size(); ++i) {
+      std::string_view m = p_.strings[p_.frames[static_cast<FrameId>(i)].module];
+      if (m.empty() || m.ends_with(".so") || m.find(".so.") != std::string_view::npos ||
+          pprof::kind_of_module(m) != FrameKind::kNative)
+        continue;
+      mapping_of(p_.frames[static_cast<FrameId>(i)].module);
+      return;
+    }
+  }
+
+  // Frames without a module get a mapping too (with no file name): a profile without mappings makes pprof
+  // invent one and try to symbolize it.
   uint64_t mapping_of(StringId module) {
-    if (module == 0) return 0;
     auto [it, inserted] = mapping_ids_.try_emplace(module, 0);
     if (inserted) {
       pb::Mapping* m = out_->add_mapping();
@@ -215,7 +231,7 @@ class Encoder {
         line->set_function_id(l >> 32);
         line->set_line(static_cast<int64_t>(l & 0xffffffffu));
       }
-      if (mapping != 0) {
+      {
         MappingFlags& flags = mapping_flags_[mapping];
         flags.inline_frames |= inlined;
         for (StackId k = s;; k = st.parent(k)) {

@@ -151,7 +151,8 @@ TEST(PprofWriter, EncodingFollowsPprofConventions) {
     EXPECT_TRUE(m.has_functions());
     by_file[s(m.filename())] = &m;
   }
-  EXPECT_EQ(by_file.size(), 5u);  // app, libc, kernel, perf map, libz
+  EXPECT_EQ(by_file.size(), 6u);  // app, libc, kernel, perf map, libz, and "" for frames without a module
+  EXPECT_EQ(s(out.mapping(0).filename()), "/srv/app");  // the main binary first
   EXPECT_TRUE(by_file.at("/srv/app")->has_inline_frames());
   EXPECT_TRUE(by_file.at("/srv/app")->has_filenames());
   EXPECT_TRUE(by_file.at("/srv/app")->has_line_numbers());
