@@ -358,6 +358,8 @@ class Decoder {
   // The stack `parent` extended by location `loc`'s frames, memoized per (parent, location) so a deep stack
   // repeated in many samples costs one lookup per location, not one per frame.
   StackId push_location(StackId parent, uint32_t loc, uint64_t offset) {
+    uint32_t begin = location_frames_begin_[loc], end = location_frames_begin_[loc + 1];
+    if (end - begin == 1) return p_.stacks.push(parent, location_frames_[begin]);  // the trie is the memo
     uint64_t h = profile::mix64((uint64_t{parent} << 32) | loc);
     auto next = static_cast<uint32_t>(steps_.size());
     bool inserted = false;
@@ -366,8 +368,7 @@ class Decoder {
         &inserted);
     if (!inserted) return steps_[step].result;
     StackId s = parent;
-    for (uint32_t k = location_frames_begin_[loc]; k < location_frames_begin_[loc + 1]; ++k)
-      s = p_.stacks.push(s, location_frames_[k]);
+    for (uint32_t k = begin; k < end; ++k) s = p_.stacks.push(s, location_frames_[k]);
     steps_.push_back({parent, loc, s});
     // Bounded memory on hostile input: a few bytes can name a location with many lines many times over.
     if (p_.stacks.size() > frame_budget())

@@ -10,7 +10,7 @@
 // Ids are memoized per model id (string, frame, stack node, label set), so the per-sample work is copying
 // location ids, values and labels: no hashing per sample.
 #include <google/protobuf/arena.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <array>
 #include <charconv>
@@ -53,21 +53,19 @@ bool address_from_name(std::string_view name, uint64_t& out) {
   return ec == std::errc() && end == name.data() + name.size();
 }
 
+// libdeflate's level 3: on profiles it compresses 3-5x as fast as zlib's default level (what go tool pprof
+// writes) for 1-2% more bytes; this runs for every profile the Lambda extension uploads.
 std::string gzip(const std::string& raw) {
-  z_stream z{};
-  // Level 6 (zlib's default, what Go's pprof writes): on profiles, level 1 is barely faster here (the
-  // output is small next to the work of building it) and 20-30% larger.
-  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    throw std::runtime_error("pprof: cannot initialize zlib");
-  std::string out(deflateBound(&z, raw.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
-  z.avail_in = static_cast<uInt>(raw.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) throw std::runtime_error("pprof: gzip compression failed");
+  struct Compressor {
+    libdeflate_compressor* c = libdeflate_alloc_compressor(3);
+    ~Compressor() { libdeflate_free_compressor(c); }
+  };
+  thread_local Compressor compressor;
+  if (!compressor.c) throw std::runtime_error("pprof: cannot allocate a gzip compressor");
+  std::string out(libdeflate_gzip_compress_bound(compressor.c, raw.size()), '\0');
+  size_t n = libdeflate_gzip_compress(compressor.c, raw.data(), raw.size(), out.data(), out.size());
+  if (n == 0) throw std::runtime_error("pprof: gzip compression failed");
+  out.resize(n);
   return out;
 }
 
