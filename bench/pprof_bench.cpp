@@ -1,5 +1,5 @@
 // pprof read and write speed on the shared profiles (Google Benchmark), and the input generator of
-// bench/pprof_peers.sh: `pprof_bench --generate=DIR --count=N` writes N small distinct profiles.
+// bench/pprof_peers.sh: `pprof_bench --generate=DIR --count=N [--plain]` writes N small distinct profiles.
 //
 // The shared data is found through LS_SHARED_DATA, else ../shared/data beside the source tree.
 #include <benchmark/benchmark.h>
@@ -68,8 +68,9 @@ BENCHMARK_CAPTURE(write_bench, large_gz, "pprof/pprof-testdata/large.cpu", true)
 BENCHMARK_CAPTURE(write_bench, large_raw, "pprof/pprof-testdata/large.cpu", false);
 
 // N variations of go-cpu.pb.gz, as a fleet of short invocations would produce: a different two thirds of the
-// samples each, scaled values, a request id and per-sample times.
-int generate(const std::string& dir, int count) {
+// samples each, scaled values, and (unless `plain`) a request id, thread ids and per-sample times, as the
+// profiles lambdascope stores have.
+int generate(const std::string& dir, int count, bool plain) {
   profile::Profile base = formats::read_profile_file(shared_data("pprof/go-cpu.pb.gz"));
   std::filesystem::create_directories(dir);
   for (int k = 0; k < count; ++k) {
@@ -79,6 +80,10 @@ int generate(const std::string& dir, int count) {
     profile::Profile p = profile::subset(base, keep);
     double scale = 1 + k % 5;
     for (double& v : p.samples.values) v *= scale;
+    if (plain) {
+      std::ofstream(fmt::format("{}/p{:04}.pb.gz", dir, k), std::ios::binary) << formats::write_pprof(p);
+      continue;
+    }
     profile::StringId key = p.intern("request_id"), id = p.intern(fmt::format("req-{:04}", k));
     profile::LabelSetId labels = p.label_sets.intern({{key, id, 0, 0}});
     int64_t t0 = 1700000000000000000 + int64_t{k} * 5000000000;
@@ -98,11 +103,13 @@ int generate(const std::string& dir, int count) {
 int main(int argc, char** argv) {
   std::string dir;
   int count = 1000;
+  bool plain = false;
   for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--plain") == 0) plain = true;
     if (std::strncmp(argv[i], "--generate=", 11) == 0) dir = argv[i] + 11;
     if (std::strncmp(argv[i], "--count=", 8) == 0) count = std::atoi(argv[i] + 8);
   }
-  if (!dir.empty()) return generate(dir, count);
+  if (!dir.empty()) return generate(dir, count, plain);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
