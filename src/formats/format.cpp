@@ -141,6 +141,7 @@ std::optional<Format> parse_format_name(std::string_view name) {
 Format sniff(std::string_view head) {
   if (head.empty()) return Format::kUnknown;
   if (looks_like_gperftools(head)) return Format::kGperftoolsCpu;
+  if (head.starts_with("heap profile:")) return Format::kGperftoolsCpu;  // gperftools' heap profile (text)
   // UTF-16 with a byte order mark: only folded text is written that way by the tools we know.
   if (head.size() >= 2 &&
       ((head[0] == '\xFF' && head[1] == '\xFE') || (head[0] == '\xFE' && head[1] == '\xFF')))
