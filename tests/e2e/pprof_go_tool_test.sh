@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `go tool pprof` judges the pprof we write: for each input, `lambdascope convert --to pprof` writes a profile,
 # go tool pprof must read it without a single warning (also with its default symbolization), and its totals,
-# per sample type, must equal what `lambdascope collapse` says about the same input. Then merges: many inputs
+# per sample type, must equal what `lambdascope collapse` says about the same input, and what go tool pprof
+# says about the original when it can read that itself. Then merges: many inputs
 # converted in one run must total what `go tool pprof -proto` makes of the same inputs, and comments added by
 # pprof must survive our reading and writing.
 # Environment: LS_BINARY (the lambdascope binary), LS_SHARED_DATA (../shared/data).
@@ -24,12 +25,14 @@ fail() {
 }
 
 # Sums of each value column over the samples `go tool pprof -raw` prints; one "type=total" line per type.
+# Samples without a stack are left out: folded output has no line for them (gobench.heap has one).
 pprof_totals() {
   go tool pprof -raw -symbolize=none "$@" 2>"$tmp/pprof.err" | awk '
     /^Samples:/ { getline; n = split($0, types, " "); in_samples = 1; next }
     /^Locations/ { in_samples = 0 }
     in_samples && /:/ && !/:\[/ {
       split($0, parts, ":"); k = split(parts[1], v, " ")
+      if (parts[2] !~ /[0-9]/) next
       for (i = 1; i <= k; i++) sum[i] += v[i]
     }
     END { for (i = 1; i <= n; i++) { split(types[i], t, "/"); printf "%s=%.0f\n", t[1], sum[i] } }'
@@ -59,6 +62,19 @@ judge() {
   fi
   local totals
   totals=$(pprof_totals "$tmp/out.pb.gz")
+  # Inputs go tool pprof reads itself (pprof and gperftools files) must total the same there.
+  case $name in
+    pprof/* | gperftools/*)
+      local direct
+      direct=$(pprof_totals "$input")
+      checks=$((checks + 1))
+      if [ "$direct" = "$totals" ]; then
+        echo "ok   $name: go tool pprof totals of the original = of our output ($(echo $totals))"
+      else
+        fail "$name: go tool pprof totals of the original ($(echo $direct)) != of our output ($(echo $totals))"
+      fi
+      ;;
+  esac
   # Default symbolization must not try (and fail) to symbolize what we wrote.
   go tool pprof -top "$tmp/out.pb.gz" >/dev/null 2>"$tmp/top.err" || fail "go tool pprof -top failed on $name"
   [ -s "$tmp/top.err" ] && fail "go tool pprof -top warned on $name: $(head -3 "$tmp/top.err")"
@@ -87,7 +103,7 @@ judge() {
 echo "== single inputs"
 for f in pprof/go-cpu.pb.gz pprof/pprof-testdata/large.cpu pprof/speedscope-samples/simple.prof \
   pprof/pprof-testdata/cppbench.cpu pprof/pprof-testdata/go.crc32.cpu pprof/pprof-testdata/gobench.cpu \
-  pprof/pprof-testdata/java.cpu gperftools/gperftools-cpu.prof \
+  pprof/pprof-testdata/java.cpu pprof/pprof-testdata/gobench.heap gperftools/gperftools-cpu.prof \
   folded/speedscope-samples/simple.txt folded/speedscope-samples/alternating.txt \
   folded/speedscope-samples/perf-vertx-stacks-01-collapsed-all.txt \
   folded/inferno-flamegraph-tests/colors/async-profiler-collapsed-part.txt \

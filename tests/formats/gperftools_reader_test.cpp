@@ -146,6 +146,82 @@ TEST(GperftoolsReader, RecordedProfileAsGoToolPprofReadsIt) {
   EXPECT_EQ(first.substr(0, first.find(" t=")), expected);
 }
 
+TEST(GperftoolsHeapReader, GoLegacyHeapProfileReadsAsPprofReadsIt) {
+  std::string path = shared_data("pprof/pprof-testdata/gobench.heap");
+  EXPECT_EQ(sniff(testing::read_file(path)), Format::kGperftoolsCpu);
+  profile::Profile p = read_profile_file(path);
+  Dump expected = parse_dump(testing::read_file(path + ".string"));
+  std::vector<std::string> got = describe_samples(p, /*with_kinds=*/false);
+  ASSERT_EQ(got.size(), expected.samples.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_EQ(got[i].substr(0, got[i].find(" t=")), expected.samples[i]) << "sample " << i;
+  EXPECT_EQ(p.meta.period, 524288);
+  EXPECT_EQ(p.meta.period_type, (profile::ValueType{"space", "bytes"}));
+  ASSERT_EQ(p.meta.sample_types.size(), 4u);
+  EXPECT_EQ(p.meta.sample_types[3], (profile::ValueType{"inuse_space", "bytes"}));
+  // Each sample carries its block size, as pprof's "bytes:[524288]".
+  EXPECT_NE(got[0].find("labels=bytes=524288,"), std::string::npos) << got[0];
+  EXPECT_NE(got[11].find("labels=bytes=288,"), std::string::npos) << got[11];
+}
+
+TEST(GperftoolsHeapReader, GperftoolsHeapProfileWithMaps) {
+  std::string text =
+      "heap profile:    2:    96 [    5:   200] @ heapprofile\n"
+      "     1:    64 [     3:   128] @ 0x400101 0x400201\n"
+      "# a comment\n"
+      "\n"
+      "     1:    32 [     2:    72] @ 0x70000001\n"
+      "\n"
+      "MAPPED_LIBRARIES:\n"
+      "00400000-00401000 r-xp 00000000 08:01 123 /bin/app\n"
+      "70000000-70100000 r-xp 00000000 08:01 9 /lib/libc.so.6\n";
+  EXPECT_EQ(sniff(text), Format::kGperftoolsCpu);
+  profile::Profile p = read_as(Format::kGperftoolsCpu, "heap.txt", text);
+  EXPECT_EQ(p.meta.period, 1);
+  ASSERT_EQ(p.meta.sample_types.size(), 4u);  // allocated totals differ from in-use ones
+  std::vector<std::string> got = describe_samples(p, false);
+  ASSERT_EQ(got.size(), 2u);
+  // Not sampled (heapprofile): no scaling. Every address is a return address.
+  EXPECT_EQ(got[0].substr(0, got[0].find(" t=")),
+            "0x400200|/bin/app|:0;0x400100|/bin/app|:0; values=3,128,1,64,");
+  EXPECT_EQ(got[1].substr(0, got[1].find(" t=")), "0x70000000|/lib/libc.so.6|:0; values=2,72,1,32,");
+  EXPECT_NE(got[1].find("labels=bytes=32,"), std::string::npos);
+}
+
+TEST(GperftoolsHeapReader, InUseOnlyAndGrowthProfiles) {
+  profile::Profile p = read_as(Format::kGperftoolsCpu, "h",
+                               "heap profile: 1: 8 [1: 8] @ heap_v2/524288\n1: 8 [1: 8] @ 0x11\n");
+  EXPECT_EQ(p.meta.sample_types, (std::vector<profile::ValueType>{{"objects", "count"}, {"space", "bytes"}}));
+  // heap_v2 is sampled: 8 bytes at rate 524288 stand for 65536 allocations.
+  EXPECT_EQ(p.total(0), 65536);
+  EXPECT_EQ(p.total(1), 524292);
+  profile::Profile g =
+      read_as(Format::kGperftoolsCpu, "g", "heap profile: 1: 8 [0: 0] @ growthz\n1: 8 [0: 0] @ 0x11\n");
+  EXPECT_EQ(g.meta.period, 1);
+  EXPECT_EQ(g.total(1), 8);
+}
+
+TEST(GperftoolsHeapReaderErrors, NameTheLine) {
+  auto error = [](const std::string& text) {
+    try {
+      read_as(Format::kGperftoolsCpu, "heap.txt", text);
+    } catch (const ParseError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  std::string e = error("heap profile: 1: 8 [1: 8] @ heapprofile\n1: 8 [1: 8] @ 0x10\nnot a sample\n");
+  EXPECT_NE(e.find("heap.txt:3: expected a heap sample"), std::string::npos) << e;
+  e = error("heap profile: 1: 8 [1: 8] @ heapprofile\n0: 8 [1: 8] @ 0x10\n");
+  EXPECT_NE(e.find("heap.txt:2: in-use count is 0 but in-use bytes is 8"), std::string::npos) << e;
+  e = error("heap profile: 1: 8 [1: 8] @ mystery\n");
+  EXPECT_NE(e.find("heap.txt:1: unknown heap profile kind \"mystery\""), std::string::npos) << e;
+  e = error("heap profile: 1: 8 @ heapprofile\n");
+  EXPECT_NE(e.find("heap.txt:1: expected \"heap profile: N: N [N: N] @ kind\""), std::string::npos) << e;
+  e = error("heap profile: 1: 8 [1: 8] @ heapprofile\n1: 8 [1: 8] @ 0x10000000000000000\n");
+  EXPECT_NE(e.find("does not fit 64 bits"), std::string::npos) << e;
+}
+
 // A legacy profile built word by word.
 struct Builder {
   size_t width = 8;

@@ -51,20 +51,20 @@ TEST_P(SharedFileRoundTrip, ReadWriteReadKeepsEverything) {
   EXPECT_EQ(write_pprof(again), write_pprof(round_trip(again)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Pprof, SharedFileRoundTrip,
-                         ::testing::Values("pprof/go-cpu.pb.gz", "pprof/pprof-testdata/large.cpu",
-                                           "pprof/speedscope-samples/simple.prof",
-                                           "pprof/pprof-testdata/cppbench.cpu",
-                                           "pprof/pprof-testdata/go.crc32.cpu",
-                                           "pprof/pprof-testdata/gobench.cpu",
-                                           "pprof/pprof-testdata/java.cpu", "gperftools/gperftools-cpu.prof"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           n = n.substr(n.rfind('/') + 1);
-                           for (char& c : n)
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Pprof, SharedFileRoundTrip,
+    ::testing::Values("pprof/go-cpu.pb.gz", "pprof/pprof-testdata/large.cpu",
+                      "pprof/speedscope-samples/simple.prof", "pprof/pprof-testdata/cppbench.cpu",
+                      "pprof/pprof-testdata/go.crc32.cpu", "pprof/pprof-testdata/gobench.cpu",
+                      "pprof/pprof-testdata/java.cpu", "pprof/pprof-testdata/gobench.heap",
+                      "gperftools/gperftools-cpu.prof"),
+    [](const auto& info) {
+      std::string n = info.param;
+      n = n.substr(n.rfind('/') + 1);
+      for (char& c : n)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      return n;
+    });
 
 // A profile like one from perf script: times, pids, tids, cpus, thread names, kernel and JIT frames, inlined
 // frames, labels, and all kinds of metadata.
