@@ -460,7 +460,8 @@ class Decoder {
         row.time_ns = l.num();
         return;
       }
-    } else if (kind != KeyKind::kOther && unit == 0 && take_number(kind, l.num(), row)) {
+    } else if ((kind == KeyKind::kTid || kind == KeyKind::kPid || kind == KeyKind::kCpu) && unit == 0 &&
+               take_number(kind, l.num(), row)) {
       return;
     }
     out.push_back({key, 0, l.num(), unit});

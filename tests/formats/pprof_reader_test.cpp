@@ -259,7 +259,8 @@ TEST(PprofReader, MapsEveryFeatureToTheModel) {
 
 TEST(PprofReader, TakesThreadAndProcessIdsWrittenAsStrings) {
   pb::Profile p;
-  for (const char* s : {"", "samples", "count", "thread id", "12", "pid", "x7", "timestamp_ns"})
+  for (const char* s :
+       {"", "samples", "count", "thread id", "12", "pid", "x7", "timestamp_ns", "thread name"})
     p.add_string_table(s);
   p.add_sample_type()->set_type(1);
   pb::Sample* s = p.add_sample();
@@ -273,11 +274,15 @@ TEST(PprofReader, TakesThreadAndProcessIdsWrittenAsStrings) {
   l = s->add_label();
   l->set_key(7);
   l->set_num(99);
+  l = s->add_label();
+  l->set_key(8);  // a numeric thread name is no thread name (nor anything else)
+  l->set_num(5);
   profile::Profile out = read_pprof_bytes(serialize(p));
   EXPECT_EQ(out.samples.tid[0], 12);
   EXPECT_EQ(out.samples.pid[0], -1);
   EXPECT_EQ(out.samples.time_ns[0], 99);
-  EXPECT_EQ(describe_samples(out)[0], " values=1, t=99 pid=-1 tid=12 cpu=-1 comm= labels=pid=\"x7\",");
+  EXPECT_EQ(describe_samples(out)[0],
+            " values=1, t=99 pid=-1 tid=12 cpu=-1 comm= labels=pid=\"x7\",thread name=5,");
 }
 
 TEST(PprofReader, UnknownDefaultSampleTypeWarnsAndFallsBackToTheLast) {
