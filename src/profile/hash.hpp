@@ -29,7 +29,7 @@ inline uint64_t hash_bytes(const void* data, size_t size, uint64_t seed = 0x9e37
     size -= 8;
   }
   uint64_t tail = 0;
-  if (size) std::memcpy(&tail, p, size);  // p may be null for an empty string (memcpy's UB)
+  if (size) std::memcpy(&tail, p, size);  // p may be null for an empty string_view (UBSan)
   h = (h ^ mix64(tail ^ size)) * 0x9fb21c651e98df25ULL;
   return mix64(h);
 }
