@@ -368,7 +368,8 @@ TEST(CpuprofileReader, BrokenJson) {
     read_text(good + " {}");
     ADD_FAILURE() << "no error";
   } catch (const ParseError& e) {
-    EXPECT_NE(std::string(e.what()).find("unexpected content after the top-level JSON value"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("unexpected content after the top-level JSON value"),
+              std::string::npos);
     EXPECT_EQ(e.byte_offset(), good.size() + 1);
   }
   expect_bad({R"J({"nodes":[{"id":1,"callFrame":{"functionName":"a"}},]})J", "invalid JSON", ""});
