@@ -275,8 +275,13 @@ class SpeedscopeReader {
         doc_.fail(at_offset, JsonPath(ep, "at"),
                   fmt_number(*at) + " is before the previous event's " + fmt_number(prev_at) +
                       " (events must be in time order)");
-      if (!open.empty() && *at > prev_at)
-        pending_.push_back({open.back().stack, *at - prev_at, to_ns(prev_at, info), profile});
+      if (!open.empty() && *at > prev_at) {
+        double duration = *at - prev_at;
+        if (!std::isfinite(duration))
+          doc_.fail(at_offset, JsonPath(ep, "at"),
+                    "the interval since the previous event is too long for a double");
+        pending_.push_back({open.back().stack, duration, to_ns(prev_at, info), profile});
+      }
       if (*kind == 'O') {
         StackId parent = open.empty() ? StackTrie::kRoot : open.back().stack;
         open.push_back({index, out_.stacks.push(parent, frames_[index]), i});

@@ -174,6 +174,14 @@ class Writer {
     return best;
   }
 
+  // Positions and totals are sums of weights; a sum beyond what a double holds cannot be written.
+  double finite(double v) const {
+    if (!std::isfinite(v))
+      throw ParseError::whole(file_name_,
+                              "weights add up to more than a double holds; speedscope cannot show them");
+    return v;
+  }
+
   int64_t frame_index(FrameId f) {
     if (frame_index_[f] < 0) {
       frame_index_[f] = static_cast<int64_t>(frames_.size());
@@ -210,6 +218,7 @@ class Writer {
     }
     double total = 0;
     for (double v : weights) total += v;
+    finite(total);  // and so every partial sum, weights being 0 or more
     w.begin_object();
     header(w, "sampled", name, 0, total);
     w.key("samples");
@@ -284,7 +293,7 @@ class Writer {
         }
         open_stack = s;
       }
-      end = at + weight;
+      end = finite(at + weight);
       first = false;
     }
     close_to(0, end);

@@ -69,13 +69,16 @@ Expected derive(const std::string& json) {
     int64_t parent;
     if (!n["parent"].get(parent)) nodes[id].parent = parent;
   }
-  auto stack_of = [&](int64_t id) {
+  std::map<int64_t, std::string> memo;
+  auto stack_of = [&](int64_t id) -> const std::string& {
+    auto known = memo.find(id);
+    if (known != memo.end()) return known->second;
     std::vector<std::string> names;
     for (int64_t i = id; i >= 0; i = nodes.at(i).parent)
       if (!(nodes.at(i).parent < 0 && nodes.at(i).name == "(root)")) names.push_back(nodes.at(i).name);
     std::string s;
     for (auto it = names.rbegin(); it != names.rend(); ++it) s += (s.empty() ? "" : ";") + *it;
-    return s;
+    return memo[id] = s;
   };
   Expected e;
   e.start_ns = doc["startTime"].get_int64().value() * 1000;
@@ -89,7 +92,7 @@ Expected derive(const std::string& json) {
     e.times_ns.push_back(t);
   }
   for (size_t i = 0; i < ids.size(); ++i) {
-    std::string s = stack_of(ids[i]);
+    const std::string& s = stack_of(ids[i]);
     e.count[s] += 1;
     // Valid for profiles whose deltas are all positive (asserted by the caller).
     e.wall[s] += i + 1 < ids.size() ? static_cast<double>(deltas[i + 1] * 1000)

@@ -175,10 +175,21 @@ const char* kSharedFiles[] = {
     "speedscope/speedscope-samples/0.6.0/two-sampled.speedscope.json",
 };
 
+// The first `n` samples of `p`: sucrase.cpuprofile's 17,000 deep samples make 18 MB of events, too slow to
+// check in a sanitizer build; 1,500 of them keep its deep stacks.
+Profile first_samples(const Profile& p, size_t n) {
+  if (p.num_samples() <= n) return p;
+  Profile out;
+  out.meta = p.meta;
+  profile::ProfileRemapper remap(p, out);
+  for (size_t i = 0; i < n; ++i) remap.copy_sample(i, p.values_of(i));
+  return out;
+}
+
 TEST(SpeedscopeWriter, EverySharedProfileRoundTripsWithEqualTotals) {
   for (const char* relative : kSharedFiles) {
     SCOPED_TRACE(relative);
-    Profile p = read_profile_file(testing::shared_data(relative));
+    Profile p = first_samples(read_profile_file(testing::shared_data(relative)), 1500);
     for (size_t vi = 0; vi < p.num_values(); ++vi) {
       SCOPED_TRACE(p.meta.sample_types[vi].type);
       SpeedscopeWriteOptions o;
