@@ -21,17 +21,10 @@ bool all_digits(std::string_view s) {
 
 // Token boundaries in a line: [begin, end).
 struct Token {
-  size_t begin = 0;
-  size_t end = 0;
+  size_t begin;  // no initializers: arrays of tokens are filled, not zeroed
+  size_t end;
   bool empty() const { return begin == end; }
 };
-
-inline Token next_token(std::string_view line, size_t& pos) {
-  while (pos < line.size() && is_space(line[pos])) ++pos;
-  size_t b = pos;
-  while (pos < line.size() && !is_space(line[pos])) ++pos;
-  return {b, pos};
-}
 
 std::string_view text(std::string_view line, Token t) {
   return line.substr(t.begin, t.end - t.begin);
@@ -54,24 +47,22 @@ bool parse_uint(std::string_view s, uint64_t max, uint64_t* out) {
 // "123" or "123/456": a thread id, or a process and thread id.
 bool parse_pid_tid(std::string_view s, int32_t* pid, int32_t* tid) {
   constexpr uint64_t kMax = std::numeric_limits<int32_t>::max();
-  uint64_t a = 0, b = 0;
-  size_t slash = s.find('/');
-  if (slash == std::string_view::npos) {
-    if (!parse_uint(s, kMax, &a)) return false;
-    *pid = -1;
-    *tid = static_cast<int32_t>(a);
-    return true;
+  uint64_t v[2] = {0, 0};
+  int part = 0;
+  size_t digits = 0;
+  for (char c : s) {
+    if (c == '/' && part == 0 && digits > 0) {
+      part = 1;
+      digits = 0;
+      continue;
+    }
+    if (!is_digit(c) || ++digits > 10) return false;
+    v[part] = v[part] * 10 + static_cast<uint64_t>(c - '0');
   }
-  if (!parse_uint(s.substr(0, slash), kMax, &a) || !parse_uint(s.substr(slash + 1), kMax, &b)) return false;
-  *pid = static_cast<int32_t>(a);
-  *tid = static_cast<int32_t>(b);
+  if (digits == 0 || v[0] > kMax || v[1] > kMax) return false;
+  *pid = part ? static_cast<int32_t>(v[0]) : -1;
+  *tid = static_cast<int32_t>(part ? v[1] : v[0]);
   return true;
-}
-
-bool is_pid_token(std::string_view s) {
-  if (s.empty() || !is_digit(s.front())) return false;
-  int32_t p, t;
-  return parse_pid_tid(s, &p, &t);
 }
 
 // "[003]"
@@ -110,68 +101,71 @@ bool parse_seconds_ns(std::string_view s, int64_t* ns) {
 }
 
 bool parse_event_line(std::string_view line, EventLine* out) {
-  // Tokens up to and including the event (the first token ending in ':' that is not the timestamp); the
-  // payload after it is not split. A comm has at most 15 characters, so a few tokens are enough.
+  // One pass over the tokens up to and including the event (the first token after the comm's first word
+  // ending in ':' that is not the timestamp); the payload after it is not split. A comm has at most 15
+  // characters, so a few tokens are enough.
   constexpr size_t kMaxTokens = 24;
   Token tokens[kMaxTokens];
   size_t n = 0;
-  size_t time_at = 0;  // index of the timestamp token; 0 = none (token 0 is always the comm)
+  size_t time_at = 0;   // index of the timestamp token; 0 = none (token 0 is always the comm)
+  size_t event_at = 0;  // index of the event token; 0 = none
+  const char* d = line.data();
+  const size_t size = line.size();
   for (size_t pos = 0; n < kMaxTokens;) {
-    Token t = next_token(line, pos);
-    if (t.empty()) break;
-    tokens[n++] = t;
-    if (n == 1 || line[t.end - 1] != ':') continue;
-    if (time_at == 0 && is_time_token(text(line, t))) {
+    while (pos < size && is_space(d[pos])) ++pos;
+    if (pos == size) break;
+    size_t b = pos;
+    while (pos < size && !is_space(d[pos])) ++pos;
+    tokens[n++] = {b, pos};
+    if (n == 1 || d[pos - 1] != ':') continue;
+    if (time_at == 0 && is_time_token(line.substr(b, pos - b))) {
       time_at = n - 1;
       continue;
     }
-    break;  // the event
+    event_at = n - 1;
+    break;
   }
   if (n < 2) return false;
 
   // The thread token: right before the timestamp (or before "[cpu]" before it) when there is one, else the
   // first all-digit token after the comm's first word, as stackcollapse-perf.pl reads it.
+  EventLine e;
   size_t thread_at = 0;
   if (time_at >= 2) {
     size_t p = time_at - 1;
-    int32_t cpu;
-    if (parse_cpu_token(text(line, tokens[p]), &cpu)) --p;
-    if (p >= 1 && is_pid_token(text(line, tokens[p]))) thread_at = p;
+    if (parse_cpu_token(text(line, tokens[p]), &e.cpu)) --p;
+    if (p >= 1 && parse_pid_tid(text(line, tokens[p]), &e.pid, &e.tid)) thread_at = p;
   }
   if (thread_at == 0) {
     size_t limit = time_at ? time_at : n;
     for (size_t i = 1; i < limit && thread_at == 0; ++i)
-      if (is_pid_token(text(line, tokens[i]))) thread_at = i;
+      if (parse_pid_tid(text(line, tokens[i]), &e.pid, &e.tid)) thread_at = i;
   }
   // The thread token must be followed by more fields, as both reference collapsers require.
-  if (thread_at == 0 || tokens[thread_at].end >= line.size()) return false;
-
-  EventLine e;
+  if (thread_at == 0 || tokens[thread_at].end >= size) return false;
   e.comm = line.substr(tokens[0].begin, tokens[thread_at - 1].end - tokens[0].begin);
-  parse_pid_tid(text(line, tokens[thread_at]), &e.pid, &e.tid);
-  bool have_cpu = false, have_time = false;
-  size_t pos = tokens[thread_at].end;
-  for (;;) {
-    Token t = next_token(line, pos);
-    if (t.empty()) break;
-    std::string_view tt = text(line, t);
-    if (!have_cpu && !have_time && !e.has_period && parse_cpu_token(tt, &e.cpu)) {
-      have_cpu = true;
-    } else if (!have_time && !e.has_period && is_time_token(tt)) {
-      have_time = true;
-      if (!parse_seconds_ns(tt.substr(0, tt.size() - 1), &e.time_ns)) e.time_ns = profile::kNoTime;
-    } else if (!e.has_period && all_digits(tt)) {
-      e.has_period = true;
-      if (!parse_uint(tt, std::numeric_limits<uint64_t>::max(), &e.period))
-        e.period = std::numeric_limits<uint64_t>::max();
+
+  // Then, each optional and in this order: [cpu], time, period, and the event.
+  size_t i = thread_at + 1;
+  e.cpu = -1;
+  if (i < n && parse_cpu_token(text(line, tokens[i]), &e.cpu)) ++i;
+  if (i < n && i == time_at) {
+    std::string_view t = text(line, tokens[i]);
+    if (!parse_seconds_ns(t.substr(0, t.size() - 1), &e.time_ns)) e.time_ns = profile::kNoTime;
+    ++i;
+  }
+  if (i < n && i != event_at && all_digits(text(line, tokens[i]))) {
+    e.has_period = true;
+    if (!parse_uint(text(line, tokens[i]), std::numeric_limits<uint64_t>::max(), &e.period))
+      e.period = std::numeric_limits<uint64_t>::max();
+    ++i;
+  }
+  if (i < n) {
+    if (i == event_at) {
+      e.event = line.substr(tokens[i].begin, tokens[i].end - tokens[i].begin - 1);
+      e.trailing = trim(line.substr(tokens[i].end));
     } else {
-      if (tt.size() > 1 && tt.back() == ':') {
-        e.event = tt.substr(0, tt.size() - 1);
-        e.trailing = trim(line.substr(t.end));
-      } else {
-        e.trailing = trim(line.substr(t.begin));
-      }
-      break;
+      e.trailing = trim(line.substr(tokens[i].begin));
     }
   }
   *out = e;
