@@ -100,10 +100,10 @@ const char* skip_hex(const char* p, const char* e) {
   return p;
 }
 
-// The start of the first empty line at or after `pos` ("\n\n"), or npos.
-size_t find_empty_line(std::string_view text, size_t pos) {
+// The start of the first empty line ("\n\n") in text[pos, pos + limit), or npos.
+size_t find_empty_line(std::string_view text, size_t pos, size_t limit) {
   const char* p = text.data() + pos;
-  const char* e = text.data() + text.size();
+  const char* e = text.data() + std::min(text.size(), pos + limit);
 #if defined(__SSE2__)
   const __m128i nl = _mm_set1_epi8('\n');
   while (e - p >= 17) {
@@ -368,7 +368,8 @@ size_t BlockParser::known_record(std::string_view text, size_t pos, BlockResult&
   // The callchain runs to the next empty line. A callchain seen (twice) before gives its stack without
   // looking at its lines: in CPU-bound recordings most records repeat one of a few thousand callchains.
   if (pos >= text.size() || text[pos] == '\n') return pos;
-  size_t blank = find_empty_line(text, pos);
+  // Bounded, so records not ended by an empty line ("\r\n" text, odd spacing) cost little.
+  size_t blank = find_empty_line(text, pos, kMaxKnownRecord);
   if (blank == std::string_view::npos) return pos;
   std::string_view body = text.substr(pos, blank - pos);
   uint64_t h = fast_hash(body, java_ ? 0x7a : 0xa7);

@@ -118,6 +118,7 @@ class BlockParser {
   // Record cache: a whole callchain's text (the lines between the event line and the empty line) -> its
   // stack, for callchains seen at least twice, up to kKnownRecordBytes of text per parser.
   static constexpr size_t kKnownRecordBytes = size_t{4} << 20;
+  static constexpr size_t kMaxKnownRecord = size_t{64} << 10;  // longer callchains are parsed line by line
   static constexpr size_t kSeenOnceSlots = size_t{1} << 16;
   struct KnownRecord {
     uint32_t offset, size, lines;

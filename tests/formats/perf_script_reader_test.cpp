@@ -253,6 +253,17 @@ TEST(PerfScriptReader, FrameKindsAndModules) {
   EXPECT_TRUE(kernel && jit && inlined);
 }
 
+TEST(PerfScriptReader, CrlfLineEndingsReadTheSame) {
+  std::string text = read_file(shared_data("perf-script/perf-medium.txt"));
+  std::string crlf;
+  for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  ReadOptions o;
+  o.aggregate = true;
+  Read lf = read_text(text, o), cr = read_text(crlf, o, {4096, 4096});
+  EXPECT_TRUE(cr.warnings.empty());
+  EXPECT_EQ(write_folded(cr.profile), write_folded(lf.profile));
+}
+
 TEST(PerfScriptReader, ThreadsAndBlocksGiveTheSameProfile) {
   std::string text = read_file(shared_data("perf-script/flamegraph-tests/perf-java-stacks-01.txt"));
   Read one = read_text(text);
