@@ -333,6 +333,12 @@ void BlockParser::start_record(const EventLine& e, BlockResult& r) {
   ++r.records;
   leaf_first_.clear();
   last_was_frame_ = false;
+  // Side-band records (perf script --show-task-events, --show-mmap-events, ...) are not samples:
+  // "perf 13350 [001] 4361.398186: PERF_RECORD_COMM: perf:13350/13350".
+  if (e.event.starts_with("PERF_RECORD_") || e.trailing.starts_with("PERF_RECORD_")) {
+    state_ = State::kSkipRecord;
+    return;
+  }
   if (!keep_event(e.event, r)) {
     state_ = State::kSkipRecord;
     return;
