@@ -391,11 +391,20 @@ size_t BlockParser::known_record(std::string_view text, size_t pos, BlockResult&
     return blank;
   }
   // Only callchains seen twice are kept, so one-off callchains cost a hash slot, not their text.
-  uint64_t& slot = seen_once_[h & (kSeenOnceSlots - 1)];
+  if (seen_once_.empty()) seen_once_.resize(1024);
+  uint64_t& slot = seen_once_[h & (seen_once_.size() - 1)];
   if (slot == h) {
     pending_ = {true, pos, blank, r.records, r.lines, h};
   } else {
-    slot = h;
+    if (slot == 0 && ++seen_once_count_ * 2 > seen_once_.size() && seen_once_.size() < kSeenOnceSlots) {
+      slot = h;
+      std::vector<uint64_t> bigger(seen_once_.size() * 2);
+      for (uint64_t x : seen_once_)
+        if (x) bigger[x & (bigger.size() - 1)] = x;
+      seen_once_.swap(bigger);
+    } else {
+      slot = h;
+    }
   }
   return pos;
 }

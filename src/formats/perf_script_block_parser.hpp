@@ -119,7 +119,7 @@ class BlockParser {
   // stack, for callchains seen at least twice, up to kKnownRecordBytes of text per parser.
   static constexpr size_t kKnownRecordBytes = size_t{4} << 20;
   static constexpr size_t kMaxKnownRecord = size_t{64} << 10;  // longer callchains are parsed line by line
-  static constexpr size_t kSeenOnceSlots = size_t{1} << 16;
+  static constexpr size_t kSeenOnceSlots = size_t{1} << 16;    // at most; it starts small and grows
   struct KnownRecord {
     uint32_t offset, size, lines;
     profile::StackId stack;
@@ -128,7 +128,8 @@ class BlockParser {
   std::string record_chars_;
   std::vector<KnownRecord> records_;
   profile::IdIndex record_index_;
-  std::vector<uint64_t> seen_once_ = std::vector<uint64_t>(kSeenOnceSlots);
+  std::vector<uint64_t> seen_once_;  // hashes of callchains seen once, direct-mapped
+  size_t seen_once_count_ = 0;
   struct Pending {
     bool active = false;
     size_t body = 0, blank_line = 0;  // in the block
