@@ -443,6 +443,8 @@ size_t BlockParser::known_record(std::string_view text, size_t pos, BlockResult&
 
 void BlockParser::remember_record(std::string_view body, uint32_t lines) {
   if (record_chars_.size() + body.size() > kKnownRecordBytes) return;  // memory stays bounded
+  // Reserved whole: growing by doubling would copy and fault in up to twice the pages.
+  if (record_chars_.capacity() < kKnownRecordBytes) record_chars_.reserve(kKnownRecordBytes);
   KnownRecord k;
   k.offset = static_cast<uint32_t>(record_chars_.size());
   k.size = static_cast<uint32_t>(body.size());
