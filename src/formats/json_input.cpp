@@ -92,35 +92,47 @@ void JsonDocument::start() {
 od::value JsonDocument::root() {
   od::json_type t;
   if (auto e = doc_.type().get(t)) syntax_error(e, root_path_);
-  // On Demand does not look past the value it is asked for: skip over it once to see what follows, then
-  // start again for the real walk.
-  std::string_view raw;
-  simdjson::error_code e = simdjson::SUCCESS;
-  if (t == od::json_type::object) {
-    od::object obj;
-    e = doc_.get_object().get(obj);
-    if (!e) e = obj.raw_json().get(raw);
-  } else if (t == od::json_type::array) {
-    od::array arr;
-    e = doc_.get_array().get(arr);
-    if (!e) e = arr.raw_json().get(raw);
-  } else {
+  if (t != od::json_type::object && t != od::json_type::array)
     fail(begin_, root_path_,
          "expected a JSON object or array at the top level, got " + std::string(type_phrase(t)));
-  }
-  if (e) syntax_error(e, root_path_);
-  expect_nothing_after(raw);
-  doc_.rewind();
   od::value v;
-  if (auto err = doc_.get_value().get(v)) syntax_error(err, root_path_);
+  if (auto e = doc_.get_value().get(v)) syntax_error(e, root_path_);
+  // On Demand checks only what it is asked for, and its unordered member lookups assume the objects they go
+  // back over are well formed. So walk the whole structure once first; only valid JSON reaches the readers.
+  check_structure(v, root_path_);
+  const char* after = nullptr;
+  if (!doc_.current_location().get(after))
+    fail(offset_of(after), root_path_, "unexpected content after the top-level JSON value");
+  doc_.rewind();
+  if (auto e = doc_.get_value().get(v)) syntax_error(e, root_path_);
   return v;
 }
 
-void JsonDocument::expect_nothing_after(std::string_view root) {
-  size_t end = offset_of(root.data() + root.size());
-  size_t next = data_.find_first_not_of(" \t\r\n", end);
-  if (next != std::string::npos && next < data_.size())
-    fail(next, JsonPath(), "unexpected content after the top-level JSON value");
+void JsonDocument::check_structure(od::value v, const JsonPath& path) {
+  od::json_type t;
+  if (auto e = v.type().get(t)) syntax_error(e, path);
+  if (t == od::json_type::object) {
+    od::object obj;
+    if (auto e = v.get_object().get(obj)) syntax_error(e, path);
+    for (auto field : obj) {
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) syntax_error(e, path);
+      od::value member;
+      if (auto e = field.value().get(member)) syntax_error(e, path);
+      check_structure(member, JsonPath(path, key));
+    }
+  } else if (t == od::json_type::array) {
+    od::array arr;
+    if (auto e = v.get_array().get(arr)) syntax_error(e, path);
+    size_t i = 0;
+    for (auto element : arr) {
+      od::value item;
+      if (auto e = element.get(item)) syntax_error(e, JsonPath(path, i));
+      check_structure(item, JsonPath(path, i));
+      ++i;
+    }
+  }
+  // Scalars are left for the readers: skipped as one token either way, and checked where they are read.
 }
 
 std::string_view JsonDocument::string(od::value v, const JsonPath& path) {

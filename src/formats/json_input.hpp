@@ -104,7 +104,7 @@ class JsonDocument {
 
  private:
   void start();
-  void expect_nothing_after(std::string_view root);
+  void check_structure(od::value v, const JsonPath& path);
   uint64_t offset_of(const char* p) const { return static_cast<uint64_t>(p - data_.data()); }
 
   std::string file_;

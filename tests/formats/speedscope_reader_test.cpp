@@ -254,6 +254,9 @@ TEST(SpeedscopeReader, BadInput) {
              "unexpected content after the top-level JSON value", " x");
   expect_bad(R"J({"shared":{"frames":[]},"profiles":[)J",
              "invalid JSON");
+  // Found by fuzzing: garbage inside an object that an unordered member lookup goes back over.
+  expect_bad(std::string("{\"shared\":{\"frames\":[{\"name\":\"A\"}]\n\0\0\0},\"profiles\":[]}", 54),
+             "shared: invalid JSON: the JSON structure is broken");
 }
 
 }  // namespace
