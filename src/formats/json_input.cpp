@@ -67,7 +67,13 @@ std::string JsonPath::full() const {
   std::string parent = parent_ ? parent_->full() : std::string();
   if (index_ != kKey) return parent + "[" + std::to_string(index_) + "]";
   if (text_.empty()) return parent;
-  return parent.empty() ? std::string(text_) : parent + "." + std::string(text_);
+  // Keys come from the input: keep the message on one line.
+  std::string key;
+  for (char c : text_) {
+    auto u = static_cast<unsigned char>(c);
+    key += u < 0x20 || u == 0x7f ? fmt::format("\\x{:02x}", u) : std::string(1, c);
+  }
+  return parent.empty() ? key : parent + "." + key;
 }
 
 std::string JsonPath::str() const {

@@ -301,6 +301,7 @@ void expect_bad(const Bad& b) {
     ADD_FAILURE() << "no error";
   } catch (const ParseError& e) {
     std::string what = e.what();
+    EXPECT_EQ(what.find('\n'), std::string::npos) << "one line";
     EXPECT_NE(what.find("bad.cpuprofile: byte "), std::string::npos) << what;
     EXPECT_NE(what.find(b.path_and_message), std::string::npos) << what;
     if (!b.at.empty()) {
