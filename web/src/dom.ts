@@ -24,16 +24,16 @@ export function clear(e: Element): void {
   while (e.firstChild) e.removeChild(e.firstChild);
 }
 
-export function select(options: [string, string][], value: string, onChange: (v: string) => void, title?: string): HTMLSelectElement {
-  const s = el("select", { title });
+export function select(options: [string, string][], value: string, onChange: (v: string) => void, title?: string, name?: string): HTMLSelectElement {
+  const s = el("select", { title, name });
   for (const [v, label] of options) s.append(el("option", { value: v, text: label }));
   s.value = value;
   s.addEventListener("change", () => onChange(s.value));
   return s;
 }
 
-export function checkbox(label: string, checked: boolean, onChange: (v: boolean) => void, title?: string): HTMLLabelElement {
-  const c = el("input", { type: "checkbox" }) as HTMLInputElement;
+export function checkbox(label: string, checked: boolean, onChange: (v: boolean) => void, title?: string, name?: string): HTMLLabelElement {
+  const c = el("input", { type: "checkbox", name }) as HTMLInputElement;
   c.checked = checked;
   c.addEventListener("change", () => onChange(c.checked));
   return el("label", { class: "ls-check", title }, c, label);
@@ -90,8 +90,8 @@ button.ls-on { background: #4b5fc9; color: #fff; border-color: #4b5fc9; }
 .ls-grew { color: #c21818; font-weight: 600; }
 .ls-shrank { color: #1b47c9; font-weight: 600; }
 .ls-table-wrap { position: relative; overflow: auto; background: #fff; flex: 1 1 auto; }
-.ls-table-head, .ls-table-row { display: grid; grid-template-columns: minmax(200px, 1fr) 130px 70px 130px 70px; align-items: center; }
-.ls-table-head.ls-diff, .ls-table-row.ls-diff { grid-template-columns: minmax(200px, 1fr) 120px 120px 120px 80px; }
+.ls-table-head, .ls-table-row { display: grid; grid-template-columns: minmax(200px, 1fr) 140px 80px 140px 80px; align-items: center; }
+.ls-table-head.ls-diff, .ls-table-row.ls-diff { grid-template-columns: minmax(200px, 1fr) 130px 130px 130px 90px; }
 .ls-table-head { position: sticky; top: 0; z-index: 2; background: #f0f2f6; border-bottom: 1px solid #d5d9e0; font-weight: 600; font-size: 12px; }
 .ls-table-head > div { padding: 4px 8px; cursor: pointer; user-select: none; }
 .ls-table-head > div.ls-num, .ls-table-row > div.ls-num { text-align: right; }

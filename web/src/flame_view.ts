@@ -249,7 +249,7 @@ export class FlameView {
         const wDev = X1 - X0;
         const gap = wDev >= 3 ? 1 : 0;
         const isMatch = match ? match[v] === 1 : false;
-        setAlpha(faded ? 0.55 : match && !isMatch ? 0.35 : 1);
+        setAlpha(faded ? 0.55 : match && !isMatch ? 0.42 : 1);
         ctx.fillStyle = isMatch ? MATCH_COLOR : data.fill(v);
         ctx.fillRect(X0, yTop, Math.max(1, wDev - gap), hRect);
         const avail = cx1 - cx0 - 6;

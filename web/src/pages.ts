@@ -100,7 +100,7 @@ export function diffPage(p: Payload, app: HTMLElement): PageHandle {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const SCALES = [1, 2, 5, 10, 30, 60, 120, 300, 600];
+const SCALES = [1, 2, 5, 10, 30, 60, 120, 300, 600]; // seconds per column offered
 const ROWS = [10, 20, 25, 49, 50, 99, 100];
 
 function parseRange(s: string): Range | null {
@@ -122,7 +122,9 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
   const timed = !!m.time;
   let maxT = 0;
   if (m.time) for (let i = 0; i < m.nSamples; i++) if (m.time[i] > maxT) maxT = m.time[i];
-  const autoScale = SCALES.find((s) => Math.floor(maxT / (s * 1e9)) + 1 <= 900) ?? SCALES[SCALES.length - 1];
+  const given = Number((p.options as unknown as Record<string, unknown>).column_seconds);
+  const autoScale = Number.isInteger(given) && given > 0 ? given : SCALES.find((s) => Math.floor(maxT / (s * 1e9)) + 1 <= 900) ?? SCALES[SCALES.length - 1];
+  const scales = SCALES.includes(autoScale) ? SCALES : [...SCALES, autoScale].sort((a, b) => a - b);
   const defaults = { ...commonDefaults(p, m.hasThreads), rows: String(ROWS.includes(p.options.rows) ? p.options.rows : p.options.rows > 0 && p.options.rows <= 1000 ? Math.floor(p.options.rows) : 50), scale: String(autoScale), enh: "0", sel: "", base: "", pid: "", tid: "", comm: "", cpu: "" };
   const state = new AppState(defaults);
   app.append(header(p.title, "heat map", [metaItems(m)], m.meta.comments ?? []));
@@ -133,12 +135,12 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
   const bar = el("div", { class: "ls-toolbar" });
   const group = (...c: (HTMLElement | string)[]) => el("div", { class: "ls-group" }, ...c);
   const controls: Record<string, HTMLSelectElement | HTMLInputElement> = {};
-  const sel = (key: string, opts: [string, string][], title: string) => (controls[key] = select(opts, state.get(key), (v) => state.set({ [key]: v || null }), title));
+  const sel = (key: string, opts: [string, string][], title: string) => (controls[key] = select(opts, state.get(key), (v) => state.set({ [key]: v || null }), title, key));
   const rowsOpts = [...new Set([...ROWS, Number(defaults.rows)])].sort((a, b) => a - b);
   bar.append(group(el("label", { text: "Rows" }), sel("rows", rowsOpts.map((r) => [String(r), `${r} (${formatDurationNs(1e9 / r)} at 1 s)`]), "Buckets per column")));
   const nPossible = (s: number) => (Math.floor(maxT / (s * 1e9)) + 1) * Number(state.get("rows"));
-  bar.append(group(el("label", { text: "Column" }), sel("scale", SCALES.filter((s) => s === autoScale || nPossible(s) <= 8e6).map((s) => [String(s), s < 60 ? `${s} s` : `${s / 60} min`]), "Seconds per column (coarser for long recordings)")));
-  const enh = checkbox("Enhanced", state.bool("enh"), (v) => state.set({ enh: v }), "Low counts stand out (FlameScope's enhanced scale)");
+  bar.append(group(el("label", { text: "Column" }), sel("scale", scales.filter((s) => s === autoScale || nPossible(s) <= 8e6).map((s) => [String(s), s < 60 ? `${s} s` : `${s / 60} min`]), "Seconds per column (coarser for long recordings)")));
+  const enh = checkbox("Enhanced", state.bool("enh"), (v) => state.set({ enh: v }), "Low counts stand out (FlameScope's enhanced scale)", "enh");
   controls.enh = enh.querySelector("input")!;
   bar.append(group(enh));
   if (m.sampleTypes.length > 1) bar.append(group(el("label", { text: "Weight" }), sel("v", m.sampleTypes.map((t, i) => [String(i), t.type === "samples" || t.unit === "count" ? "samples" : `${t.type} (${t.unit})`]), "What a cell counts (V)")));
@@ -155,7 +157,7 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
     bar.append(group(el("label", { text: label }), sel(key, opts, `Only samples of this ${label}`)));
   }
   if (m.hasIdle) {
-    const c = checkbox("Hide idle", state.bool("idle"), (v) => state.set({ idle: v }), "Drop samples whose leaf frame is an idle function");
+    const c = checkbox("Hide idle", state.bool("idle"), (v) => state.set({ idle: v }), "Drop samples whose leaf frame is an idle function", "idle");
     controls.idle = c.querySelector("input")!;
     bar.append(group(c));
   }
@@ -216,7 +218,7 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
     if (q.comm != null) parts.push("--only-comm", shellQuote(m.strings[q.comm]));
     const t = m.sampleTypes[q.value];
     if (t && !(t.type === "samples" || t.unit === "count")) parts.push("--weight", shellQuote(t.type));
-    parts.push(shellQuote(input));
+    for (const word of input.split(" ")) if (word) parts.push(shellQuote(word));
     return parts.join(" ");
   };
   const renderInfo = (selR: Range | null, baseR: Range | null) => {

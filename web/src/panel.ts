@@ -113,7 +113,7 @@ export class FlamePanel {
     });
     this.matchedEl = el("span", { class: "ls-matched", "aria-live": "polite" });
     const sel = (key: string, opts: [string, string][], title: string) => {
-      const s = select(opts, st.get(key), (v) => st.set({ [key]: v }), title);
+      const s = select(opts, st.get(key), (v) => st.set({ [key]: v }), title, key);
       this.controls.set(key, s);
       return s;
     };
@@ -122,7 +122,7 @@ export class FlamePanel {
     this.toolbar.append(group(sel("o", [["flame", "Flame (root at bottom)"], ["icicle", "Icicle (root at top)"]], "Orientation (I)")));
     this.toolbar.append(group(sel("order", [["weight", "Heaviest first"], ["name", "Alphabetical"]], "Order of children (O)")));
     {
-      const norm = checkbox("Normalize", st.bool("norm"), (v) => st.set({ norm: v }), "Scale BASE to NEW's total before comparing (N)");
+      const norm = checkbox("Normalize", st.bool("norm"), (v) => st.set({ norm: v }), "Scale BASE to NEW's total before comparing (N)", "norm");
       this.controls.set("norm", norm.querySelector("input")!);
       const g = group(sel("delta", [["self", "Color by self delta"], ["total", "Color by total delta"]], "What the red/blue intensity shows"), norm, this.diffLegend());
       this.diffOnly.push(g);
@@ -135,12 +135,12 @@ export class FlamePanel {
       this.toolbar.append(group(el("label", { text: "Value" }), sel("v", cfg.sampleTypes.map((t, i) => [String(i), `${t.type} (${t.unit})`]), "Which value is drawn (V)")));
     }
     if (cfg.hasThreads) {
-      const c = checkbox("Threads", st.bool("th"), (v) => st.set({ th: v }), "Thread name (comm) as the first level (H)");
+      const c = checkbox("Threads", st.bool("th"), (v) => st.set({ th: v }), "Thread name (comm) as the first level (H)", "th");
       this.controls.set("th", c.querySelector("input")!);
       this.toolbar.append(group(c));
     }
     if (cfg.hasIdle) {
-      const c = checkbox("Hide idle", st.bool("idle"), (v) => st.set({ idle: v }), "Drop samples whose leaf frame is an idle function");
+      const c = checkbox("Hide idle", st.bool("idle"), (v) => st.set({ idle: v }), "Drop samples whose leaf frame is an idle function", "idle");
       this.controls.set("idle", c.querySelector("input")!);
       this.toolbar.append(group(c));
     }

@@ -77,8 +77,10 @@ export class TableView {
     const cols: [string, string, boolean][] = diff
       ? [["name", "Function", false], ["base", "Base total", true], ["new", "New total", true], ["delta", "Delta", true], ["delta", "Δ % of new", true]]
       : [["name", "Function", false], ["self", "Self", true], ["self", "Self %", true], ["total", "Total", true], ["total", "Total %", true]];
+    const marked = new Set<string>();
     for (const [key, label, num] of cols) {
-      const mark = key === this.sortKey ? (key === "name" ? " ▲" : " ▼") : "";
+      const mark = key === this.sortKey && !marked.has(key) ? (key === "name" ? " ▲" : " ▼") : "";
+      marked.add(key);
       const c = el("div", { class: num ? "ls-num" : "", text: label + mark, title: `Sort by ${label.toLowerCase()}` });
       c.addEventListener("click", () => this.onSort(key));
       this.head.append(c);
@@ -131,10 +133,17 @@ export class TableView {
       const r = el("div", { class: `ls-table-row${diff ? " ls-diff" : ""}`, style: `top:${k * ROW_H}px` }, fn);
       if (!diff) {
         const pt = d.grandTotal > 0 ? (100 * s.total[i]) / d.grandTotal : 0;
-        r.append(num(formatValue(s.self[i], ty)), num(formatPercent(s.self[i], d.grandTotal)), num(formatValue(s.total[i], ty)));
-        const tc = num(formatPercent(s.total[i], d.grandTotal));
-        tc.style.background = `linear-gradient(to left, rgba(75,95,201,.16) ${pt.toFixed(1)}%, transparent ${pt.toFixed(1)}%)`;
-        r.append(tc);
+        const ps = d.grandTotal > 0 ? (100 * s.self[i]) / d.grandTotal : 0;
+        const bar = (e: HTMLElement, p: number, c: string) => {
+          e.style.background = `linear-gradient(to left, ${c} ${p.toFixed(2)}%, transparent ${p.toFixed(2)}%)`;
+          return e;
+        };
+        r.append(
+          bar(num(formatValue(s.self[i], ty)), ps, "rgba(225,110,40,.22)"),
+          num(formatPercent(s.self[i], d.grandTotal)),
+          bar(num(formatValue(s.total[i], ty)), pt, "rgba(75,95,201,.18)"),
+          num(formatPercent(s.total[i], d.grandTotal)),
+        );
       } else {
         const b = s.baseTotal![i] * d.scale, n = s.total[i], dd = n - b;
         const cls = dd > 0 ? "ls-grew" : dd < 0 ? "ls-shrank" : "";
