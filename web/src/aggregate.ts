@@ -20,6 +20,8 @@ export interface Entries {
   stack: Int32Array;
   weight: Float64Array;
   total: number;
+  /** Without threads: the weight of every stack id (zeros included), for the linear tree build. */
+  dense?: Float64Array;
 }
 
 /** Calls fn(i) for every sample the query keeps, in input order. */
@@ -63,7 +65,7 @@ export function selectEntries(m: Model, q: SampleQuery, byThread: boolean): Entr
     for (let s = 0; s < w.length; s++) {
       if (w[s] !== 0) { stack[k] = s; weight[k] = w[s]; total += w[s]; k++; }
     }
-    return { n, thread: null, stack, weight, total };
+    return { n, thread: null, stack, weight, total, dense: w };
   }
   const th = m.thread;
   const ns = m.nStacks;

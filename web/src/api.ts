@@ -2,6 +2,7 @@
 // drawn, pixels) and a promise for the first complete canvas frame.
 import type { FlamePanel } from "./panel";
 import type { HeatmapView, Range } from "./heatmap_view";
+import { timings } from "./timing";
 
 export interface PageHandle {
   page: string;
@@ -15,7 +16,8 @@ export interface PageHandle {
 export interface LambdascopeApi {
   ready: boolean;
   error: string | null;
-  firstPaint: number | null;
+  firstPaint: number | null; // ms from navigation start to the end of the first complete canvas drawing
+  firstFrame?: number; // ms to the animation frame after it (the drawing has been presented)
   painted: Promise<number>;
   [k: string]: unknown;
 }
@@ -31,6 +33,7 @@ export function createApi(): { api: LambdascopeApi; resolvePaint: (t: number) =>
 export function installApi(api: LambdascopeApi, h: PageHandle): void {
   const panel = h.panel;
   api.page = h.page;
+  api.timings = timings;
   api.currentFolded = () => h.currentFolded();
   api.setState = (patch: Record<string, string | number | boolean | null>) => panel.cfg.state.set(patch);
   api.state = () => {

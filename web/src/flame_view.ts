@@ -61,9 +61,16 @@ export class FlameView {
   }
 
   setData(data: FlameData | null, zoom: number): void {
+    const first = this.data === null && data !== null;
     this.data = data;
     this.hover = -1;
     this.setZoom(zoom);
+    // The first drawing is made at once rather than on the next animation frame: it is what people wait for.
+    if (first && this.el.offsetParent !== null) {
+      cancelAnimationFrame(this.raf);
+      this.raf = 0;
+      this.draw();
+    }
   }
 
   setZoom(v: number): void {

@@ -21,7 +21,11 @@ async function start(): Promise<void> {
     const waitPaint = () => {
       if (panel.firstPaint !== null) {
         api.firstPaint = panel.firstPaint;
-        resolvePaint(panel.firstPaint);
+        // The next animation frame starts once the frame holding that drawing has been produced.
+        requestAnimationFrame(() => {
+          api.firstFrame = performance.now();
+          resolvePaint(panel.firstPaint!);
+        });
       } else {
         requestAnimationFrame(waitPaint);
       }

@@ -11,6 +11,7 @@ import { Model } from "./model";
 import { FlamePanel } from "./panel";
 import type { Payload } from "./payload";
 import { AppState } from "./state";
+import { mark } from "./timing";
 
 const b01 = (v: boolean) => (v ? "1" : "0");
 
@@ -41,11 +42,18 @@ function fullHeight(top: number): number {
 
 export function flamegraphPage(p: Payload, app: HTMLElement): PageHandle {
   const m = new Model(p.profiles[0]);
+  mark("model");
   const state = new AppState(commonDefaults(p, m.hasThreads));
   app.append(header(p.title, "flame graph", [metaItems(m)], m.meta.comments ?? []));
   const panel = new FlamePanel(app, { state, sampleTypes: m.sampleTypes, hasThreads: m.hasThreads, hasIdle: m.hasIdle, diffPage: false, maxHeight: fullHeight });
   const query = (): SampleQuery => ({ value: valueIndex(state, m), hideIdle: state.bool("idle") });
-  const rebuild = () => panel.setTree(singleTree(m, selectEntries(m, query(), state.bool("th"))));
+  const rebuild = () => {
+    const e = selectEntries(m, query(), state.bool("th"));
+    mark("entries");
+    const t = singleTree(m, e);
+    mark("tree");
+    panel.setTree(t);
+  };
   state.on((changed) => {
     if (changed.has("v") || changed.has("th") || changed.has("idle")) rebuild();
   });

@@ -10,6 +10,7 @@ import { FLAME_KEYS, Help } from "./help";
 import type { SampleType } from "./payload";
 import type { AppState } from "./state";
 import { TableView } from "./table_view";
+import { mark } from "./timing";
 import { Tooltip } from "./tooltip";
 import {
   type CallTree, type FunctionStats, type Layout, type Order, type SearchResult, ROOT_FRAME, THREAD_FRAME,
@@ -265,6 +266,7 @@ export class FlamePanel {
         width = w;
       }
       l = layoutTree(t, width, this.order);
+      mark(`layout:${key}`);
       this.layouts.set(key, l);
     }
     return l;
@@ -610,6 +612,7 @@ export class FlamePanel {
   private noteFirstPaint(): void {
     if (this.firstPaint !== null || !this.tree) return;
     this.firstPaint = performance.now();
+    mark("firstPaint");
     for (const w of this.firstPaintWaiters) w();
     this.firstPaintWaiters = [];
   }

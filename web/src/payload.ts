@@ -1,5 +1,6 @@
 // The page payload (docs/page-data.md): its types, and reading it from the page's data element.
 // gzip+base64 is decoded with DecompressionStream, which needs no network and works from file://.
+import { mark } from "./timing";
 
 export interface SampleType {
   type: string;
@@ -95,10 +96,13 @@ export async function readPayload(doc: Document): Promise<Payload> {
   const encoding = el.getAttribute("data-encoding") ?? "gzip+base64";
   const raw = el.textContent ?? "";
   let json: string;
+  mark("start");
   if (encoding === "json") json = raw;
   else if (encoding === "gzip+base64") json = await gunzipToText(base64ToBytes(raw));
   else throw new Error(`unknown data-encoding "${encoding}"`);
+  mark("decoded");
   const p = JSON.parse(json) as Payload;
+  mark("parsed");
   return checkPayload(p);
 }
 

@@ -115,8 +115,39 @@ export class TreeBuilder {
     return v;
   }
 
+  /**
+   * The common case, one profile whose frame names are unique and no thread level: the call tree is the
+   * trie without its zero-weight subtrees, built in one forward pass (parents come before children).
+   */
+  private addTrie(m: Model, dense: Float64Array): void {
+    const ns = m.nStacks;
+    const sub = dense.slice(0, ns);
+    const par = m.stackParent;
+    for (let s = ns - 1; s > 0; s--) if (sub[s] !== 0) sub[par[s]] += sub[s];
+    const memo = new Int32Array(ns).fill(-1);
+    memo[0] = 0;
+    const t = this.t;
+    const sname = m.stackName, sframe = m.stackFrame;
+    for (let s = 1; s < ns; s++) {
+      if (sub[s] === 0) continue;
+      this.ensure();
+      const v = t.n++;
+      t.parent[v] = memo[par[s]];
+      t.name[v] = sname[s];
+      t.frame[v] = sframe[s];
+      memo[s] = v;
+      t.self[v] = dense[s];
+    }
+    t.self[0] += dense[0];
+    this.memos.set(m, memo);
+  }
+
   add(source: TreeSource, e: Entries, slot: 0 | 1): void {
     const { model: m, nameMap, src } = source;
+    if (slot === 0 && !e.thread && e.dense && !nameMap && src === 0 && !this.childMap && this.t.n === 1 && !this.memos.has(m)) {
+      this.addTrie(m, e.dense);
+      return;
+    }
     const sname = m.stackName, sparent = m.stackParent, sframe = m.stackFrame;
     const pid = (s: number) => (nameMap ? nameMap[sname[s]] : sname[s]);
     const selfArr = slot === 0 ? this.t.self : null;
@@ -226,7 +257,21 @@ export function layoutTree(tree: CallTree, width: Float64Array, order: Order): L
   const cmp = order === "name" ? byName : (a: number, b: number) => width[b] - width[a] || byName(a, b);
   for (let v = 0; v < n; v++) {
     const s = childStart[v], e = childStart[v + 1];
-    if (e - s > 1) childList.subarray(s, e).sort(cmp);
+    if (e - s <= 1) continue;
+    if (e - s > 24) {
+      childList.subarray(s, e).sort(cmp);
+      continue;
+    }
+    // Small groups (nearly all of them): insertion sort, without the typed-array sort's call overhead.
+    for (let i = s + 1; i < e; i++) {
+      const c = childList[i];
+      let j = i - 1;
+      while (j >= s && cmp(childList[j], c) > 0) {
+        childList[j + 1] = childList[j];
+        j--;
+      }
+      childList[j + 1] = c;
+    }
   }
   // Pre-order walk: x, depth, order.
   const x = new Float64Array(n), depth = new Int32Array(n).fill(-1);
