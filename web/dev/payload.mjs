@@ -347,3 +347,40 @@ export function makeHtml(payload, bundle, encoding = "gzip+base64") {
 </body></html>
 `;
 }
+
+/**
+ * The same profile as speedscope's "evented" JSON: one open/close pair per stack-trie node in depth-first
+ * order, so speedscope sees exactly the tree (same nodes, same weights) that our page shows.
+ */
+export function toSpeedscopeEvented(b, name = "profile") {
+  const n = b.parent.length;
+  const total = new Float64Array(n);
+  const S = b.samples;
+  for (let i = 0; i < S.stack.length; i++) total[S.stack[i]] += S.values[0][i];
+  for (let v = n - 1; v > 0; v--) total[b.parent[v]] += total[v];
+  const kids = Array.from({ length: n }, () => []);
+  for (let v = 1; v < n; v++) if (total[v] > 0) kids[b.parent[v]].push(v);
+  const events = [];
+  const stack = [[0, 0, 0]]; // node, x, child index
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [v, x, k] = top;
+    if (k === 0 && v !== 0) events.push({ type: "O", at: x, frame: b.frame[v] });
+    if (k < kids[v].length) {
+      let cx = x;
+      for (let j = 0; j < k; j++) cx += total[kids[v][j]];
+      top[2]++;
+      stack.push([kids[v][k], cx, 0]);
+    } else {
+      if (v !== 0) events.push({ type: "C", at: x + total[v], frame: b.frame[v] });
+      stack.pop();
+    }
+  }
+  return {
+    $schema: "https://www.speedscope.app/file-format-schema.json",
+    shared: { frames: b.frames.name.map((s, i) => ({ name: b.strings[s], file: b.strings[b.frames.file[i]] || undefined })) },
+    profiles: [{ type: "evented", name, unit: "none", startValue: 0, endValue: total[0], events }],
+    name,
+    exporter: "lambdascope web/dev",
+  };
+}
