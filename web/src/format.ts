@@ -10,7 +10,8 @@ export function formatNumber(v: number): string {
 export function formatDurationNs(ns: number): string {
   const a = Math.abs(ns);
   if (a >= 3600e9) {
-    const h = Math.floor(a / 3600e9), m = Math.floor((a % 3600e9) / 60e9), s = Math.round((a % 60e9) / 1e9);
+    const t = Math.round(a / 1e9);
+    const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), s = t % 60;
     return `${ns < 0 ? "-" : ""}${h} h ${m} min ${s} s`;
   }
   if (a >= 60e9) return `${(ns / 60e9).toFixed(1)} min`;

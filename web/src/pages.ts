@@ -15,6 +15,13 @@ import { mark } from "./timing";
 
 const b01 = (v: boolean) => (v ? "1" : "0");
 
+/** h:mm:ss.mmm of a nanosecond offset, for long recordings. */
+function clock(ns: number): string {
+  const ms = Math.floor(ns / 1e6);
+  const h = Math.floor(ms / 3600000), m = Math.floor((ms % 3600000) / 60000), s = (ms % 60000) / 1000;
+  return `${h}:${String(m).padStart(2, "0")}:${s.toFixed(3).padStart(6, "0")}`;
+}
+
 function commonDefaults(p: Payload, threads: boolean): Record<string, string> {
   const o = p.options;
   return {
@@ -245,7 +252,7 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
       const clearBtn = el("button", { text: "Clear", title: clearKey === "sel" ? "Esc" : "Esc after the selection" });
       clearBtn.addEventListener("click", () => state.set({ [clearKey]: null }));
       info.append(
-        el("span", { class: cls, text: `${label}: ${nsToSeconds(r.from)} s – ${nsToSeconds(r.to)} s` }),
+        el("span", { class: cls, text: `${label}: ${nsToSeconds(r.from)} s – ${nsToSeconds(r.to)} s${r.to >= 600e9 ? ` (${clock(r.from)} – ${clock(r.to)})` : ""}` }),
         el("span", { text: `${formatDurationNs(r.to - r.from)} · ${formatNumber(n)} samples${ty && ty.unit !== "count" ? ` · ${formatValue(sumIn(q), ty)}` : ""}` }),
         clearBtn,
         el("code", { text: command(r), title: "The same samples from the command line (click to select)" }),
