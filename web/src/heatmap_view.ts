@@ -24,7 +24,22 @@ export interface HeatGrid {
   total: number;
 }
 
-export function computeGrid(m: Model, q: SampleQuery, rows: number, scaleS: number): HeatGrid {
+/** Per stack id: 1 if a frame on the stack has a name the regex matches (for highlighting a search in time). */
+export function stacksMatching(m: Model, re: RegExp): Uint8Array {
+  const cache = new Int8Array(m.strings.length).fill(-1);
+  const out = new Uint8Array(m.nStacks);
+  for (let s = 1; s < m.nStacks; s++) {
+    const id = m.stackName[s];
+    if (cache[id] < 0) {
+      re.lastIndex = 0;
+      cache[id] = re.test(m.strings[id]) ? 1 : 0;
+    }
+    out[s] = out[m.stackParent[s]] | cache[id];
+  }
+  return out;
+}
+
+export function computeGrid(m: Model, q: SampleQuery, rows: number, scaleS: number, only: Uint8Array | null = null): HeatGrid {
   const B = scaleS * 1e9;
   const time = m.time!;
   let maxT = 0;
@@ -35,7 +50,7 @@ export function computeGrid(m: Model, q: SampleQuery, rows: number, scaleS: numb
   let total = 0;
   forEachSample(m, { ...q, from: null, to: null }, (i) => {
     const t = time[i];
-    if (t < 0) return;
+    if (t < 0 || (only && !only[m.sampleStack[i]])) return;
     const c = Math.floor(t / B);
     const r = Math.floor(((t - c * B) * rows) / B);
     counts[c * rows + r] += vals[i];

@@ -6,7 +6,8 @@ import { checkbox, clear, el, select } from "./dom";
 import { foldedDiffText, foldedText } from "./folded";
 import { formatDurationNs, formatNumber, formatValue, nsToSeconds, shellQuote } from "./format";
 import { header, metaItems } from "./header";
-import { type HeatGrid, HeatmapView, type Range, computeGrid } from "./heatmap_view";
+import { type HeatGrid, HeatmapView, type Range, computeGrid, stacksMatching } from "./heatmap_view";
+import { compileSearch } from "./panel";
 import { Model } from "./model";
 import { FlamePanel } from "./panel";
 import type { Payload } from "./payload";
@@ -182,7 +183,8 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
     valueType: () => m.sampleTypes[valueIndex(state, m)],
   });
   const info = el("div", { class: "ls-heat-info" });
-  heatPanel.append(info);
+  const searchNote = el("div", { class: "ls-note", style: "padding:0 14px 4px;color:#8a168a" });
+  heatPanel.append(info, searchNote);
   app.append(heatPanel);
   if (!timed) {
     heat.el.style.display = "none";
@@ -210,8 +212,11 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
   let grid: HeatGrid | null = null;
   const rebuildGrid = () => {
     if (!timed) return;
-    grid = computeGrid(m, baseQuery(), Math.max(1, state.num("rows", 50)), Math.max(1, state.num("scale", autoScale)));
+    const re = compileSearch(state.get("s"));
+    const only = re && re !== "bad" ? stacksMatching(m, re) : null;
+    grid = computeGrid(m, baseQuery(), Math.max(1, state.num("rows", 50)), Math.max(1, state.num("scale", autoScale)), only);
     heat.setGrid(grid);
+    searchNote.textContent = only ? `The heat map counts only samples with a frame matching /${state.get("s")}/ (the search).` : "";
   };
   const countIn = (q: SampleQuery) => {
     const ci = m.countValueIndex();
@@ -292,7 +297,7 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
       heat.enhanced = state.bool("enh");
       heat.requestDraw();
     }
-    if (has("rows", "scale", "v", "idle", "pid", "tid", "comm", "cpu")) rebuildGrid();
+    if (has("rows", "scale", "v", "idle", "pid", "tid", "comm", "cpu", "s")) rebuildGrid();
     if (has("sel", "base", "v", "idle", "pid", "tid", "comm", "cpu", "th")) rebuildTree();
   });
   heat.enhanced = state.bool("enh");
