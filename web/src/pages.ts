@@ -138,7 +138,8 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
   const timed = !!m.time;
   let maxT = 0;
   if (m.time) for (let i = 0; i < m.nSamples; i++) if (m.time[i] > maxT) maxT = m.time[i];
-  const given = Number((p.options as unknown as Record<string, unknown>).column_seconds);
+  const opts = p.options as unknown as Record<string, unknown>;
+  const given = Number(opts.column_seconds ?? opts.column_s); // column_s: the C++ writer's first spelling
   const autoScale = Number.isInteger(given) && given > 0 ? given : SCALES.find((s) => Math.floor(maxT / (s * 1e9)) + 1 <= 900) ?? SCALES[SCALES.length - 1];
   const scales = SCALES.includes(autoScale) ? SCALES : [...SCALES, autoScale].sort((a, b) => a - b);
   const defaults = { ...commonDefaults(p, m.hasThreads), rows: String(ROWS.includes(p.options.rows) ? p.options.rows : p.options.rows > 0 && p.options.rows <= 1000 ? Math.floor(p.options.rows) : 50), scale: String(autoScale), enh: "0", sel: "", base: "", pid: "", tid: "", comm: "", cpu: "" };
