@@ -110,6 +110,33 @@ function nsToSeconds(ns) {
   return frac === 0n ? String(whole) : `${whole}.${String(frac).padStart(9, "0").replace(/0+$/, "")}`;
 }
 
+/** Shell words of a displayed command (plain words and '...' quoting, as the page writes them). */
+function shellWords(cmd) {
+  const out = [];
+  const re = /'((?:[^']|'\\'')*)'|(\S+)/g;
+  let m;
+  while ((m = re.exec(cmd))) out.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]);
+  return out;
+}
+
+/** Runs the command a page displays with our binary and the real input; returns its folded output. */
+function runDisplayed(cmd) {
+  const w = shellWords(cmd);
+  const args = [];
+  for (let i = 1; i < w.length; i++) {
+    if (w[i].startsWith("--")) args.push(w[i], w[++i]);
+    else if (i === 1) args.push(w[i]);
+  }
+  args.push(refs.heatInput);
+  return parseFolded(cli(args));
+}
+
+function sameFolded(a, b) {
+  const diffs = [];
+  for (const k of new Set([...a.keys(), ...b.keys()])) if (a.get(k) !== b.get(k)) diffs.push(`${k}: expected ${a.get(k)} page ${b.get(k)}`);
+  return diffs;
+}
+
 // ---- pages ---------------------------------------------------------------------------------------------------
 
 const pages = {};
@@ -137,19 +164,21 @@ async function harnessPages(all) {
   // Reference for ranges: straight from the generator's samples.
   const j = timed.toJSON();
   const base = BigInt(j.meta.time_base_ns);
-  refs.rangeFolded = (from, to) => {
+  refs.rangeFolded = (from, to, { comm = null, value = 0 } = {}) => {
     const out = new Map();
     const S = timed.samples;
     for (let i = 0; i < S.stack.length; i++) {
       const t = BigInt(S.time[i]) - base;
       if (t < from || t >= to) continue;
+      if (comm !== null && timed.strings[S.thread[i]] !== comm) continue;
       const frames = [];
       for (let s = S.stack[i]; s > 0; s = timed.parent[s]) frames.unshift(timed.strings[timed.frames.name[timed.frame[s]]]);
       const line = [timed.strings[S.thread[i]], ...frames].join(";");
-      out.set(line, (out.get(line) ?? 0) + S.values[0][i]);
+      out.set(line, (out.get(line) ?? 0) + S.values[value][i]);
     }
     return out;
   };
+  refs.allFolded = () => refs.rangeFolded(-(1n << 62n), 1n << 62n);
 }
 
 /** BASE: example-perf-stacks; NEW: sys_write stacks 4x, GCTaskThread stacks gone (a known grown and a known vanished path). */
@@ -182,6 +211,7 @@ function cliPages() {
   cli(["heatmap", perf, "-o", pages.heat]);
   refs.heatInput = perf;
   refs.rangeFolded = (from, to) => parseFolded(cli(["collapse", "--from", nsToSeconds(from), "--to", nsToSeconds(to), perf]));
+  refs.allFolded = () => parseFolded(cli(["collapse", perf]));
 }
 
 // ---- checks --------------------------------------------------------------------------------------------------
@@ -356,7 +386,54 @@ async function testHeatmap(context) {
   check("heat map: the flame graph below shows exactly that total", st.total === refTotal, `page ${st.total}, reference ${refTotal}`);
   const cmd = await page.textContent(".ls-heat-info code");
   check("heat map: shows the CLI command for the range", cmd.includes(`--from ${nsToSeconds(from)} --to ${nsToSeconds(to)}`), cmd);
+  if (MODE === "cli") {
+    const words = shellWords(cmd);
+    check("heat map: the command names the real input (meta.attributes.input)", words[words.length - 1] === refs.heatInput || words.includes(refs.heatInput), cmd);
+    const out = runDisplayed(cmd);
+    const d = sameFolded(out, pageFolded);
+    check("heat map: running the displayed command gives the page's stacks", d.length === 0, d.slice(0, 5).join("\n"));
+  }
+  // Hover a cell: second, millisecond, count.
+  const h = await page.evaluate(([c, r]) => window.lambdascope.heatmap.cellCenter(c, r), [c0, r0]);
+  await page.mouse.move(h.x, h.y);
+  await settle(page);
+  const tip = await page.textContent(".ls-tooltip");
+  const cnt = await page.evaluate(([c, r]) => window.lambdascope.heatmap.count(c, r), [c0, r0]);
+  check("heat map: hover shows second, millisecond and count", tip.includes(`second: ${c0}`) && tip.includes(`millisecond: ${(r0 * 1000) / g.rows}`) && tip.includes(`count: ${cnt}`), tip);
   await shot(page, "heatmap-selected");
+
+  // Filters and weight: the first non-empty thread name, and the second value type; same range.
+  const comm = await page.$('select[name="comm"]');
+  const weight = await page.$('select[name="v"]');
+  if (comm && weight) {
+    const opt = await page.$eval('select[name="comm"]', (s) => ({ value: s.options[1].value, label: s.options[1].textContent.replace(/ \([\d,]+\)$/, "") }));
+    await page.selectOption('select[name="comm"]', opt.value);
+    await page.selectOption('select[name="v"]', "1");
+    await settle(page);
+    const filtered = parseFolded(await page.evaluate(() => window.lambdascope.currentFolded()));
+    const cmd2 = await page.textContent(".ls-heat-info code");
+    check("heat map: the command carries the thread filter and the weight", cmd2.includes("--only-comm") && cmd2.includes("--weight"), cmd2);
+    const expected = MODE === "cli" ? runDisplayed(cmd2) : refs.rangeFolded(from, to, { comm: opt.label, value: 1 });
+    const d2 = sameFolded(expected, filtered);
+    check(`heat map: thread ${opt.label} weighted by ${await page.$eval('select[name="v"]', (s) => s.options[s.selectedIndex].textContent)} matches the reference`, d2.length === 0 && expected.size > 0, `${expected.size} lines; ${d2.slice(0, 5).join("\n")}`);
+    await shot(page, "heatmap-filtered");
+    await page.selectOption('select[name="comm"]', "");
+    await page.selectOption('select[name="v"]', "0");
+    await settle(page);
+  } else check("heat map: the input has thread names and two value types", false, "no comm or weight selector");
+
+  // Search: the heat map then counts only samples whose stack has a match.
+  const all = refs.allFolded();
+  const sre = /^(write|__libc_write|read|deflate|compress)$/;
+  let want = 0;
+  for (const [line, w] of all) if (line.split(";").slice(1).some((f) => sre.test(f))) want += w;
+  await page.evaluate((s) => window.lambdascope.setState({ s }), sre.source);
+  await settle(page);
+  const g2 = await page.evaluate(() => window.lambdascope.heatmap.grid());
+  check("heat map: with a search, cells count only matching samples", g2.total === want && want > 0, `grid ${g2.total}, reference ${want}`);
+  await shot(page, "heatmap-search");
+  await page.evaluate(() => window.lambdascope.setState({ s: null }));
+  await settle(page);
   // Baseline with Shift-drag: the graph becomes a differential.
   const c = await page.evaluate(([c, r]) => window.lambdascope.heatmap.cellCenter(c, r), [Math.max(0, c0 - 1), 0]);
   const d = await page.evaluate(([c, r]) => window.lambdascope.heatmap.cellCenter(c, r), [Math.max(0, c0 - 1), g.rows - 1]);
