@@ -3,7 +3,7 @@
 # from file:// and tests/e2e/web_pages.mjs checks search, zoom, URL state, heat-map range selection against
 # `lambdascope collapse --from A --to B`, diff colors, and the 500k-node and 2,500-deep pages. Screenshots go to
 # $LS_BUILD_DIR/web-screenshots (default: the folder of $LS_BINARY). A missing browser, node, playwright-core or
-# binary is a failure, never a skip. Also type-checks web/ (tsc --noEmit -p web).
+# binary is a failure, never a skip. (web_core_test.sh type-checks web/.)
 set -euo pipefail
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -21,5 +21,4 @@ chromium="${LS_CHROMIUM:-/usr/bin/chromium}"
 
 export LS_BUILD_DIR="${LS_BUILD_DIR:-$(cd "$(dirname "$LS_BINARY")" && pwd)}"
 
-"$LS_SOURCE_DIR/node_modules/.bin/tsc" --noEmit -p "$LS_SOURCE_DIR/web" || fail "web/ does not type-check"
 exec node "$LS_SOURCE_DIR/tests/e2e/web_pages.mjs"
