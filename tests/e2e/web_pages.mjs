@@ -137,6 +137,13 @@ function sameFolded(a, b) {
   return diffs;
 }
 
+const HOSTILE = [
+  `main;<img src=x onerror="window.__pwned=1">;leaf 5`,
+  `main;</script><script>window.__pwned=2</script>;x 3`,
+  `main;"quoted" & <b>bold</b>;\u202Eevil 2`,
+  `main;${"very_long_name_".repeat(40)} 1`,
+].join("\n") + "\n";
+
 // ---- pages ---------------------------------------------------------------------------------------------------
 
 const pages = {};
@@ -161,6 +168,7 @@ async function harnessPages(all) {
   pages.diff = write("diff", P.makePayload("diff", [P.fromFolded(baseText), P.fromFolded(newText)], { title: "diff (harness)" }));
   const timed = P.timedProfile(30, 499);
   pages.heat = write("heatmap", P.makePayload("heatmap", [timed], { title: "timed (harness)" }));
+  pages.hostile = write("hostile", P.makePayload("flamegraph", [P.fromFolded(HOSTILE)], { title: `<img src=x onerror="window.__pwned=3">` }));
   // Reference for ranges: straight from the generator's samples.
   const j = timed.toJSON();
   const base = BigInt(j.meta.time_base_ns);
@@ -206,6 +214,10 @@ function cliPages() {
   writeFileSync(nf, newText);
   pages.diff = join(OUT, "diff.html");
   cli(["diff", bf, nf, "-o", pages.diff]);
+  const hf = join(OUT, "hostile.folded");
+  writeFileSync(hf, HOSTILE);
+  pages.hostile = join(OUT, "hostile.html");
+  cli(["flamegraph", hf, "-o", pages.hostile]);
   const perf = process.env.LS_WEB_HEAT_INPUT ?? join(DATA, "perf-script/perf-large.txt.gz");
   pages.heat = join(OUT, "heatmap.html");
   cli(["heatmap", perf, "-o", pages.heat]);
@@ -533,6 +545,33 @@ async function testDiff(context) {
   await page.close();
 }
 
+async function testHostile(context) {
+  const { page, problems } = await openPage(context, pages.hostile);
+  await settle(page);
+  check("hostile names: page loads with no console errors", problems.length === 0, problems.join("\n"));
+  const f = (await page.evaluate(() => window.lambdascope.findFrames("^<img", 2)))[0];
+  if (f && f.rect) {
+    await page.mouse.move(f.rect.x + 3, f.rect.y + 5);
+    await settle(page);
+    await page.mouse.click(f.rect.x + 3, f.rect.y + 5);
+    await settle(page);
+  }
+  await page.click('button[data-view="table"]');
+  await settle(page);
+  await settle(page);
+  const r = await page.evaluate(() => ({
+    pwned: window.__pwned,
+    imgs: document.querySelectorAll("img").length + [...document.querySelectorAll("b")].filter((e) => e.textContent === "bold").length + document.querySelectorAll("script").length - 2,
+    table: document.querySelector(".ls-table-wrap").textContent,
+    crumbs: document.querySelector(".ls-crumbs").textContent,
+  }));
+  check("hostile names: no markup from frame names runs or renders", r.pwned === undefined && r.imgs === 0, JSON.stringify({ pwned: r.pwned, imgs: r.imgs }));
+  check("hostile names: a right-to-left override is shown, not obeyed", r.table.includes("\\u202eevil"), r.table.slice(0, 400));
+  check("hostile names: shown as text in the table and breadcrumb", r.table.includes('<img src=x onerror="window.__pwned=1">') && r.table.includes("</script><script>") && r.crumbs.includes("<img src=x"), r.table.slice(0, 300));
+  await shot(page, "hostile-names");
+  await page.close();
+}
+
 async function testScale(context) {
   const { page, problems } = await openPage(context, pages.wide);
   await settle(page);
@@ -588,7 +627,7 @@ if (MODE === "cli") {
 
 const { context, close } = await launch(SRC);
 try {
-  for (const t of [testFlamegraph, testHeatmap, testDiff, testScale]) {
+  for (const t of [testFlamegraph, testHeatmap, testDiff, testHostile, testScale]) {
     try {
       await t(context);
     } catch (e) {

@@ -43,7 +43,7 @@ export class FlameView {
   lastDrawMs = 0;
 
   constructor(parent: HTMLElement, private readonly opts: FlameViewOptions) {
-    this.canvas = el("canvas");
+    this.canvas = el("canvas", { role: "img", "aria-label": "Flame graph (the Top functions view lists the same data as text)" });
     this.spacer = el("div", { class: "ls-spacer" });
     this.el = el("div", { class: "ls-flame" }, this.canvas, this.spacer);
     parent.append(this.el);

@@ -14,7 +14,7 @@ import { mark } from "./timing";
 import { Tooltip } from "./tooltip";
 import {
   type CallTree, type FunctionStats, type Layout, type Order, type SearchResult, ROOT_FRAME, THREAD_FRAME,
-  childByName, functionStats, layoutTree, pathTo, sandwichTrees, searchTree,
+  childByName, displayName, functionStats, layoutTree, pathTo, sandwichTrees, searchTree,
 } from "./tree";
 
 export interface PanelConfig {
@@ -493,7 +493,7 @@ export class FlamePanel {
       this.sandwich = { key, callers: layoutTree(callers, callers.total, this.order), callees: layoutTree(callees, callees.total, this.order) };
     }
     const { callers, callees } = this.sandwich;
-    const name = t.pool[fn];
+    const name = displayName(t.pool[fn]);
     const ty = this.valueType;
     const total = callees.width[0];
     this.callersTitle.append("Callers of ", el("b", { text: name }), ` — ${formatValue(total, ty)} (${formatPercent(total, t.total[0])} of all). Callers are above it; click to zoom.`);

@@ -4,7 +4,7 @@
 import { clear, el } from "./dom";
 import { formatPercent, formatValue } from "./format";
 import type { SampleType } from "./payload";
-import type { FunctionStats } from "./tree";
+import { type FunctionStats, displayName } from "./tree";
 
 const ROW_H = 22;
 
@@ -120,7 +120,7 @@ export class TableView {
     for (let k = first; k < last; k++) {
       const i = this.rows[k];
       const id = s.name[i];
-      const name = d.pool[id];
+      const name = displayName(d.pool[id]);
       const fn = el("div", { class: "ls-fn", title: `${name}\nClick: show in the flame graph` });
       const sw = el("button", { text: "⇅", title: "Sandwich: callers and callees", style: "padding:0 4px;margin-right:6px;font-size:11px;line-height:14px" });
       sw.addEventListener("click", (ev) => {

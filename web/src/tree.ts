@@ -4,6 +4,12 @@
 import type { Entries } from "./aggregate";
 import type { Model } from "./model";
 
+const HAS_BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/; // no /g: test() must not keep lastIndex
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+export function displayName(s: string): string {
+  return HAS_BIDI.test(s) ? s.replace(BIDI, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : s;
+}
+
 export const ROOT_FRAME = -1; // node 0, "all" (or the sandwich's function)
 export const THREAD_FRAME = -2; // a thread-name node at depth 1
 
@@ -29,9 +35,10 @@ export class CallTree {
     this.baseTotal = diff ? new Float64Array(cap) : null;
   }
 
+  /** The node's name for display: bidi controls shown as escapes so a name cannot reorder what is drawn. */
   label(v: number): string {
     const id = this.name[v];
-    return id < 0 ? "all" : this.pool[id];
+    return id < 0 ? "all" : displayName(this.pool[id]);
   }
 }
 
