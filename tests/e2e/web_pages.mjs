@@ -581,7 +581,8 @@ async function testScale(context) {
   check("500k nodes: all nodes are laid out", st.nodes === 500001, String(st.nodes));
   check(`500k nodes: first paint in ${Math.round(fp)} ms (under 3 s here; the benchmark measures the median)`, fp > 0 && fp < 3000);
   check("500k nodes: the graph is drawn", (await canvasInk(page)) > 0.1);
-  check("500k nodes: a redraw stays under 50 ms", st.lastDrawMs < 50, `${st.lastDrawMs} ms`);
+  const redraws = (await page.evaluate(() => window.lambdascope.timeRedraws(7))).sort((a, b) => a - b);
+  check(`500k nodes: a full redraw takes ${redraws[3].toFixed(1)} ms (median of 7; under 50 ms)`, redraws[3] < 50, redraws.join(", "));
   await page.keyboard.press("/");
   await page.keyboard.type("parse_1\\d\\d$");
   await page.keyboard.press("Enter");

@@ -85,6 +85,15 @@ export function installApi(api: LambdascopeApi, h: PageHandle): void {
     return out;
   };
   api.revealFrame = (id: number) => panel.mainView().revealRow(id);
+  /** Redraws the main graph n times at once; returns each drawing's duration in ms. */
+  api.timeRedraws = (n = 5) => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      panel.mainView().draw();
+      out.push(panel.mainView().lastDrawMs);
+    }
+    return out;
+  };
   api.zoomToFrame = (id: number) => panel.zoomTo(id);
   api.pixelAt = (x: number, y: number) => {
     const e = document.elementFromPoint(x, y);
