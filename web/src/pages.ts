@@ -116,7 +116,8 @@ export function diffPage(p: Payload, app: HTMLElement): PageHandle {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const SCALES = [1, 2, 5, 10, 30, 60, 120, 300, 600]; // seconds per column offered
+// Seconds per column: the writer's list and rule (docs/page-data.md), used when the payload gives none.
+const SCALES = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
 const ROWS = [10, 20, 25, 49, 50, 99, 100];
 
 function parseRange(s: string): Range | null {
@@ -139,8 +140,8 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
   let maxT = 0;
   if (m.time) for (let i = 0; i < m.nSamples; i++) if (m.time[i] > maxT) maxT = m.time[i];
   const opts = p.options as unknown as Record<string, unknown>;
-  const given = Number(opts.column_seconds ?? opts.column_s); // column_s: the C++ writer's first spelling
-  const autoScale = Number.isInteger(given) && given > 0 ? given : SCALES.find((s) => Math.floor(maxT / (s * 1e9)) + 1 <= 900) ?? SCALES[SCALES.length - 1];
+  const given = Number(opts.column_s ?? opts.column_seconds); // column_seconds: an early draft's name
+  const autoScale = Number.isInteger(given) && given > 0 ? given : SCALES.find((s) => Math.floor(maxT / (s * 1e9)) + 1 <= 1000) ?? SCALES[SCALES.length - 1];
   const scales = SCALES.includes(autoScale) ? SCALES : [...SCALES, autoScale].sort((a, b) => a - b);
   const defaults = { ...commonDefaults(p, m.hasThreads), rows: String(ROWS.includes(p.options.rows) ? p.options.rows : p.options.rows > 0 && p.options.rows <= 1000 ? Math.floor(p.options.rows) : 50), scale: String(autoScale), enh: "0", sel: "", base: "", pid: "", tid: "", comm: "", cpu: "" };
   const state = new AppState(defaults);
@@ -156,7 +157,7 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
   const rowsOpts = [...new Set([...ROWS, Number(defaults.rows)])].sort((a, b) => a - b);
   bar.append(group(el("label", { text: "Rows" }), sel("rows", rowsOpts.map((r) => [String(r), `${r} (${formatDurationNs(1e9 / r)} at 1 s)`]), "Buckets per column")));
   const nPossible = (s: number) => (Math.floor(maxT / (s * 1e9)) + 1) * Number(state.get("rows"));
-  bar.append(group(el("label", { text: "Column" }), sel("scale", scales.filter((s) => s === autoScale || nPossible(s) <= 8e6).map((s) => [String(s), s < 60 ? `${s} s` : `${s / 60} min`]), "Seconds per column (coarser for long recordings)")));
+  bar.append(group(el("label", { text: "Column" }), sel("scale", scales.filter((s) => s === autoScale || (nPossible(s) <= 8e6 && (s <= autoScale * 60 || s <= 60))).map((s) => [String(s), s < 60 ? `${s} s` : s < 3600 ? `${s / 60} min` : `${s / 3600} h`]), "Seconds per column (coarser for long recordings)")));
   const enh = checkbox("Enhanced", state.bool("enh"), (v) => state.set({ enh: v }), "Low counts stand out (FlameScope's enhanced scale)", "enh");
   controls.enh = enh.querySelector("input")!;
   bar.append(group(enh));
