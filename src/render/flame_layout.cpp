@@ -7,7 +7,7 @@
 #include <string>
 
 #include "profile/hash.hpp"
-#include "render/idle.hpp"
+#include "profile/idle.hpp"
 
 namespace lambdascope::render {
 
@@ -46,12 +46,8 @@ struct Weights {
   double delta(size_t i) const { return differential ? p.value(i, value) - p.value(i, base) : 0; }
 };
 
-std::vector<char> idle_mask(const Profile& p, bool exclude) {
-  std::vector<char> mask;
-  if (!exclude) return mask;
-  mask.assign(p.stacks.size(), 0);
-  for (StackId s : idle_stacks(p)) mask[s] = 1;
-  return mask;
+std::vector<uint8_t> idle_mask(const Profile& p, bool exclude) {
+  return exclude ? profile::idle_stacks(p) : std::vector<uint8_t>{};
 }
 
 // The path of a sample as node keys, root side first.
@@ -127,7 +123,7 @@ FlameLayout layout_merged(const Profile& p, const FlameLayoutOptions& o, const W
   };
   std::vector<Entry> entries;
   profile::IdIndex index;
-  std::vector<char> idle = idle_mask(p, o.exclude_idle);
+  std::vector<uint8_t> idle = idle_mask(p, o.exclude_idle);
   for (size_t i = 0; i < p.num_samples(); ++i) {
     StackId stack = p.samples.stack[i];
     if (!idle.empty() && idle[stack]) continue;
@@ -234,7 +230,7 @@ FlameLayout layout_chart(const Profile& p, const FlameLayoutOptions& o, const We
   const auto& times = p.samples.time_ns;
   if (std::none_of(times.begin(), times.end(), [](int64_t t) { return t == profile::kNoTime; }))
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return times[a] < times[b]; });
-  std::vector<char> idle = idle_mask(p, o.exclude_idle);
+  std::vector<uint8_t> idle = idle_mask(p, o.exclude_idle);
 
   FlameLayout layout;
   layout.differential = weights.differential;

@@ -23,7 +23,7 @@ struct FlameLayoutOptions {
   bool reverse = false;  // paths leaf first (flamegraph.pl --reverse; the thread name ends up last)
   bool flamechart =
       false;  // samples in time order (input order when some have no time); merge only neighbours
-  bool exclude_idle = false;  // leave out samples whose leaf frame is idle (render/idle.hpp)
+  bool exclude_idle = false;  // leave out idle samples (profile/idle.hpp)
   double min_width = 0;       // frames narrower than this, in value units, are left out with their children
 };
 

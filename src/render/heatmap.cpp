@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "render/idle.hpp"
+#include "profile/idle.hpp"
 
 namespace lambdascope::render {
 
@@ -68,11 +68,8 @@ Heatmap build_heatmap(const profile::Profile& p, const HeatmapOptions& options) 
   Heatmap h;
   h.grid = options.grid;
   h.time_base_ns = heatmap_time_base(p);
-  std::vector<char> idle;
-  if (!options.include_idle) {
-    idle.assign(p.stacks.size(), 0);
-    for (profile::StackId s : idle_stacks(p)) idle[s] = 1;
-  }
+  std::vector<uint8_t> idle;
+  if (!options.include_idle) idle = profile::idle_stacks(p);
   int64_t last = -1;
   for (int64_t t : p.samples.time_ns)
     if (t != profile::kNoTime) last = std::max(last, t - h.time_base_ns);

@@ -5,8 +5,8 @@
 #include <stdexcept>
 
 #include "profile/hash.hpp"
+#include "profile/idle.hpp"
 #include "render/heatmap.hpp"
-#include "render/idle.hpp"
 #include "render/json_writer.hpp"
 
 namespace lambdascope::render {
@@ -254,8 +254,9 @@ void write_profile(JsonWriter& w, const PayloadProfile& pp, SampleDetail detail)
 
   w.key("idle_stacks");
   column.clear();
-  for (StackId s : idle_stacks(p))
-    if (c.stack[s] != kUnused) column.push_back(c.stack[s]);
+  std::vector<uint8_t> idle = profile::idle_stacks(p);
+  for (StackId s = 0; s < idle.size(); ++s)
+    if (idle[s] && c.stack[s] != kUnused) column.push_back(c.stack[s]);
   std::sort(column.begin(), column.end());
   w.integer_array(column);
 
