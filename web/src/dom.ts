@@ -59,7 +59,7 @@ body { font: 13px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans
 .ls-toolbar label { color: #4a5262; }
 select, input[type=text], input[type=search], button { font: inherit; font-size: 12.5px; }
 select, input[type=text], input[type=search] { border: 1px solid #c9ced8; border-radius: 4px; padding: 2px 5px; background: #fff; color: inherit; }
-input.ls-search { width: 240px; font-family: ui-monospace, Menlo, Consolas, monospace; }
+input.ls-search { width: 220px; font-family: ui-monospace, Menlo, Consolas, monospace; }
 input.ls-search.ls-bad { border-color: #d33; background: #fff1f1; }
 button { border: 1px solid #c3c9d4; border-radius: 4px; padding: 2px 9px; background: #fff; color: #1d2330; cursor: pointer; }
 button:hover { background: #eef1f6; }

@@ -99,7 +99,7 @@ export class FlamePanel {
       this.tabs.set(v, b);
       tabs.append(b);
     }
-    this.searchInput = el("input", { type: "search", class: "ls-search", placeholder: "Search (regex)   / or Ctrl+F", spellcheck: "false", "aria-label": "Search frames (regular expression)" }) as HTMLInputElement;
+    this.searchInput = el("input", { type: "search", class: "ls-search", placeholder: "Search regex  ( / )", spellcheck: "false", "aria-label": "Search frames (regular expression)" }) as HTMLInputElement;
     this.searchInput.value = st.get("s");
     this.searchInput.addEventListener("input", () => st.set({ s: this.searchInput.value || null }));
     this.searchInput.addEventListener("keydown", (ev) => {
@@ -120,15 +120,15 @@ export class FlamePanel {
     };
     const group = (...c: (HTMLElement | string)[]) => el("div", { class: "ls-group" }, ...c);
     this.toolbar.append(tabs, el("div", { class: "ls-sep" }), group(this.searchInput, this.matchedEl), el("div", { class: "ls-sep" }));
-    this.toolbar.append(group(sel("o", [["flame", "Flame (root at bottom)"], ["icicle", "Icicle (root at top)"]], "Orientation (I)")));
-    this.toolbar.append(group(sel("order", [["weight", "Heaviest first"], ["name", "Alphabetical"]], "Order of children (O)")));
+    this.toolbar.append(group(sel("o", [["flame", "Flame ⊥"], ["icicle", "Icicle ⊤"]], "Orientation (I): flame has the root at the bottom, icicle at the top")));
+    this.toolbar.append(group(sel("order", [["weight", "Heaviest first"], ["name", "A to Z"]], "Order of children (O)")));
     {
       const norm = checkbox("Normalize", st.bool("norm"), (v) => st.set({ norm: v }), "Scale BASE to NEW's total before comparing (N)", "norm");
       this.controls.set("norm", norm.querySelector("input")!);
       const g = group(sel("delta", [["self", "Color by self delta"], ["total", "Color by total delta"]], "What the red/blue intensity shows"), norm, this.diffLegend());
       this.diffOnly.push(g);
       this.toolbar.append(g);
-      const c = group(sel("c", [["kind", "Color by kind"], ["module", "Color by module"]], "Colors (C)"));
+      const c = group(sel("c", [["kind", "Kind colors"], ["module", "Module colors"]], "Colors (C): by frame kind (native, kernel, JIT, interpreted, inlined) or by module"));
       this.plainOnly.push(c);
       this.toolbar.append(c);
     }
@@ -515,6 +515,7 @@ export class FlamePanel {
   private clickMain(v: number): void {
     const l = this.currentLayout();
     if (!l) return;
+    this.tooltip.hide();
     const z = this.zoomNode;
     if (v === z && v !== 0) this.zoomTo(l.tree.parent[v]);
     else this.zoomTo(v);
