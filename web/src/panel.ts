@@ -81,6 +81,9 @@ export class FlamePanel {
   private maxAbsKey = "";
   firstPaint: number | null = null;
   private firstPaintWaiters: (() => void)[] = [];
+  /** A first, coarse layout is on screen and the full one is being made. */
+  private coarsePending = 0;
+  private completeWaiters: (() => void)[] = [];
 
   constructor(parent: HTMLElement, readonly cfg: PanelConfig) {
     const st = cfg.state;
@@ -236,6 +239,12 @@ export class FlamePanel {
 
   /** Replaces the tree (new data, selection or settings); the zoom path and search carry over by name. */
   setTree(tree: CallTree): void {
+    if (this.coarsePending) {
+      cancelAnimationFrame(this.coarsePending);
+      clearTimeout(this.coarsePending);
+      this.coarsePending = 0;
+      this.noteComplete();
+    }
     this.tree = tree;
     this.layouts.clear();
     this.search = null;
@@ -253,6 +262,38 @@ export class FlamePanel {
     if (!t) return null;
     const key = `${which}:${this.order}`;
     let l = this.layouts.get(key);
+    if (!l && this.firstPaint === null && which === "flame" && this.order === "weight" && t.n > 100000 && !t.baseTotal) {
+      // First paint of a big graph: lay out only the frames at least 1/16 px wide at full width. Heaviest-first
+      // order puts narrower siblings last, so every frame laid out is where the full layout puts it; the full
+      // layout follows at once and replaces it.
+      const cut = t.total[0] / (Math.max(800, window.innerWidth) * 16);
+      const w = new Float64Array(t.n);
+      for (let i = 0; i < t.n; i++) w[i] = t.total[i] >= cut ? t.total[i] : 0;
+      l = layoutTree(t, w, "weight");
+      mark("layout:coarse");
+      this.layouts.set(key, l);
+      const tree = t;
+      const full = () => {
+        this.coarsePending = 0;
+        if (this.tree !== tree) return this.noteComplete();
+        this.layouts.set(key, layoutTree(tree, tree.total, "weight"));
+        mark(`layout:${key}`);
+        this.search = null;
+        this.searchKey = "";
+        this.stats = null;
+        this.render();
+        this.noteComplete();
+      };
+      // After the coarse frame has been presented: a task queued from an animation frame callback runs after
+      // that frame's rendering.
+      // Two task hops, so that the first-frame timestamp (one hop, see main.ts) is taken before this runs.
+      this.coarsePending = requestAnimationFrame(() => {
+        this.coarsePending = window.setTimeout(() => {
+          this.coarsePending = window.setTimeout(full, 0);
+        }, 0);
+      });
+      return l;
+    }
     if (!l) {
       let width = t.total;
       if (which === "vanished" && t.baseTotal) {
@@ -608,6 +649,21 @@ export class FlamePanel {
         return;
     }
     ev.preventDefault();
+  }
+
+  private noteComplete(): void {
+    for (const w of this.completeWaiters) w();
+    this.completeWaiters = [];
+  }
+  /** Calls fn once the first graph has been drawn (at once if it has). */
+  onFirstPaint(fn: () => void): void {
+    if (this.firstPaint !== null) fn();
+    else this.firstPaintWaiters.push(fn);
+  }
+  /** Resolves when every layout on screen is the full one (after a coarse first paint). */
+  whenComplete(): Promise<void> {
+    if (!this.coarsePending) return Promise.resolve();
+    return new Promise((r) => this.completeWaiters.push(r));
   }
 
   private noteFirstPaint(): void {
