@@ -91,7 +91,7 @@ button.ls-on { background: #4b5fc9; color: #fff; border-color: #4b5fc9; }
 .ls-shrank { color: #1b47c9; font-weight: 600; }
 .ls-table-wrap { position: relative; overflow: auto; background: #fff; flex: 1 1 auto; }
 .ls-table-head, .ls-table-row { display: grid; grid-template-columns: minmax(200px, 1fr) 140px 80px 140px 80px; align-items: center; }
-.ls-table-head.ls-diff, .ls-table-row.ls-diff { grid-template-columns: minmax(200px, 1fr) 130px 130px 130px 90px; }
+.ls-table-head.ls-diff, .ls-table-row.ls-diff { grid-template-columns: minmax(200px, 1fr) 140px 140px 170px 80px; }
 .ls-table-head { position: sticky; top: 0; z-index: 2; background: #f0f2f6; border-bottom: 1px solid #d5d9e0; font-weight: 600; font-size: 12px; }
 .ls-table-head > div { padding: 4px 8px; cursor: pointer; user-select: none; }
 .ls-table-head > div.ls-num, .ls-table-row > div.ls-num { text-align: right; }

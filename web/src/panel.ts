@@ -344,7 +344,8 @@ export class FlamePanel {
 
   // ---- colors ----
 
-  private fillFor(l: Layout, vanished: boolean): (v: number) => string {
+  /** Fill colors of a layout's nodes; `totalDelta` forces coloring by total delta (the sandwich's caller chains). */
+  private fillFor(l: Layout, vanished: boolean, totalDelta = false): (v: number) => string {
     const t = l.tree;
     if (t.baseTotal && t.baseSelf) {
       const scale = this.scale;
@@ -352,7 +353,7 @@ export class FlamePanel {
         const root = l.width[0] || 1;
         return (v) => diffColor(-Math.min(1, 0.25 + (0.75 * l.width[v]) / root));
       }
-      const self = this.cfg.state.get("delta") !== "total";
+      const self = !totalDelta && this.cfg.state.get("delta") !== "total";
       const bs = self ? t.baseSelf : t.baseTotal, ns = self ? t.self : t.total;
       const key = `${self}:${scale}:${l === this.layout("flame") ? "main" : "other"}`;
       let maxAbs = 0;
@@ -541,8 +542,8 @@ export class FlamePanel {
     this.calleesTitle.append("Callees of ", el("b", { text: name }), " — what it calls, below it.");
     const re = compileSearch(this.cfg.state.get("s"));
     const m = (l: Layout) => (re && re !== "bad" ? searchTree(l, re).match : null);
-    this.callersView.setData({ layout: callers, label: (v) => callers.tree.label(v), fill: this.fillFor(callers, false), match: m(callers) }, 0);
-    this.calleesView.setData({ layout: callees, label: (v) => callees.tree.label(v), fill: this.fillFor(callees, false), match: m(callees) }, 0);
+    this.callersView.setData({ layout: callers, label: (v) => callers.tree.label(v), fill: this.fillFor(callers, false, true), match: m(callers) }, 0);
+    this.calleesView.setData({ layout: callees, label: (v) => callees.tree.label(v), fill: this.fillFor(callees, false, true), match: m(callees) }, 0);
   }
 
   // ---- interaction ----
