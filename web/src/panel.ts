@@ -1,7 +1,7 @@
 // The flame-graph panel every page uses: toolbar (views, search, orientation, order, colors, value, thread
 // level, idle), breadcrumb, and the views: flame graph (or differential), vanished paths (diff), top
 // functions, sandwich. The page gives it call trees; the panel owns everything that does not change a tree.
-import { ROOT_COLOR, THREAD_COLOR, diffColor, kindColor, moduleColor, nameHash } from "./colors";
+import { KIND_LEGEND, ROOT_COLOR, THREAD_COLOR, diffColor, kindColor, moduleColor, nameHash } from "./colors";
 import { nodeDetails, type ValueContext } from "./details";
 import { checkbox, clear, el, select } from "./dom";
 import { type FlameData, FlameView } from "./flame_view";
@@ -66,6 +66,7 @@ export class FlamePanel {
   private readonly tabs = new Map<string, HTMLButtonElement>();
   private readonly diffOnly: HTMLElement[] = [];
   private readonly plainOnly: HTMLElement[] = [];
+  private kindLegend: HTMLElement | null = null;
   private readonly controls = new Map<string, HTMLSelectElement | HTMLInputElement>();
 
   tree: CallTree | null = null;
@@ -131,7 +132,9 @@ export class FlamePanel {
       const g = group(sel("delta", [["self", "Color by self delta"], ["total", "Color by total delta"]], "What the red/blue intensity shows"), norm, this.diffLegend());
       this.diffOnly.push(g);
       this.toolbar.append(g);
-      const c = group(sel("c", [["kind", "Kind colors"], ["module", "Module colors"]], "Colors (C): by frame kind (native, kernel, JIT, interpreted, inlined) or by module"));
+      const sw = (color: string) => el("i", { style: `background:${color}` });
+      this.kindLegend = el("span", { class: "ls-legend" }, ...KIND_LEGEND.map(([k, color]) => el("span", {}, sw(color), k)));
+      const c = group(sel("c", [["kind", "Kind colors"], ["module", "Module colors"]], "Colors (C): by frame kind (native, kernel, JIT, interpreted, inlined) or by module"), this.kindLegend);
       this.plainOnly.push(c);
       this.toolbar.append(c);
     }
@@ -419,6 +422,7 @@ export class FlamePanel {
     const view = this.view;
     for (const e of this.diffOnly) e.style.display = this.diff ? "" : "none";
     for (const e of this.plainOnly) e.style.display = this.diff ? "none" : "";
+    if (this.kindLegend) this.kindLegend.style.display = st.get("c") === "module" ? "none" : "";
     this.tabs.get("flame")!.textContent = this.diff ? "Differential" : "Flame graph";
     for (const [v, b] of this.tabs) {
       b.classList.toggle("ls-on", v === view);
