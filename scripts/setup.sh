@@ -11,6 +11,7 @@ packages=(
   libelf-dev libdw-dev libcurl4-openssl-dev libcpp-httplib-dev
   golang-go hyperfine python3 gzip time
   chromium fonts-dejavu-core
+  autoconf automake libtool unzip zip
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -27,7 +28,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages (benchmark peers, later the web UI and browser tests). The stamp makes reruns free.
+# npm packages: esbuild for the web UI, playwright-core for browser tests, benchmark peers, and AWS's Node.js
+# runtime interface client (built from source: needs autoconf/automake/libtool). The stamp makes reruns free.
 if [ -f package.json ]; then
   stamp=node_modules/.lambdascope-stamp
   if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then

@@ -87,6 +87,8 @@ Action add_diff_command(CLI::App& app) {
       base = render::strip_hex_addresses(base);
       next = render::strip_hex_addresses(next);
     }
+    set_input_attribute(base, {base_file});
+    set_input_attribute(next, {new_file});
     size_t base_value = value_column(base, f.weight, base_file);
     size_t new_value = value_column(next, f.weight, new_file);
 

@@ -35,7 +35,9 @@ Action add_flamegraph_command(CLI::App& app) {
       "file (search, zoom, icicle/flame, sort by weight or name, idle hiding, value switching); the SVG "
       "zooms on\n"
       "click and searches with Ctrl-F. SVG frames are ordered by name like flamegraph.pl, each frame's own\n"
-      "weight left of its callees.\n\n"
+      "weight left of its callees. Two-count folded lines (difffolded.pl's output) draw a differential "
+      "flame\n"
+      "graph, as flamegraph.pl does.\n\n"
       "Examples:\n"
       "  perf script | lambdascope flamegraph - -o flame.html\n"
       "  lambdascope flamegraph perf.txt.gz -o flame.svg --colors java --hash\n"
@@ -64,12 +66,16 @@ Action add_flamegraph_command(CLI::App& app) {
       throw formats::ParseError::whole(first, f.inputs.has_time_filter() || !f.inputs.include.empty()
                                                   ? "no samples left after the filters"
                                                   : "no samples to draw");
-    size_t value = value_column(p, f.weight, first);
+    set_input_attribute(p, f.inputs.files);
+    // Two-count folded lines are a differential flame graph, as flamegraph.pl draws them.
+    bool differential = is_two_count_diff(p);
+    size_t value = differential ? 1 : value_column(p, f.weight, first);
     std::string label = inputs_label(f.inputs);
 
     if (kind == OutputKind::kSvg) {
       render::FlameLayoutOptions lo;
       lo.value_index = value;
+      if (differential) lo.base_index = 0;
       lo.reverse = f.svg.reverse;
       lo.flamechart = f.svg.flamechart;
       lo.exclude_idle = f.hide_idle;
@@ -86,13 +92,19 @@ Action add_flamegraph_command(CLI::App& app) {
     if (f.svg.any_svg_only_option())
       warn("SVG options other than --title and --inverted are ignored for HTML");
     render::PagePayload payload;
-    payload.page = render::PageKind::kFlamegraph;
+    payload.page = differential ? render::PageKind::kDiff : render::PageKind::kFlamegraph;
     payload.title = f.svg.title.empty() ? "Flame graph: " + label : f.svg.title;
     payload.options.orientation = f.svg.inverted ? render::Orientation::kIcicle : render::Orientation::kFlame;
     payload.options.value = value;
     payload.options.hide_idle = f.hide_idle;
     payload.options.search = f.search;
-    payload.profiles.push_back({&p, {}});
+    if (differential) {
+      payload.options.value = 0;
+      payload.options.diff_normalize = false;  // the counts are compared as given
+      payload.profiles = {{&p, {0}}, {&p, {1}}};
+    } else {
+      payload.profiles.push_back({&p, {}});
+    }
     payload.detail = render::SampleDetail::kAggregated;
     f.output.write(
         render::html_page(payload.title, render::page_payload_json(payload), render::web_bundle()));

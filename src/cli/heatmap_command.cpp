@@ -66,6 +66,7 @@ Action add_heatmap_command(CLI::App& app) {
     const std::string& first = f.inputs.files.front();
     if (p.num_samples() == 0) throw formats::ParseError::whole(first, "no samples to draw");
     size_t value = value_column(p, f.weight, first);
+    set_input_attribute(p, f.inputs.files);
 
     // Every sample of the page needs a time; those without one cannot be placed.
     std::vector<uint32_t> timed;

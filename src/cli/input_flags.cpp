@@ -1,8 +1,8 @@
 #include "cli/input_flags.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 #include "formats/parse_error.hpp"
@@ -47,7 +47,9 @@ formats::ReadOptions InputFlags::read_options(bool aggregate) const {
   o.addrs = addrs;
   o.threads = threads;
   o.aggregate = aggregate;
-  o.warn = [](const std::string& message) { std::fprintf(stderr, "lambdascope: warning: %s\n", message.c_str()); };
+  o.warn = [](const std::string& message) {
+    std::fprintf(stderr, "lambdascope: warning: %s\n", message.c_str());
+  };
   return o;
 }
 

@@ -156,6 +156,18 @@ std::string inputs_label(const InputFlags& inputs) {
   return label;
 }
 
+void set_input_attribute(profile::Profile& p, const std::vector<std::string>& files) {
+  std::string joined;
+  for (const std::string& f : files) joined += (joined.empty() ? "" : " ") + f;
+  p.meta.set_attribute("input", joined);
+}
+
+bool is_two_count_diff(const profile::Profile& p) {
+  const auto& t = p.meta.sample_types;
+  return t.size() == 2 && t[0].type == "base" && t[1].type == "new" &&
+         p.meta.attribute("diff") == "base then new";
+}
+
 void warn(const std::string& message) {
   std::fprintf(stderr, "lambdascope: warning: %s\n", message.c_str());
 }

@@ -60,6 +60,11 @@ size_t value_column(const profile::Profile& p, const std::string& weight, const 
 
 // "a.txt" or "a.txt + b.txt": what the page title says the profile is.
 std::string inputs_label(const InputFlags& inputs);
+// Records the input paths as given (space-separated) in the profile's "input" attribute, which the heat map
+// page prints in the `lambdascope collapse --from A --to B INPUT` command it shows (docs/page-data.md).
+void set_input_attribute(profile::Profile& p, const std::vector<std::string>& files);
+// True for a profile of two-count folded lines (flamegraph.pl's differential input): values base, new.
+bool is_two_count_diff(const profile::Profile& p);
 
 // Prints "lambdascope: warning: ..." to stderr.
 void warn(const std::string& message);

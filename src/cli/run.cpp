@@ -57,7 +57,7 @@ int run(int argc, char** argv) {
       std::fprintf(stderr, "lambdascope: bad regular expression: %s\n", e.what());
       return 2;
     } catch (const std::invalid_argument& e) {
-      std::fprintf(stderr, "lambdascope: %s\n", e.what());  // a bad option value or an unusable input
+      std::fprintf(stderr, "lambdascope: %s\n", e.what());  // a flag that does not fit the input
       return 2;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "lambdascope: %s\n", e.what());

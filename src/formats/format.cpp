@@ -99,8 +99,31 @@ Format sniff_json(std::string_view s) {
   return Format::kCpuProfile;  // a .cpuprofile whose keys come after the sniffed window
 }
 
-// A perf script record has frame lines: whitespace, a hex address, a space, then the symbol. A perf record
-// without callchains has the event line only, ending in "event: addr sym (dso)".
+// perf script text has event lines ("comm pid [cpu] 123.456789: period event:" or, from old perf, lines
+// ending in "event:") and frame lines ("  addr sym+off (dso)", indented or not). Folded lines end in a count
+// instead.
+bool is_perf_frame_line(std::string_view line) {
+  size_t i = line.find_first_not_of(" \t");
+  if (i == std::string_view::npos) return false;
+  size_t j = i;
+  while (j < line.size() && is_hex(line[j])) ++j;
+  return j > i && j < line.size() && line[j] == ' ' && line.back() == ')' &&
+         line.find(" (", j) != std::string_view::npos;
+}
+
+bool is_perf_event_line(std::string_view line) {
+  if (line.empty() || line.front() == '\t') return false;
+  if (line.back() == ':') return true;
+  // A timestamp: digits '.' digits ':'.
+  for (size_t p = line.find(": "); p != std::string_view::npos; p = line.find(": ", p + 1)) {
+    size_t k = p;
+    while (k > 0 && std::isdigit(static_cast<unsigned char>(line[k - 1]))) --k;
+    if (k < p && k > 1 && line[k - 1] == '.' && std::isdigit(static_cast<unsigned char>(line[k - 2])))
+      return true;
+  }
+  return false;
+}
+
 bool looks_like_perf(std::string_view s) {
   size_t pos = 0;
   int frame_lines = 0, event_lines = 0;
@@ -108,18 +131,15 @@ bool looks_like_perf(std::string_view s) {
     size_t end = s.find('\n', pos);
     std::string_view line = s.substr(pos, end == std::string_view::npos ? s.size() - pos : end - pos);
     pos = end == std::string_view::npos ? s.size() : end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line.front() == '#') continue;
-    if (line.front() == '\t' || line.front() == ' ') {
-      size_t i = line.find_first_not_of(" \t");
-      size_t j = i;
-      while (j < line.size() && is_hex(line[j])) ++j;
-      if (i != std::string_view::npos && j > i && j < line.size() && line[j] == ' ') ++frame_lines;
-    } else if (line.find(": ") != std::string_view::npos || (!line.empty() && line.back() == ':')) {
+    if (is_perf_frame_line(line))
+      ++frame_lines;
+    else if (is_perf_event_line(line))
       ++event_lines;
-    }
-    if (frame_lines >= 2 || (frame_lines >= 1 && event_lines >= 1)) return true;
+    if ((frame_lines >= 1 && event_lines >= 1) || event_lines >= 2 || frame_lines >= 2) return true;
   }
-  return frame_lines > 0;
+  return false;
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 namespace lambdascope::formats {
 
-std::string write_pprof(const profile::Profile&, const PprofWriteOptions&) { throw std::runtime_error("pprof_writer is not implemented yet"); }
+std::string write_pprof(const profile::Profile&, const PprofWriteOptions&) {
+  throw std::runtime_error("pprof_writer is not implemented yet");
+}
 
 }  // namespace lambdascope::formats

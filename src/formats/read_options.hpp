@@ -21,8 +21,8 @@ struct ReadOptions {
   bool aggregate = false;
   // Worker threads for readers that parse in parallel (perf script, folded); 0 = one per core.
   unsigned threads = 0;
-  // Receives one line per recoverable problem (a line skipped, a value clamped), already prefixed with the file
-  // and line. Readers call it sparingly (the first few of a kind, then a count). Null = ignore.
+  // Receives one line per recoverable problem (a line skipped, a value clamped), already prefixed with the
+  // file and line. Readers call it sparingly (the first few of a kind, then a count). Null = ignore.
   std::function<void(const std::string&)> warn;
 };
 

@@ -5,6 +5,8 @@
 
 namespace lambdascope::formats {
 
-std::string write_speedscope(const profile::Profile&, const SpeedscopeWriteOptions&) { throw std::runtime_error("speedscope_writer is not implemented yet"); }
+std::string write_speedscope(const profile::Profile&, const SpeedscopeWriteOptions&) {
+  throw std::runtime_error("speedscope_writer is not implemented yet");
+}
 
 }  // namespace lambdascope::formats

@@ -53,7 +53,7 @@ std::string html_page(std::string_view title, std::string_view payload_json, std
   std::string data;
   std::string_view encoding_name;
   if (encoding == PayloadEncoding::kGzipBase64) {
-    data = base64_encode(gzip_compress(payload_json));
+    data = base64_encode(gzip_compress(payload_json, payload_gzip_level(payload_json.size())));
     encoding_name = "gzip+base64";
   } else {
     // '<' only occurs inside JSON strings, where \u003c means the same character.

@@ -19,6 +19,8 @@ std::string gzip_compress(std::string_view data, int level) {
   return out;
 }
 
+int payload_gzip_level(size_t size) { return size > (size_t{64} << 20) ? 1 : 6; }
+
 std::string base64_encode(std::string_view data) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out((data.size() + 2) / 3 * 4, '=');

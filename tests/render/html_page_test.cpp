@@ -4,6 +4,7 @@
 
 #include "formats/input_source.hpp"
 #include "render/embedded_files.hpp"
+#include "render/render_test_util.hpp"
 
 namespace lambdascope::render {
 namespace {
@@ -13,28 +14,6 @@ std::string between(const std::string& s, const std::string& a, const std::strin
   if (start == std::string::npos) return "(missing)";
   start += a.size();
   return s.substr(start, s.find(b, start) - start);
-}
-
-std::string base64_decode(const std::string& s) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : s) {
-    int v = c >= 'A' && c <= 'Z'   ? c - 'A'
-            : c >= 'a' && c <= 'z' ? c - 'a' + 26
-            : c >= '0' && c <= '9' ? c - '0' + 52
-            : c == '+'             ? 62
-            : c == '/'             ? 63
-                                   : -1;
-    if (v < 0) continue;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
 }
 
 TEST(HtmlPage, FollowsTheContractShell) {
@@ -57,7 +36,7 @@ TEST(HtmlPage, GzipBase64PayloadDecodesToTheJson) {
   std::string data = between(page, "data-encoding=\"gzip+base64\">", "</script>");
   EXPECT_EQ(data.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="),
             std::string::npos);
-  auto in = formats::InputSource::from_memory("payload", base64_decode(data));
+  auto in = formats::InputSource::from_memory("payload", test::base64_decode(data));
   EXPECT_EQ(in->read_all(), json);
 }
 
