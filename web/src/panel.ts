@@ -419,6 +419,7 @@ export class FlamePanel {
 
   render(): void {
     const st = this.cfg.state;
+    this.tooltip.hide(); // what it described may have moved or gone
     const view = this.view;
     for (const e of this.diffOnly) e.style.display = this.diff ? "" : "none";
     for (const e of this.plainOnly) e.style.display = this.diff ? "none" : "";
