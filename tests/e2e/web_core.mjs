@@ -121,6 +121,24 @@ const callerNames = [];
 for (let v = 1; v < swb.callers.n; v++) if (swb.callers.parent[v] === 0) callerNames.push(`${swb.callers.label(v)}=${swb.callers.total[v]}`);
 check("sandwich: b's direct callers", callerNames.sort().join(",") === "a=20,x=4", callerNames.join(","));
 
+// ---- coarse first layout (big graphs): included frames sit exactly where the full layout puts them ----
+{
+  const wm = new C.Model(P.makePayload("flamegraph", [P.wideProfile(60000, 5)]).profiles[0]);
+  const wt = C.singleTree(wm, C.selectEntries(wm, { value: 0, hideIdle: false }, false));
+  const full = C.layoutTree(wt, wt.total, "weight");
+  const cut = wt.total[0] / (1400 * 16);
+  const w = new Float64Array(wt.n);
+  for (let i = 0; i < wt.n; i++) w[i] = wt.total[i] >= cut ? wt.total[i] : 0;
+  const coarse = C.layoutTree(wt, w, "weight");
+  let moved = 0, kept = 0;
+  for (let v = 0; v < wt.n; v++) {
+    if (coarse.depth[v] < 0) continue;
+    kept++;
+    if (coarse.x[v] !== full.x[v] || coarse.depth[v] !== full.depth[v]) moved++;
+  }
+  check("coarse layout: every frame it keeps is placed as in the full layout", moved === 0 && kept > 100 && kept < wt.n / 2, `${moved} moved of ${kept} kept (${wt.n} nodes)`);
+}
+
 // ---- diff: two profiles, vanished widths ----
 const base = P.fromFolded("m;old 10\nm;keep 10\n");
 const neu = P.fromFolded("m;keep 10\nm;new 30\n");

@@ -2,7 +2,7 @@
 # Browser tests of the web pages: lambdascope flamegraph|heatmap|diff write them, headless Chromium opens them
 # from file:// and tests/e2e/web_pages.mjs checks search, zoom, URL state, heat-map range selection against
 # `lambdascope collapse --from A --to B`, diff colors, and the 500k-node and 2,500-deep pages. Screenshots go to
-# $LS_BUILD_DIR/web-screenshots (default: the folder of $LS_BINARY). A missing browser, node, playwright-core or
+# $LS_BUILD_DIR/web-screenshots (default: $LS_SOURCE_DIR/build). A missing browser, node, playwright-core or
 # binary is a failure, never a skip. (web_core_test.sh type-checks web/.)
 set -euo pipefail
 
@@ -19,6 +19,6 @@ chromium="${LS_CHROMIUM:-/usr/bin/chromium}"
 [[ -d "$LS_SOURCE_DIR/node_modules/playwright-core" ]] || fail "node_modules/playwright-core is missing (npm ci)"
 [[ -d "$LS_SOURCE_DIR/node_modules/esbuild" ]] || fail "node_modules/esbuild is missing (npm ci)"
 
-export LS_BUILD_DIR="${LS_BUILD_DIR:-$(cd "$(dirname "$LS_BINARY")" && pwd)}"
+export LS_BUILD_DIR="${LS_BUILD_DIR:-$LS_SOURCE_DIR/build}"
 
 exec node "$LS_SOURCE_DIR/tests/e2e/web_pages.mjs"

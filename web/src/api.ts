@@ -18,7 +18,8 @@ export interface LambdascopeApi {
   error: string | null;
   firstPaint: number | null; // ms from navigation start to the end of the first complete canvas drawing
   firstFrame?: number; // ms to the animation frame after it (the drawing has been presented)
-  painted: Promise<number>;
+  complete?: number; // ms until the full layout is on screen (after a coarse first paint of a big graph)
+  painted: Promise<number>; // resolves when the first frame is presented and the full layout is drawn
   [k: string]: unknown;
 }
 

@@ -20,29 +20,23 @@ function rgb(r: number, g: number, b: number): string {
   return `rgb(${Math.round(r)},${Math.round(g)},${Math.round(b)})`;
 }
 
-export const KIND_LEGEND: [string, string][] = [
-  ["native", rgb(225, 110, 40)],
-  ["kernel", rgb(225, 160, 45)],
-  ["jit", rgb(90, 205, 90)],
-  ["interpreted", rgb(110, 150, 230)],
-  ["inlined", rgb(70, 200, 200)],
-];
-
 /** kind: 0 native, 1 kernel, 2 jit, 3 interpreted, 4 inlined; v in [0, 1). */
 export function kindColor(kind: number, v: number): string {
   switch (kind) {
-    case 1: // kernel: orange
-      return rgb(200 + 55 * v, 120 + 70 * v, 20 + 40 * v);
+    case 1: // kernel: amber
+      return rgb(215 + 35 * v, 165 + 50 * v, 40 + 50 * v);
     case 2: // JIT: green
       return rgb(60 + 70 * v, 190 + 50 * v, 60 + 70 * v);
     case 3: // interpreted: blue
       return rgb(95 + 60 * v, 140 + 60 * v, 225 + 25 * v);
     case 4: // inlined: aqua
       return rgb(60 + 60 * v, 190 + 55 * v, 190 + 55 * v);
-    default: // native: red to yellow ("hot")
-      return rgb(215 + 40 * v, 80 + 130 * v, 40 + 40 * v);
+    default: // native: red to orange ("hot")
+      return rgb(220 + 35 * v, 75 + 95 * v, 45 + 35 * v);
   }
 }
+
+export const KIND_LEGEND: [string, string][] = ["native", "kernel", "jit", "interpreted", "inlined"].map((k, i) => [k, kindColor(i, 0.5)]);
 
 export function moduleColor(module: string, v: number): string {
   if (!module) return rgb(190 + 20 * v, 190 + 20 * v, 185 + 20 * v);
@@ -53,7 +47,6 @@ export function moduleColor(module: string, v: number): string {
 export const THREAD_COLOR = "rgb(178,190,212)";
 export const ROOT_COLOR = "rgb(200,200,205)";
 export const MATCH_COLOR = "rgb(230,0,230)";
-export const TINY_COLOR = "rgb(205,205,205)";
 
 /** Differential: red where it grew, blue where it shrank; r in [-1, 1]. */
 export function diffColor(r: number): string {

@@ -59,7 +59,7 @@ body { font: 13px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans
 .ls-toolbar label { color: #4a5262; }
 select, input[type=text], input[type=search], button { font: inherit; font-size: 12.5px; }
 select, input[type=text], input[type=search] { border: 1px solid #c9ced8; border-radius: 4px; padding: 2px 5px; background: #fff; color: inherit; }
-input.ls-search { width: 240px; font-family: ui-monospace, Menlo, Consolas, monospace; }
+input.ls-search { width: 220px; font-family: ui-monospace, Menlo, Consolas, monospace; }
 input.ls-search.ls-bad { border-color: #d33; background: #fff1f1; }
 button { border: 1px solid #c3c9d4; border-radius: 4px; padding: 2px 9px; background: #fff; color: #1d2330; cursor: pointer; }
 button:hover { background: #eef1f6; }
@@ -91,7 +91,7 @@ button.ls-on { background: #4b5fc9; color: #fff; border-color: #4b5fc9; }
 .ls-shrank { color: #1b47c9; font-weight: 600; }
 .ls-table-wrap { position: relative; overflow: auto; background: #fff; flex: 1 1 auto; }
 .ls-table-head, .ls-table-row { display: grid; grid-template-columns: minmax(200px, 1fr) 140px 80px 140px 80px; align-items: center; }
-.ls-table-head.ls-diff, .ls-table-row.ls-diff { grid-template-columns: minmax(200px, 1fr) 130px 130px 130px 90px; }
+.ls-table-head.ls-diff, .ls-table-row.ls-diff { grid-template-columns: minmax(200px, 1fr) 140px 140px 170px 80px; }
 .ls-table-head { position: sticky; top: 0; z-index: 2; background: #f0f2f6; border-bottom: 1px solid #d5d9e0; font-weight: 600; font-size: 12px; }
 .ls-table-head > div { padding: 4px 8px; cursor: pointer; user-select: none; }
 .ls-table-head > div.ls-num, .ls-table-row > div.ls-num { text-align: right; }

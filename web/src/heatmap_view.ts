@@ -137,7 +137,7 @@ export class HeatmapView {
     const g = this.grid;
     if (!g) return;
     const avail = Math.max(100, this.el.clientWidth - ML - MR);
-    this.cellW = Math.max(4, Math.min(24, Math.floor(avail / g.cols)));
+    this.cellW = Math.max(4, Math.min(48, Math.floor(avail / g.cols)));
     this.cellH = Math.max(2, Math.round(300 / g.rows));
     this.inner.style.width = `${ML + g.cols * this.cellW + MR}px`;
   }

@@ -18,19 +18,20 @@ async function start(): Promise<void> {
     const handle = build(payload, app);
     installApi(api, handle);
     const panel = handle.panel;
-    const waitPaint = () => {
-      if (panel.firstPaint !== null) {
-        api.firstPaint = panel.firstPaint;
-        // The next animation frame starts once the frame holding that drawing has been produced.
-        requestAnimationFrame(() => {
+    panel.onFirstPaint(() => {
+      api.firstPaint = panel.firstPaint;
+      // First frame on screen: the next animation frame renders the drawing; a task queued from its callback
+      // runs once that frame has been rendered.
+      requestAnimationFrame(() =>
+        setTimeout(() => {
           api.firstFrame = performance.now();
-          resolvePaint(panel.firstPaint!);
-        });
-      } else {
-        requestAnimationFrame(waitPaint);
-      }
-    };
-    requestAnimationFrame(waitPaint);
+          void panel.whenComplete().then(() => {
+            api.complete = performance.now();
+            resolvePaint(panel.firstPaint!);
+          });
+        }, 0),
+      );
+    });
     api.ready = true;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);

@@ -235,9 +235,10 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
   const command = (r: Range) => {
     const q = baseQuery();
     const parts = ["lambdascope", "collapse", "--from", nsToSeconds(r.from), "--to", nsToSeconds(r.to)];
-    if (q.pid != null) parts.push("--only-pid", String(q.pid));
-    if (q.tid != null) parts.push("--only-tid", String(q.tid));
-    if (q.comm != null) parts.push("--only-comm", shellQuote(m.strings[q.comm]));
+    // --opt=value: the CLI's filters take several values, so a bare value could swallow the input path.
+    if (q.pid != null) parts.push(`--only-pid=${q.pid}`);
+    if (q.tid != null) parts.push(`--only-tid=${q.tid}`);
+    if (q.comm != null) parts.push(shellQuote(`--only-comm=${m.strings[q.comm]}`));
     const t = m.sampleTypes[q.value];
     if (t && !(t.type === "samples" || t.unit === "count")) parts.push("--weight", shellQuote(t.type));
     for (const word of input.split(" ")) if (word) parts.push(shellQuote(word));

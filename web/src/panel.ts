@@ -1,7 +1,7 @@
 // The flame-graph panel every page uses: toolbar (views, search, orientation, order, colors, value, thread
 // level, idle), breadcrumb, and the views: flame graph (or differential), vanished paths (diff), top
 // functions, sandwich. The page gives it call trees; the panel owns everything that does not change a tree.
-import { ROOT_COLOR, THREAD_COLOR, diffColor, kindColor, moduleColor, nameHash } from "./colors";
+import { KIND_LEGEND, ROOT_COLOR, THREAD_COLOR, diffColor, kindColor, moduleColor, nameHash } from "./colors";
 import { nodeDetails, type ValueContext } from "./details";
 import { checkbox, clear, el, select } from "./dom";
 import { type FlameData, FlameView } from "./flame_view";
@@ -66,6 +66,7 @@ export class FlamePanel {
   private readonly tabs = new Map<string, HTMLButtonElement>();
   private readonly diffOnly: HTMLElement[] = [];
   private readonly plainOnly: HTMLElement[] = [];
+  private kindLegend: HTMLElement | null = null;
   private readonly controls = new Map<string, HTMLSelectElement | HTMLInputElement>();
 
   tree: CallTree | null = null;
@@ -81,6 +82,9 @@ export class FlamePanel {
   private maxAbsKey = "";
   firstPaint: number | null = null;
   private firstPaintWaiters: (() => void)[] = [];
+  /** A first, coarse layout is on screen and the full one is being made. */
+  private coarsePending = 0;
+  private completeWaiters: (() => void)[] = [];
 
   constructor(parent: HTMLElement, readonly cfg: PanelConfig) {
     const st = cfg.state;
@@ -99,7 +103,7 @@ export class FlamePanel {
       this.tabs.set(v, b);
       tabs.append(b);
     }
-    this.searchInput = el("input", { type: "search", class: "ls-search", placeholder: "Search (regex)   / or Ctrl+F", spellcheck: "false", "aria-label": "Search frames (regular expression)" }) as HTMLInputElement;
+    this.searchInput = el("input", { type: "search", class: "ls-search", placeholder: "Search regex  ( / )", spellcheck: "false", "aria-label": "Search frames (regular expression)" }) as HTMLInputElement;
     this.searchInput.value = st.get("s");
     this.searchInput.addEventListener("input", () => st.set({ s: this.searchInput.value || null }));
     this.searchInput.addEventListener("keydown", (ev) => {
@@ -120,15 +124,17 @@ export class FlamePanel {
     };
     const group = (...c: (HTMLElement | string)[]) => el("div", { class: "ls-group" }, ...c);
     this.toolbar.append(tabs, el("div", { class: "ls-sep" }), group(this.searchInput, this.matchedEl), el("div", { class: "ls-sep" }));
-    this.toolbar.append(group(sel("o", [["flame", "Flame (root at bottom)"], ["icicle", "Icicle (root at top)"]], "Orientation (I)")));
-    this.toolbar.append(group(sel("order", [["weight", "Heaviest first"], ["name", "Alphabetical"]], "Order of children (O)")));
+    this.toolbar.append(group(sel("o", [["flame", "Flame ⊥"], ["icicle", "Icicle ⊤"]], "Orientation (I): flame has the root at the bottom, icicle at the top")));
+    this.toolbar.append(group(sel("order", [["weight", "Heaviest first"], ["name", "A to Z"]], "Order of children (O)")));
     {
       const norm = checkbox("Normalize", st.bool("norm"), (v) => st.set({ norm: v }), "Scale BASE to NEW's total before comparing (N)", "norm");
       this.controls.set("norm", norm.querySelector("input")!);
       const g = group(sel("delta", [["self", "Color by self delta"], ["total", "Color by total delta"]], "What the red/blue intensity shows"), norm, this.diffLegend());
       this.diffOnly.push(g);
       this.toolbar.append(g);
-      const c = group(sel("c", [["kind", "Color by kind"], ["module", "Color by module"]], "Colors (C)"));
+      const sw = (color: string) => el("i", { style: `background:${color}` });
+      this.kindLegend = el("span", { class: "ls-legend" }, ...KIND_LEGEND.map(([k, color]) => el("span", {}, sw(color), k)));
+      const c = group(sel("c", [["kind", "Kind colors"], ["module", "Module colors"]], "Colors (C): by frame kind (native, kernel, JIT, interpreted, inlined) or by module"), this.kindLegend);
       this.plainOnly.push(c);
       this.toolbar.append(c);
     }
@@ -236,6 +242,12 @@ export class FlamePanel {
 
   /** Replaces the tree (new data, selection or settings); the zoom path and search carry over by name. */
   setTree(tree: CallTree): void {
+    if (this.coarsePending) {
+      cancelAnimationFrame(this.coarsePending);
+      clearTimeout(this.coarsePending);
+      this.coarsePending = 0;
+      this.noteComplete();
+    }
     this.tree = tree;
     this.layouts.clear();
     this.search = null;
@@ -253,6 +265,38 @@ export class FlamePanel {
     if (!t) return null;
     const key = `${which}:${this.order}`;
     let l = this.layouts.get(key);
+    if (!l && this.firstPaint === null && which === "flame" && this.order === "weight" && t.n > 100000 && !t.baseTotal) {
+      // First paint of a big graph: lay out only the frames at least 1/16 px wide at full width. Heaviest-first
+      // order puts narrower siblings last, so every frame laid out is where the full layout puts it; the full
+      // layout follows at once and replaces it.
+      const cut = t.total[0] / (Math.max(800, window.innerWidth) * 16);
+      const w = new Float64Array(t.n);
+      for (let i = 0; i < t.n; i++) w[i] = t.total[i] >= cut ? t.total[i] : 0;
+      l = layoutTree(t, w, "weight");
+      mark("layout:coarse");
+      this.layouts.set(key, l);
+      const tree = t;
+      const full = () => {
+        this.coarsePending = 0;
+        if (this.tree !== tree) return this.noteComplete();
+        this.layouts.set(key, layoutTree(tree, tree.total, "weight"));
+        mark(`layout:${key}`);
+        this.search = null;
+        this.searchKey = "";
+        this.stats = null;
+        this.render();
+        this.noteComplete();
+      };
+      // After the coarse frame has been presented: a task queued from an animation frame callback runs after
+      // that frame's rendering.
+      // Two task hops, so that the first-frame timestamp (one hop, see main.ts) is taken before this runs.
+      this.coarsePending = requestAnimationFrame(() => {
+        this.coarsePending = window.setTimeout(() => {
+          this.coarsePending = window.setTimeout(full, 0);
+        }, 0);
+      });
+      return l;
+    }
     if (!l) {
       let width = t.total;
       if (which === "vanished" && t.baseTotal) {
@@ -303,7 +347,8 @@ export class FlamePanel {
 
   // ---- colors ----
 
-  private fillFor(l: Layout, vanished: boolean): (v: number) => string {
+  /** Fill colors of a layout's nodes; `totalDelta` forces coloring by total delta (the sandwich's caller chains). */
+  private fillFor(l: Layout, vanished: boolean, totalDelta = false): (v: number) => string {
     const t = l.tree;
     if (t.baseTotal && t.baseSelf) {
       const scale = this.scale;
@@ -311,7 +356,7 @@ export class FlamePanel {
         const root = l.width[0] || 1;
         return (v) => diffColor(-Math.min(1, 0.25 + (0.75 * l.width[v]) / root));
       }
-      const self = this.cfg.state.get("delta") !== "total";
+      const self = !totalDelta && this.cfg.state.get("delta") !== "total";
       const bs = self ? t.baseSelf : t.baseTotal, ns = self ? t.self : t.total;
       const key = `${self}:${scale}:${l === this.layout("flame") ? "main" : "other"}`;
       let maxAbs = 0;
@@ -374,9 +419,11 @@ export class FlamePanel {
 
   render(): void {
     const st = this.cfg.state;
+    this.tooltip.hide(); // what it described may have moved or gone
     const view = this.view;
     for (const e of this.diffOnly) e.style.display = this.diff ? "" : "none";
     for (const e of this.plainOnly) e.style.display = this.diff ? "none" : "";
+    if (this.kindLegend) this.kindLegend.style.display = st.get("c") === "module" ? "none" : "";
     this.tabs.get("flame")!.textContent = this.diff ? "Differential" : "Flame graph";
     for (const [v, b] of this.tabs) {
       b.classList.toggle("ls-on", v === view);
@@ -500,8 +547,8 @@ export class FlamePanel {
     this.calleesTitle.append("Callees of ", el("b", { text: name }), " — what it calls, below it.");
     const re = compileSearch(this.cfg.state.get("s"));
     const m = (l: Layout) => (re && re !== "bad" ? searchTree(l, re).match : null);
-    this.callersView.setData({ layout: callers, label: (v) => callers.tree.label(v), fill: this.fillFor(callers, false), match: m(callers) }, 0);
-    this.calleesView.setData({ layout: callees, label: (v) => callees.tree.label(v), fill: this.fillFor(callees, false), match: m(callees) }, 0);
+    this.callersView.setData({ layout: callers, label: (v) => callers.tree.label(v), fill: this.fillFor(callers, false, true), match: m(callers) }, 0);
+    this.calleesView.setData({ layout: callees, label: (v) => callees.tree.label(v), fill: this.fillFor(callees, false, true), match: m(callees) }, 0);
   }
 
   // ---- interaction ----
@@ -515,6 +562,7 @@ export class FlamePanel {
   private clickMain(v: number): void {
     const l = this.currentLayout();
     if (!l) return;
+    this.tooltip.hide();
     const z = this.zoomNode;
     if (v === z && v !== 0) this.zoomTo(l.tree.parent[v]);
     else this.zoomTo(v);
@@ -607,6 +655,21 @@ export class FlamePanel {
         return;
     }
     ev.preventDefault();
+  }
+
+  private noteComplete(): void {
+    for (const w of this.completeWaiters) w();
+    this.completeWaiters = [];
+  }
+  /** Calls fn once the first graph has been drawn (at once if it has). */
+  onFirstPaint(fn: () => void): void {
+    if (this.firstPaint !== null) fn();
+    else this.firstPaintWaiters.push(fn);
+  }
+  /** Resolves when every layout on screen is the full one (after a coarse first paint). */
+  whenComplete(): Promise<void> {
+    if (!this.coarsePending) return Promise.resolve();
+    return new Promise((r) => this.completeWaiters.push(r));
   }
 
   private noteFirstPaint(): void {

@@ -48,6 +48,7 @@ export class TableView {
     this.data = d;
     const diff = !!d.stats.baseTotal;
     this.sortKey = sortKey || (diff ? "delta" : "self");
+    const desc = !this.sortKey.startsWith("-");
     const s = d.stats;
     const idx: number[] = [];
     for (let i = 0; i < s.n; i++) {
@@ -58,12 +59,14 @@ export class TableView {
       if (s.total[i] === 0 && (!s.baseTotal || s.baseTotal[i] === 0)) continue;
       idx.push(i);
     }
-    const key = this.sortKey;
+    const key = this.sortKey.replace(/^-/, "");
     const delta = (i: number) => s.total[i] - (s.baseTotal ? s.baseTotal[i] * d.scale : 0);
     const val = (i: number): number =>
       key === "total" ? s.total[i] : key === "base" ? (s.baseTotal ? s.baseTotal[i] : 0) : key === "delta" ? delta(i) : key === "new" ? s.total[i] : s.self[i];
-    if (key === "name") idx.sort((a, b) => (d.pool[s.name[a]] < d.pool[s.name[b]] ? -1 : d.pool[s.name[a]] > d.pool[s.name[b]] ? 1 : 0));
-    else idx.sort((a, b) => val(b) - val(a) || s.total[b] - s.total[a]);
+    // Names ascend and numbers descend by default; "-key" reverses.
+    const dir = key === "name" ? (desc ? 1 : -1) : desc ? 1 : -1;
+    if (key === "name") idx.sort((a, b) => dir * (d.pool[s.name[a]] < d.pool[s.name[b]] ? -1 : d.pool[s.name[a]] > d.pool[s.name[b]] ? 1 : 0));
+    else idx.sort((a, b) => dir * (val(b) - val(a) || s.total[b] - s.total[a]));
     this.rows = Int32Array.from(idx);
     this.renderHead();
     this.body.style.height = `${this.rows.length * ROW_H}px`;
@@ -75,14 +78,16 @@ export class TableView {
     const diff = this.diff;
     this.head.classList.toggle("ls-diff", diff);
     const cols: [string, string, boolean][] = diff
-      ? [["name", "Function", false], ["base", "Base total", true], ["new", "New total", true], ["delta", "Delta", true], ["delta", "Δ % of new", true]]
+      ? [["name", "Function", false], ["base", "Base total", true], ["new", "New total", true], ["delta", "Delta", true], ["delta", "Δ %", true]]
       : [["name", "Function", false], ["self", "Self", true], ["self", "Self %", true], ["total", "Total", true], ["total", "Total %", true]];
     const marked = new Set<string>();
+    const cur = this.sortKey.replace(/^-/, ""), reversed = this.sortKey.startsWith("-");
     for (const [key, label, num] of cols) {
-      const mark = key === this.sortKey && !marked.has(key) ? (key === "name" ? " ▲" : " ▼") : "";
+      const down = key === "name" ? reversed : !reversed;
+      const mark = key === cur && !marked.has(key) ? (down ? " ▼" : " ▲") : "";
       marked.add(key);
-      const c = el("div", { class: num ? "ls-num" : "", text: label + mark, title: `Sort by ${label.toLowerCase()}` });
-      c.addEventListener("click", () => this.onSort(key));
+      const c = el("div", { class: num ? "ls-num" : "", text: label + mark, title: `Sort by ${label.toLowerCase()} (again: reverse)` });
+      c.addEventListener("click", () => this.onSort(key === cur && !reversed ? `-${key}` : key));
       this.head.append(c);
     }
     this.head.title = `${this.rows.length} functions`;

@@ -330,11 +330,6 @@ export function pathTo(tree: CallTree, v: number): number[] {
   return out.reverse();
 }
 
-export function isAncestorOrSelf(l: Layout, a: number, v: number): boolean {
-  const ia = l.preIndex[a], iv = l.preIndex[v];
-  return ia >= 0 && iv >= ia && iv < l.subEnd[a];
-}
-
 /** Finds the drawn child of v named `nameId`, or -1. */
 export function childByName(l: Layout, v: number, nameId: number): number {
   for (let k = l.childStart[v]; k < l.childStart[v + 1]; k++) if (l.tree.name[l.childList[k]] === nameId) return l.childList[k];
