@@ -324,6 +324,13 @@ int run_record(const RecordFlags& f) {
     }
   }
 
+  // --node and --python turned the runtimes' perf maps on; they are read now, so they go.
+  if (f.node || f.python) {
+    std::error_code ec;
+    for (auto& [pid, list] : by_pid)
+      fs::remove(so.perf_map_dir + "/perf-" + std::to_string(pid) + ".map", ec);
+  }
+
   auto write = [&](const profile::Profile& p, const std::string& path) {
     std::string bytes;
     if (kind == OutputKind::kFolded) {

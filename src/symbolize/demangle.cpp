@@ -71,7 +71,19 @@ std::string demangle(std::string_view symbol) {
     size_t last = out.rfind("::");
     if (last != std::string::npos && is_rust_hash(std::string_view(out).substr(last + 2))) {
       out.resize(last);
-      out = unescape_rust_legacy(out);
+      // Components starting with an escape carry a '_' in front ("_$u7b$..."), dropped when printed.
+      std::string cleaned;
+      size_t start = 0;
+      while (start <= out.size()) {
+        size_t end = out.find("::", start);
+        if (end == std::string::npos) end = out.size();
+        std::string_view part(out.data() + start, end - start);
+        if (part.size() > 1 && part[0] == '_' && part[1] == '$') part.remove_prefix(1);
+        if (start != 0) cleaned += "::";
+        cleaned += part;
+        start = end + 2;
+      }
+      out = unescape_rust_legacy(cleaned);
     }
   }
   return out;

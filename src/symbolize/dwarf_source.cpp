@@ -79,8 +79,16 @@ std::vector<SourceFrame> DwarfSource::lookup(uint64_t vaddr) const {
   Dwarf_Files* files = nullptr;
   size_t num_files = 0;
   dwarf_getsrcfiles(cu, &files, &num_files);
+  // dwarf_getscopes continues from an inlined instance into its abstract origin's scopes; the concrete
+  // callers are the DIE tree's ancestors of the innermost scope.
   Dwarf_Die* scopes = nullptr;
   int n = dwarf_getscopes(cu, addr - cu_bias, &scopes);
+  if (n > 0) {
+    Dwarf_Die inner = scopes[0];
+    free(scopes);
+    scopes = nullptr;
+    n = dwarf_getscopes_die(&inner, &scopes);
+  }
   for (int i = 0; i < n; ++i) {
     Dwarf_Die* scope = &scopes[i];
     int tag = dwarf_tag(scope);

@@ -69,11 +69,11 @@ class V0Printer {
               : c >= 'a' && c <= 'z' ? c - 'a' + 10
               : c >= 'A' && c <= 'Z' ? c - 'A' + 36
                                      : -1;
-      if (d < 0 || v > (uint64_t{1} << 40)) {
+      if (d < 0) {
         ok_ = false;
         return 0;
       }
-      v = v * 62 + static_cast<uint64_t>(d);
+      v = v * 62 + static_cast<uint64_t>(d);  // disambiguators are 64-bit hashes: wrapping is fine
     }
     return v + 1;
   }
@@ -117,7 +117,7 @@ class V0Printer {
         if (!path(value_context)) break;
         uint64_t dis = disambiguator();
         std::string_view id = ident();
-        if (ns >= 'a' && ns <= 'z') {
+        if (ns >= 'A' && ns <= 'Z') {  // special namespaces: closures, shims
           out_ += "::{";
           out_ += ns == 'C' ? "closure" : ns == 'S' ? "shim" : std::string(1, ns);
           if (!id.empty()) {
