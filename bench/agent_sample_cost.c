@@ -29,12 +29,18 @@ static void empty_handler(int sig, siginfo_t* info, void* uc) {
 static int g_sig;
 static long g_count;
 
+// The fastest of batches of 200 signals: on a busy machine, preemption inflates some batches, never deflates.
 __attribute__((noinline)) static double fire(void) {
   pid_t pid = getpid();
   pid_t tid = (pid_t)syscall(SYS_gettid);
-  double t0 = now_ns();
-  for (long i = 0; i < g_count; ++i) syscall(SYS_tgkill, pid, tid, g_sig);
-  return (now_ns() - t0) / (double)g_count;
+  double best = 1e18;
+  for (long done = 0; done < g_count; done += 200) {
+    double t0 = now_ns();
+    for (int i = 0; i < 200; ++i) syscall(SYS_tgkill, pid, tid, g_sig);
+    double per = (now_ns() - t0) / 200;
+    if (per < best) best = per;
+  }
+  return best;
 }
 
 __attribute__((noinline)) static double at_depth(int depth) {

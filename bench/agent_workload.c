@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static long g_units = 400;
 
@@ -40,5 +41,12 @@ int main(int argc, char** argv) {
     total += (uintptr_t)r;
   }
   printf("checksum=%llu\n", (unsigned long long)total);
+  // Memory at the end, for the agent's footprint (bench/agent_peers.sh compares runs with and without it).
+  FILE* f = fopen("/proc/self/status", "r");
+  char line[256];
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "RssAnon:", 8) || !strncmp(line, "RssFile:", 8) || !strncmp(line, "RssShmem:", 9))
+      fputs(line, stderr);
+  if (f) fclose(f);
   return 0;
 }
