@@ -32,6 +32,7 @@ int run(int argc, char** argv) {
   add(add_flamegraph_command);
   add(add_heatmap_command);
   add(add_diff_command);
+  add(add_record_command);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,109 @@
+#include "agent/ring_file.hpp"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/syscalls.hpp"
+
+namespace lambdascope::agent {
+
+namespace {
+
+size_t append(char* out, size_t at, size_t size, const char* s) {
+  while (*s && at + 1 < size) out[at++] = *s++;
+  out[at] = '\0';
+  return at;
+}
+size_t append_number(char* out, size_t at, size_t size, uint64_t v) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (n > 0 && at + 1 < size) out[at++] = digits[--n];
+  out[at] = '\0';
+  return at;
+}
+uint64_t clock_ns(clockid_t c) {
+  struct timespec ts;
+  clock_gettime(c, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+void read_file_into(const char* path, char* out, size_t size, bool nul_to_space) {
+  long fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  long n = sys::call(SYS_read, fd, reinterpret_cast<long>(out), static_cast<long>(size - 1));
+  sys::call(SYS_close, fd);
+  if (n <= 0) return;
+  while (n > 0 && out[n - 1] == '\0') --n;
+  for (long i = 0; i < n; ++i)
+    if (out[i] == '\0' && nul_to_space) out[i] = ' ';
+  out[n] = '\0';
+}
+
+}  // namespace
+
+ring::Header* create_ring(const Config& config, int pid, int signal, uint64_t period_ns, char* path,
+                          size_t path_size, const char** error) {
+  const size_t total = ring::kHeaderSize + config.ring_size;
+  long fd = -1;
+  uint32_t seq = 0;
+  for (; seq < 1000; ++seq) {
+    size_t at = append(path, 0, path_size, config.ring_dir);
+    at = append(path, at, path_size, "/lambdascope-");
+    at = append_number(path, at, path_size, static_cast<uint64_t>(pid));
+    at = append(path, at, path_size, "-");
+    at = append_number(path, at, path_size, seq);
+    append(path, at, path_size, ".ring");
+    fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+                   0600);
+    if (fd != -EEXIST) break;
+  }
+  if (fd < 0) {
+    *error = "cannot create the ring file (is LAMBDASCOPE_RING_DIR writable?)";
+    return nullptr;
+  }
+  if (sys::call(SYS_fallocate, fd, 0, 0, static_cast<long>(total)) != 0 &&
+      sys::call(SYS_ftruncate, fd, static_cast<long>(total)) != 0) {
+    sys::call(SYS_close, fd);
+    sys::call(SYS_unlinkat, AT_FDCWD, reinterpret_cast<long>(path), 0);
+    *error = "cannot allocate the ring file (no space left in LAMBDASCOPE_RING_DIR?)";
+    return nullptr;
+  }
+  void* mem = sys::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED, static_cast<int>(fd), 0);
+  sys::call(SYS_close, fd);
+  if (mem == nullptr) {
+    sys::call(SYS_unlinkat, AT_FDCWD, reinterpret_cast<long>(path), 0);
+    *error = "cannot map the ring file";
+    return nullptr;
+  }
+  auto* h = static_cast<ring::Header*>(mem);
+  h->version = ring::kVersion;
+  h->header_size = ring::kHeaderSize;
+  h->data_size = config.ring_size;
+  h->pid = pid;
+  h->ppid = static_cast<int32_t>(sys::call(SYS_getppid));
+  h->mode = static_cast<uint32_t>(config.mode);
+  h->hz = config.hz;
+  h->signal = signal;
+  h->max_depth = config.max_depth;
+  // Read together, so the reader can turn monotonic sample times into wall-clock times.
+  h->anchor_monotonic_ns = clock_ns(CLOCK_MONOTONIC);
+  h->anchor_realtime_ns = clock_ns(CLOCK_REALTIME);
+  h->period_ns = period_ns;
+  h->state = static_cast<uint32_t>(ring::State::kStarting);
+  h->sequence = seq;
+  long n = sys::call(SYS_readlinkat, AT_FDCWD, reinterpret_cast<long>("/proc/self/exe"),
+                     reinterpret_cast<long>(h->exe), sizeof h->exe - 1);
+  h->exe[n > 0 ? n : 0] = '\0';
+  read_file_into("/proc/self/cmdline", h->cmdline, sizeof h->cmdline, true);
+  for (size_t i = 0; i < sizeof ring::kMagic; ++i) h->magic[i] = ring::kMagic[i];
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+  return h;
+}
+
+}  // namespace lambdascope::agent

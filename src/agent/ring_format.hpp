@@ -1,0 +1,171 @@
+// The sample ring: a file under /tmp that the agent maps into the profiled process and a reader (record, the
+// Lambda extension) maps at the same time. This header is the whole contract between them; it has no
+// dependency beyond the C library so both sides include it.
+//
+// Layout: a 4 KiB header page, then `data_size` bytes (a power of two) used as a byte ring of records.
+// Writers (signal handlers on any thread, agent threads) reserve space with a CAS on write_pos, fill the
+// record, then publish it by storing its 8-byte RecordHeader with release order. The single reader consumes
+// records in order while their header is non-zero, zeroes what it consumed and then advances read_pos with
+// release order. A writer never overwrites unread data: when the ring is full the record is dropped and
+// counted (kDroppedFull). A record never wraps: a Pad record fills the tail of the ring first.
+//
+// All multi-byte fields are little-endian host order; offsets below are fixed by static_asserts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace lambdascope::agent::ring {
+
+inline constexpr char kMagic[8] = {'L', 'S', 'R', 'I', 'N', 'G', '0', '1'};
+inline constexpr uint32_t kVersion = 1;
+inline constexpr uint32_t kHeaderSize = 4096;
+
+enum class Mode : uint32_t { kCpu = 1, kWall = 2 };
+
+// The agent's state, written by the agent only.
+enum class State : uint32_t {
+  kStarting = 0,
+  kRunning = 1,
+  kPaused = 2,
+  kStopped = 3,  // stopped for good (by a control request or because the signal was lost)
+  kExited = 4,   // the process ran its exit handlers
+  kFailed = 5,   // could not start; `message` says why
+};
+
+// Requests from other processes: `control` = (sequence << 8) | Command, then FUTEX_WAKE on `control`.
+enum class Command : uint32_t { kNone = 0, kStart = 1, kPause = 2, kStop = 3 };
+
+enum Counter : uint32_t {
+  kSamples = 0,       // sample records written
+  kWeight,            // sum of sample weights (timer expirations, including overruns)
+  kIdleSamples,       // wall mode: idle records (threads that did not run since their last sample)
+  kDroppedFull,       // records dropped because the ring was full (no reader keeping up)
+  kDroppedBusy,       // samples dropped because the thread was already inside the handler
+  kDroppedPaused,     // signals that arrived while paused or stopping
+  kForeignSignals,    // our signal, but not sent by our timers or sampler
+  kTruncated,         // stacks cut at the depth limit
+  kUnwindStopped,     // stacks that ended before a known outermost frame (JIT, bad frame pointer)
+  kFaultedReads,      // guarded reads that faulted (and were skipped)
+  kHandlerNs,         // time spent inside the handler, for the cost per sample
+  kThreadsSeen,       // threads that got a timer or were signalled
+  kTimersActive,      // CPU mode: timers alive now (the leak check)
+  kTimerFailures,     // timer_create failures (EAGAIN on RLIMIT_SIGPENDING, ...)
+  kSignalsSent,       // wall mode: tgkill calls
+  kMapRecords,        // mapping records written
+  kMapsDropped,       // mapping records lost (ring full): PCs of those libraries may stay unsymbolized
+  kUnwindTables,      // libraries with .eh_frame unwind tables
+  kUnwindRows,        // rows in those tables
+  kUnwindTableBytes,  // memory used by the tables
+  kCounterCount,
+};
+inline constexpr uint32_t kMaxCounters = 32;
+static_assert(kCounterCount <= kMaxCounters);
+
+struct alignas(64) Header {
+  char magic[8];                 // 0
+  uint32_t version;              // 8
+  uint32_t header_size;          // 12: offset of the data ring
+  uint64_t data_size;            // 16: a power of two
+  int32_t pid;                   // 24
+  int32_t ppid;                  // 28
+  uint32_t mode;                 // 32: Mode
+  uint32_t hz;                   // 36
+  int32_t signal;                // 40
+  uint32_t max_depth;            // 44
+  uint64_t anchor_monotonic_ns;  // 48: CLOCK_MONOTONIC and CLOCK_REALTIME read together at start
+  uint64_t anchor_realtime_ns;   // 56
+  uint64_t period_ns;            // 64: nanoseconds of CPU or wall time one unit of weight stands for
+  uint32_t state;                // 72: State, written by the agent
+  uint32_t control;              // 76: (sequence << 8) | Command, written by controllers; a futex word
+  uint32_t sequence;             // 80: this image's number among the rings of one pid (exec makes new ones)
+  uint32_t flags;                // 84
+  uint64_t reserved[5];          // 88
+  char exe[512];                 // 128: /proc/self/exe at start
+  char cmdline[1024];            // 640: argv joined with spaces, truncated
+  char message[256];             // 1664: the last warning (signal lost, timer failures), NUL-terminated
+  uint64_t counters[kMaxCounters];  // 1920
+  alignas(64) uint64_t write_pos;   // 2176: bytes reserved since start (monotonic, not masked)
+  alignas(64) uint64_t read_pos;    // 2240: bytes consumed by the reader
+};
+static_assert(offsetof(Header, anchor_monotonic_ns) == 48);
+static_assert(offsetof(Header, state) == 72);
+static_assert(offsetof(Header, exe) == 128);
+static_assert(offsetof(Header, counters) == 1920);
+static_assert(offsetof(Header, write_pos) == 2176);
+static_assert(offsetof(Header, read_pos) == 2240);
+static_assert(sizeof(Header) <= kHeaderSize);
+
+enum class RecordType : uint16_t {
+  kNone = 0,  // not yet published
+  kPad = 1,   // filler up to the end of the ring
+  kSample = 2,
+  kIdle = 3,        // wall mode: the thread did not run since its last sample; repeat that stack
+  kThreadName = 4,  // the thread's name (comm) as seen at `time_ns`
+  kMapAdd = 5,      // an executable mapping appeared
+  kMapRemove = 6,   // an executable mapping went away
+};
+
+// The first 8 bytes of every record; stored last, with release order, to publish the record.
+struct RecordHeader {
+  uint32_t size;  // whole record in bytes, a multiple of 8
+  uint16_t type;  // RecordType
+  uint16_t flags;
+};
+static_assert(sizeof(RecordHeader) == 8);
+
+// Sample flags.
+inline constexpr uint16_t kSampleTruncated = 1;  // the depth limit cut the stack
+inline constexpr uint16_t kSampleComplete = 2;   // the unwinder reached a frame marked outermost
+inline constexpr uint16_t kSampleWall = 4;       // sent by the wall sampler (else a CPU timer)
+
+struct SampleRecord {
+  RecordHeader h;
+  uint64_t time_ns;  // CLOCK_MONOTONIC
+  int32_t tid;
+  uint32_t weight;  // 1 + timer overruns
+  uint32_t depth;   // number of pcs
+  uint32_t reserved;
+  // uint64_t pcs[depth]: pcs[0] is the interrupted instruction, the others are return addresses.
+};
+static_assert(sizeof(SampleRecord) == 32);
+
+struct IdleRecord {
+  RecordHeader h;
+  uint64_t time_ns;
+  int32_t tid;
+  uint32_t weight;
+};
+static_assert(sizeof(IdleRecord) == 24);
+
+struct ThreadNameRecord {
+  RecordHeader h;
+  uint64_t time_ns;
+  int32_t tid;
+  char name[20];  // NUL-terminated (comm is at most 15 characters)
+};
+static_assert(sizeof(ThreadNameRecord) == 40);
+
+struct MapRecord {
+  RecordHeader h;
+  uint64_t time_ns;
+  uint64_t start;
+  uint64_t end;
+  uint64_t offset;  // file offset of `start`
+  uint64_t inode;
+  uint32_t dev_major;
+  uint32_t dev_minor;
+  uint32_t prot;           // PROT_* of the mapping
+  uint16_t build_id_size;  // 0 when unknown
+  uint16_t path_size;      // bytes of path that follow the build id (not NUL-terminated)
+  uint8_t build_id[20];
+  uint32_t reserved;
+  // char path[path_size], then padding to a multiple of 8
+};
+static_assert(sizeof(MapRecord) == 88);
+
+inline constexpr uint32_t align8(uint32_t n) {
+  return (n + 7u) & ~7u;
+}
+
+}  // namespace lambdascope::agent::ring

@@ -1,0 +1,169 @@
+#include "agent/sample_handler.hpp"
+
+#include <errno.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <ucontext.h>
+
+#include "agent/agent_state.hpp"
+#include "agent/code_cache.hpp"
+#include "agent/mmap_buffer.hpp"
+#include "agent/safe_access.hpp"
+#include "agent/stack_walker.hpp"
+#include "agent/syscalls.hpp"
+
+namespace lambdascope::agent {
+
+namespace {
+
+// Scratch buffers for stacks, claimed with a CAS. A handler that finds its probes taken drops the sample:
+// 64 buffers make that practically impossible (it needs 64 threads inside the handler at once).
+constexpr uint32_t kScratchSlots = 64;
+constexpr uint32_t kScratchProbes = 8;
+struct Scratch {
+  uint32_t busy;
+  uint32_t pad;
+  uint64_t pcs[kMaxDepthLimit];
+};
+Scratch* g_scratch = nullptr;
+
+// Re-read the thread's name every this many samples: names change (pthread_setname_np, prctl) and a
+// prctl per sample would double the handler's syscalls.
+constexpr uint32_t kNameRefresh = 64;
+
+uint64_t now_ns() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO; async-signal-safe
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+bool signal_in_mask(const sigset_t& set, int sig) {
+  const auto* words = reinterpret_cast<const unsigned long*>(&set);
+  unsigned bit = static_cast<unsigned>(sig - 1);
+  return (words[bit / (8 * sizeof(unsigned long))] >> (bit % (8 * sizeof(unsigned long)))) & 1;
+}
+
+void maybe_write_thread_name(ThreadState& t, int tid, uint64_t time) {
+  if (t.samples++ % kNameRefresh != 0) return;
+  char name[16];
+  for (char& c : name) c = 0;
+  if (sys::prctl(PR_GET_NAME, reinterpret_cast<unsigned long>(name)) != 0) return;
+  bool same = true;
+  for (int i = 0; i < 16; ++i) same &= name[i] == t.name[i];
+  if (same) return;
+  RingWriter& ring = g_agent.ring;
+  uint8_t* p = ring.reserve(sizeof(ring::ThreadNameRecord));
+  if (p == nullptr) {
+    ring.count(ring::kDroppedFull);
+    return;  // t.name unchanged: retried at the next refresh
+  }
+  auto* rec = reinterpret_cast<ring::ThreadNameRecord*>(p);
+  rec->time_ns = time;
+  rec->tid = tid;
+  for (int i = 0; i < 16; ++i) rec->name[i] = t.name[i] = name[i];
+  for (int i = 16; i < 20; ++i) rec->name[i] = 0;
+  RingWriter::publish(p, ring::RecordType::kThreadName, sizeof(ring::ThreadNameRecord), 0);
+}
+
+void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
+  AgentState& a = g_agent;
+  RingWriter& ring = a.ring;
+  bool from_timer = info->si_code == SI_TIMER;
+  bool from_sampler = info->si_code == SI_TKILL && info->si_pid == a.pid;
+  if (!from_timer && !from_sampler) {
+    ring.count(ring::kForeignSignals);
+    return;
+  }
+  if (agent_state() != ring::State::kRunning) {
+    ring.count(ring::kDroppedPaused);
+    return;
+  }
+  uint64_t t0 = now_ns();
+  int tid = current_tid();
+  uint32_t slot_index = static_cast<uint32_t>(tid) * 2654435761u % kScratchSlots;
+  Scratch* scratch = nullptr;
+  for (uint32_t i = 0; i < kScratchProbes; ++i) {
+    Scratch* s = &g_scratch[(slot_index + i) % kScratchSlots];
+    uint32_t expected = 0;
+    if (__atomic_compare_exchange_n(&s->busy, &expected, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+      scratch = s;
+      break;
+    }
+  }
+  if (scratch == nullptr) {
+    ring.count(ring::kDroppedBusy);
+    return;
+  }
+
+  const auto* uc = static_cast<const ucontext_t*>(ucv);
+  WalkInput in;
+#if defined(__x86_64__)
+  in.pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  in.sp = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+  in.fp = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RBP]);
+#elif defined(__aarch64__)
+  in.pc = uc->uc_mcontext.pc;
+  in.sp = uc->uc_mcontext.sp;
+  in.fp = uc->uc_mcontext.regs[29];
+#endif
+  in.stack_lo = t.stack_lo;
+  in.stack_hi = t.stack_hi;
+  in.guarded = fault_guard_active() && !signal_in_mask(uc->uc_sigmask, SIGSEGV) &&
+               !signal_in_mask(uc->uc_sigmask, SIGBUS);
+
+  code_cache_enter();
+  WalkStats ws;
+  uint32_t depth = walk_stack(code_cache_current(), in, scratch->pcs, a.config.max_depth, &ws);
+  code_cache_leave();
+
+  uint32_t weight = from_timer ? 1u + static_cast<uint32_t>(info->si_overrun) : 1u;
+  uint32_t size = static_cast<uint32_t>(sizeof(ring::SampleRecord) + depth * sizeof(uint64_t));
+  uint8_t* p = ring.reserve(size);
+  if (p == nullptr) {
+    ring.count(ring::kDroppedFull);
+  } else {
+    auto* rec = reinterpret_cast<ring::SampleRecord*>(p);
+    rec->time_ns = t0;
+    rec->tid = tid;
+    rec->weight = weight;
+    rec->depth = depth;
+    rec->reserved = 0;
+    auto* out = reinterpret_cast<uint64_t*>(p + sizeof(ring::SampleRecord));
+    for (uint32_t i = 0; i < depth; ++i) out[i] = scratch->pcs[i];  // no memcpy in the handler
+    uint16_t flags = ws.flags | (from_sampler ? ring::kSampleWall : 0);
+    RingWriter::publish(p, ring::RecordType::kSample, size, flags);
+    ring.count(ring::kSamples);
+    ring.count(ring::kWeight, weight);
+    if (ws.flags & ring::kSampleTruncated)
+      ring.count(ring::kTruncated);
+    else if (!(ws.flags & ring::kSampleComplete))
+      ring.count(ring::kUnwindStopped);
+  }
+  __atomic_store_n(&scratch->busy, 0, __ATOMIC_RELEASE);
+  if (ws.faults != 0) ring.count(ring::kFaultedReads, ws.faults);
+  maybe_write_thread_name(t, tid, t0);
+  ring.count(ring::kHandlerNs, now_ns() - t0);
+}
+
+}  // namespace
+
+bool sample_handler_init() {
+  if (g_scratch != nullptr) return true;
+  g_scratch = static_cast<Scratch*>(map_anonymous(page_round(sizeof(Scratch) * kScratchSlots)));
+  return g_scratch != nullptr;
+}
+
+void sample_handler(int, siginfo_t* info, void* ucontext) {
+  int saved_errno = errno;
+  ThreadState& t = t_thread;
+  if (t.in_handler) {
+    g_agent.ring.count(ring::kDroppedBusy);
+  } else {
+    t.in_handler = 1;
+    take_sample(info, ucontext, t);
+    t.in_handler = 0;
+  }
+  errno = saved_errno;
+}
+
+}  // namespace lambdascope::agent

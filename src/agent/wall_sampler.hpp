@@ -1,0 +1,15 @@
+// Wall mode: one sampler thread that, once per period, visits every thread of the process. A thread whose
+// CPU clock moved since its last sample is signalled with tgkill (at most `threads_per_tick` per tick, the
+// ticks spread over the period, so thousands of threads do not get a burst of signals); a thread that did
+// not run gets an idle record instead, which the reader turns into its last stack, without interrupting it
+// (no EINTR for sleeping threads, no cost for idle ones). After a pause longer than a period (a frozen
+// Lambda environment) the schedule restarts from now instead of catching up.
+#pragma once
+
+namespace lambdascope::agent {
+
+bool wall_sampler_start(int pid_max);  // starts the thread (normal context)
+void wall_sampler_stop();              // asks it to exit and joins it
+void wall_sampler_after_fork();        // in a forked child: the thread is gone; restart with start()
+
+}  // namespace lambdascope::agent

@@ -1,0 +1,96 @@
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <cstring>
+
+#include "agent/config.hpp"
+#include "agent/ring_file.hpp"
+#include "agent/thread_list.hpp"
+#include "support/test_support.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+namespace lambdascope::agent {
+namespace {
+
+TEST(Config, SignalNames) {
+  EXPECT_EQ(parse_signal_name("SIGPROF"), SIGPROF);
+  EXPECT_EQ(parse_signal_name("PROF"), SIGPROF);
+  EXPECT_EQ(parse_signal_name("27"), 27);
+  EXPECT_EQ(parse_signal_name("SIGRTMIN+3"), SIGRTMIN + 3);
+  EXPECT_EQ(parse_signal_name("RTMAX-1"), SIGRTMAX - 1);
+  EXPECT_EQ(parse_signal_name("SIGNOPE"), 0);
+  EXPECT_EQ(parse_signal_name("999"), 0);
+  EXPECT_EQ(parse_signal_name("RTMIN+100"), 0);
+}
+
+TEST(Config, ReadsTheEnvironmentAndRejectsNonsense) {
+  setenv("LAMBDASCOPE_MODE", "wall", 1);
+  setenv("LAMBDASCOPE_HZ", "250", 1);
+  setenv("LAMBDASCOPE_DEPTH", "100000", 1);    // out of range: default kept
+  setenv("LAMBDASCOPE_RING_SIZE", "100K", 1);  // rounded up to a power of two
+  setenv("LAMBDASCOPE_START", "0", 1);
+  setenv("LAMBDASCOPE_LOG", "0", 1);
+  Config c = read_config();
+  EXPECT_EQ(c.mode, ring::Mode::kWall);
+  EXPECT_EQ(c.hz, 250u);
+  EXPECT_EQ(c.max_depth, 128u);
+  EXPECT_EQ(c.ring_size, 128u * 1024);
+  EXPECT_FALSE(c.start_running);
+  for (const char* v : {"LAMBDASCOPE_MODE", "LAMBDASCOPE_HZ", "LAMBDASCOPE_DEPTH", "LAMBDASCOPE_RING_SIZE",
+                        "LAMBDASCOPE_START", "LAMBDASCOPE_LOG"})
+    unsetenv(v);
+  Config d = read_config();
+  EXPECT_EQ(d.mode, ring::Mode::kCpu);
+  EXPECT_EQ(d.hz, 99u);
+  EXPECT_TRUE(d.start_running);
+}
+
+TEST(RingFile, HeaderAndOneFilePerImage) {
+  std::string dir = testing::make_temp_dir();
+  Config c;
+  std::strcpy(c.ring_dir, dir.c_str());
+  c.ring_size = 1 << 16;
+  char path[320];
+  const char* error = nullptr;
+  ring::Header* a = create_ring(c, 4242, SIGPROF, 1000000, path, sizeof path, &error);
+  ASSERT_NE(a, nullptr) << error;
+  EXPECT_EQ(std::string(path), dir + "/lambdascope-4242-0.ring");
+  EXPECT_EQ(std::memcmp(a->magic, ring::kMagic, 8), 0);
+  EXPECT_EQ(a->pid, 4242);
+  EXPECT_EQ(a->data_size, 1u << 16);
+  EXPECT_EQ(a->sequence, 0u);
+  EXPECT_GT(a->anchor_realtime_ns, a->anchor_monotonic_ns);
+  EXPECT_EQ(std::filesystem::file_size(path), ring::kHeaderSize + (1u << 16));
+  // An exec'd image of the same pid gets the next file.
+  ring::Header* b = create_ring(c, 4242, SIGPROF, 1000000, path, sizeof path, &error);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->sequence, 1u);
+  EXPECT_EQ(std::string(path), dir + "/lambdascope-4242-1.ring");
+  std::strcpy(c.ring_dir, "/nonexistent/dir");
+  EXPECT_EQ(create_ring(c, 1, SIGPROF, 1, path, sizeof path, &error), nullptr);
+  EXPECT_NE(std::strstr(error, "LAMBDASCOPE_RING_DIR"), nullptr);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ThreadList, SeesNewThreads) {
+  auto count = [] { return for_each_thread([](int, void*) {}, nullptr); };
+  int before = count();
+  ASSERT_GE(before, 1);
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i)
+    threads.emplace_back([&] {
+      while (!go) std::this_thread::yield();
+    });
+  EXPECT_EQ(count(), before + 3);
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_GE(read_pid_max(), 1024);
+}
+
+}  // namespace
+}  // namespace lambdascope::agent

@@ -1,0 +1,281 @@
+// Real programs under `lambdascope record`: the profile must be right (ratios, complete stacks) and the
+// program's output exactly what it is without the agent. In ASan builds the programs are ASan programs.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "support/test_support.hpp"
+
+namespace lambdascope::agent {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_command;
+
+struct Stack {
+  std::vector<std::string> frames;  // frames[0] is the thread name (the folded writer's root)
+  double value = 0;
+  bool has(const std::string& name) const {
+    return std::find(frames.begin(), frames.end(), name) != frames.end();
+  }
+  bool has_prefix(const std::string& prefix) const {
+    for (const std::string& f : frames)
+      if (f.compare(0, prefix.size(), prefix) == 0) return true;
+    return false;
+  }
+  bool has_substring(const std::string& part) const {
+    for (const std::string& f : frames)
+      if (f.find(part) != std::string::npos) return true;
+    return false;
+  }
+  const std::string& leaf() const { return frames.back(); }
+};
+
+std::vector<Stack> parse_folded(const std::string& text) {
+  std::vector<Stack> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t space = line.rfind(' ');
+    if (space == std::string::npos) continue;
+    Stack s;
+    s.value = std::stod(line.substr(space + 1));
+    std::string stack = line.substr(0, space);
+    size_t start = 0;
+    while (start <= stack.size()) {
+      size_t semi = stack.find(';', start);
+      if (semi == std::string::npos) semi = stack.size();
+      s.frames.push_back(stack.substr(start, semi - start));
+      start = semi + 1;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+template <typename P>
+double weight(const std::vector<Stack>& stacks, P pred) {
+  double w = 0;
+  for (const Stack& s : stacks)
+    if (pred(s)) w += s.value;
+  return w;
+}
+double total(const std::vector<Stack>& stacks) {
+  return weight(stacks, [](const Stack&) { return true; });
+}
+
+std::string workload(const std::string& name) {
+  return std::string(LS_AGENT_WORKLOADS) + "/" + name;
+}
+
+class Workloads : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::make_temp_dir(); }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs `lambdascope record <flags> -o DIR/out.folded -- <command>`.
+  testing::CommandResult record(const std::string& flags, const std::string& command,
+                                const std::string& env = "") {
+    std::string line = env + " timeout 120 " + testing::binary_path() + " record " + flags + " -o " + dir_ +
+                       "/out.folded -- " + command;
+    return run_command(line);
+  }
+  std::vector<Stack> profile(const std::string& file = "out.folded") {
+    std::ifstream in(dir_ + "/" + file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_folded(ss.str());
+  }
+  std::string plain_output(const std::string& command) { return run_command("timeout 120 " + command).out; }
+
+  std::string dir_;
+};
+
+TEST_F(Workloads, CpuModeGivesTheBusyThreadAlmostAll) {
+  auto r = record("--hz 199", workload("busy_idle") + " 1.5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "busy=1 idle=1\n");
+  auto stacks = profile();
+  double all = total(stacks);
+  ASSERT_GT(all, 0) << r.err;
+  double busy = weight(stacks, [](const Stack& s) { return s.frames[0] == "busy"; });
+  double idle = weight(stacks, [](const Stack& s) { return s.frames[0] == "idle"; });
+  EXPECT_GT(busy / all, 0.9) << r.err;
+  EXPECT_LT(idle / all, 0.05);
+  // Names and complete stacks: the busy thread's samples run from the thread start down to its function.
+  double named = weight(stacks, [](const Stack& s) { return s.frames[0] == "busy" && s.has("busy_thread"); });
+  EXPECT_GT(named / busy, 0.95);
+}
+
+TEST_F(Workloads, WallModeGivesBusyAndIdleThreadsAboutTheSame) {
+  auto r = record("--mode wall --hz 49", workload("busy_idle") + " 1.5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "busy=1 idle=1\n");
+  auto stacks = profile();
+  double busy = weight(stacks, [](const Stack& s) { return s.frames[0] == "busy"; });
+  double idle = weight(stacks, [](const Stack& s) { return s.frames[0] == "idle"; });
+  ASSERT_GT(busy, 0) << r.err;
+  ASSERT_GT(idle, 0) << r.err;
+  EXPECT_GT(busy / idle, 0.7) << "busy " << busy << " idle " << idle;
+  EXPECT_LT(busy / idle, 1.4) << "busy " << busy << " idle " << idle;
+  // The idle thread is seen where it waits.
+  double sleeping =
+      weight(stacks, [](const Stack& s) { return s.frames[0] == "idle" && s.has("idle_sleep"); });
+  EXPECT_GT(sleeping / idle, 0.8);
+}
+
+// Callbacks called from libc's qsort and libstdc++'s thread start and ostream code, none of which keep frame
+// pointers: the stacks must still reach main (or the thread's start).
+TEST_F(Workloads, StacksAreCompleteThroughLibcAndLibstdcxx) {
+  auto r = record("--hz 499", workload("sort_work") + " 0.4");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "qsort_ok=1 sort_ok=1 stream_ok=1\n");
+  auto stacks = profile();
+
+  auto in_compare = [](const Stack& s) { return s.has("compare_ints"); };
+  double compare = weight(stacks, in_compare);
+  ASSERT_GT(compare, 10) << r.err;
+  double via_qsort_to_main = weight(stacks, [&](const Stack& s) {
+    return in_compare(s) && s.has("qsort_r") && s.has("main") && s.has("__libc_start_main");
+  });
+  EXPECT_GT(via_qsort_to_main / compare, 0.9);
+
+  auto in_desc = [](const Stack& s) { return s.has("compare_desc(int, int)"); };
+  double desc = weight(stacks, in_desc);
+  ASSERT_GT(desc, 10) << r.err;
+  double to_thread_start = weight(stacks, [&](const Stack& s) {
+    return in_desc(s) && s.frames.size() > 1 && s.frames[1] == "clone3" && s.has("start_thread");
+  });
+  EXPECT_GT(to_thread_start / desc, 0.9);
+
+  auto in_stream = [](const Stack& s) { return s.has("SlowBuf::xsputn(char const*, long)"); };
+  double stream = weight(stacks, in_stream);
+  ASSERT_GT(stream, 10) << r.err;
+  double via_ostream = weight(stacks, [&](const Stack& s) {
+    return in_stream(s) && s.has_substring("std::__ostream_insert<") && s.has("main");
+  });
+  EXPECT_GT(via_ostream / stream, 0.9);
+}
+
+// The same workload with frame pointers only (LAMBDASCOPE_DWARF=0): libc's qsort keeps no frame pointer, so
+// the walk skips frames and misses main. Shows the test above can fail.
+TEST_F(Workloads, FramePointersAloneLoseFramesInLibc) {
+  auto r = record("--hz 499", workload("sort_work") + " 0.3", "LAMBDASCOPE_DWARF=0");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto stacks = profile();
+  auto in_qsort = [](const Stack& s) { return s.has("qsort_r") || s.has_substring("msort"); };
+  double sorting = weight(stacks, in_qsort);
+  ASSERT_GT(sorting, 5) << r.err;
+  double complete = weight(stacks, [&](const Stack& s) { return in_qsort(s) && s.has("main"); });
+  EXPECT_LT(complete / sorting, 0.5);
+}
+
+TEST_F(Workloads, TenThousandThreadsLeakNoTimers) {
+  std::string expected = plain_output(workload("thread_churn") + " 10000");
+  auto r = record("--hz 999", workload("thread_churn") + " 10000");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, expected);
+  // Only the main thread's timer is left at the end.
+  size_t at = r.err.find("timers=");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  EXPECT_LE(std::stoi(r.err.substr(at + 7)), 2) << r.err;
+}
+
+TEST_F(Workloads, ForkAndExecGetTheirOwnProfiles) {
+  std::string expected = plain_output(workload("fork_exec"));
+  auto r = record("--hz 299", workload("fork_exec"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, expected);
+  // The root process (before and after exec) and the forked child.
+  auto root = profile();
+  EXPECT_GT(weight(root, [](const Stack& s) { return s.has("main") && s.has("burn"); }), 0) << r.err;
+  EXPECT_GT(weight(root, [](const Stack& s) { return s.has("exec_image_work"); }), 0) << r.err;
+  EXPECT_EQ(weight(root, [](const Stack& s) { return s.has("forked_child_work"); }), 0);
+  std::vector<std::string> others;
+  for (const auto& e : fs::directory_iterator(dir_))
+    if (e.path().filename() != "out.folded") others.push_back(e.path().filename().string());
+  ASSERT_EQ(others.size(), 1u) << r.err;
+  auto child = profile(others[0]);
+  EXPECT_GT(weight(child, [](const Stack& s) { return s.has("forked_child_work") && s.has("main"); }), 0);
+}
+
+TEST_F(Workloads, LibrariesLoadedAndUnloadedDuringSamplingAreNamed) {
+  std::string expected = plain_output(workload("dlopen_churn") + " 150");
+  auto r = record("--hz 499", workload("dlopen_churn") + " 150");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, expected);
+  auto stacks = profile();
+  double all = total(stacks);
+  double in_lib = weight(stacks, [](const Stack& s) { return s.has("dl_work_inner") && s.has("main"); });
+  EXPECT_GT(in_lib / all, 0.5) << r.err;
+}
+
+TEST_F(Workloads, ThreadsBlockingTheSignalAreLeftAlone) {
+  for (const char* mode : {"cpu", "wall"}) {
+    auto r = record(std::string("--hz 199 --mode ") + mode, workload("blocked_signal"));
+    ASSERT_EQ(r.exit_code, 0) << mode << r.err;
+    EXPECT_EQ(r.out, "blocked=1 open=1\n") << mode;
+    auto stacks = profile();
+    double open =
+        weight(stacks, [](const Stack& s) { return s.frames[0] == "open" && s.has_prefix("compute"); });
+    double blocked =
+        weight(stacks, [](const Stack& s) { return s.frames[0] == "blocked" && s.has_prefix("compute"); });
+    EXPECT_GT(open, 0) << mode << r.err;
+    EXPECT_EQ(blocked, 0) << mode;
+  }
+}
+
+TEST_F(Workloads, SleepPollAndReadLoopsKeepTheirResults) {
+  std::string expected = plain_output(workload("syscall_loops"));
+  ASSERT_NE(expected.find("nanosleep_ok=1"), std::string::npos) << expected;
+  for (const char* flags : {"--hz 999", "--mode wall --hz 199"}) {
+    auto r = record(flags, workload("syscall_loops"));
+    ASSERT_EQ(r.exit_code, 0) << flags << r.err;
+    EXPECT_EQ(r.out, expected) << flags;
+    EXPECT_GT(total(profile()), 0) << flags << r.err;
+  }
+}
+
+TEST_F(Workloads, DepthLimitTruncatesAndSaysSo) {
+  auto r = record("--hz 499 --depth 24", workload("depth_spin") + " 100 0.5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto stacks = profile();
+  double all = total(stacks);
+  ASSERT_GT(all, 0);
+  for (const Stack& s : stacks) EXPECT_LE(s.frames.size(), 24u + 2u);  // + thread name + [truncated]
+  double truncated =
+      weight(stacks, [](const Stack& s) { return s.frames.size() > 1 && s.frames[1] == "[truncated]"; });
+  EXPECT_GT(truncated / all, 0.9);
+}
+
+TEST_F(Workloads, ProgramTakingOurSignalGetsIt) {
+  auto r = record("--hz 199", workload("own_sigprof"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "own_ticks_ok=1 work=1\n");
+  EXPECT_NE(r.err.find("moved to signal"), std::string::npos) << r.err;
+  auto stacks = profile();
+  EXPECT_GT(weight(stacks, [](const Stack& s) { return s.has("phase_one"); }), 0);
+  EXPECT_GT(weight(stacks, [](const Stack& s) { return s.has("phase_two"); }), 0) << r.err;
+}
+
+TEST_F(Workloads, StaticBinaryGetsAClearMessage) {
+  auto r = record("", workload("static_hello"));
+  EXPECT_EQ(r.exit_code, 3);  // the command's own
+  EXPECT_EQ(r.out, "static hello\n");
+  EXPECT_NE(r.err.find("statically linked"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no samples recorded"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/out.folded"));
+}
+
+TEST_F(Workloads, StartingPausedRecordsNothing) {
+  auto r = record("--hz 499", workload("depth_spin") + " 5 0.3", "LAMBDASCOPE_START=0");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("no samples recorded"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace lambdascope::agent
