@@ -12,6 +12,7 @@ using Action = std::function<int()>;
 
 Action add_collapse_command(CLI::App& app);
 Action add_convert_command(CLI::App& app);
+Action add_local_command(CLI::App& app);
 
 // Runs the whole command line; used by main() and by tests.
 int run(int argc, char** argv);

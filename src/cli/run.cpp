@@ -26,6 +26,7 @@ int run(int argc, char** argv) {
   };
   add(add_collapse_command);
   add(add_convert_command);
+  add(add_local_command);
 
   try {
     app.parse(argc, argv);
