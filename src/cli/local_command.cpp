@@ -37,7 +37,7 @@ std::string result_json(const lambda::InvokeResult& r) {
   lambda::JsonObject o;
   o.str("requestId", r.request_id).str("status", r.status);
   if (!r.error_type.empty()) o.str("errorType", r.error_type);
-  o.boolean("functionError", r.function_error);
+  o.boolean("functionError", r.function_error).boolean("environmentReset", r.environment_reset);
   if (lambda::is_json(r.payload)) {
     o.raw("response", r.payload);
   } else {

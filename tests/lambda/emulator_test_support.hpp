@@ -38,6 +38,7 @@ inline std::unique_ptr<httplib::Client> api_client(const Emulator& e) {
   size_t colon = api.rfind(':');
   auto c = std::make_unique<httplib::Client>(api.substr(0, colon), std::stoi(api.substr(colon + 1)));
   c->set_read_timeout(std::chrono::seconds(60));
+  c->set_tcp_nodelay(true);
   return c;
 }
 

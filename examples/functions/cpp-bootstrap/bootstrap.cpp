@@ -147,6 +147,7 @@ int main() {
   size_t colon = address.rfind(':');
   httplib::Client client(address.substr(0, colon), std::stoi(address.substr(colon + 1)));
   client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);  // headers and body go out as separate writes: don't let Nagle hold the body
   client.set_read_timeout(std::chrono::hours(24));  // /next blocks for as long as there is no event
   const std::string base = "/2018-06-01/runtime";
 

@@ -174,7 +174,10 @@ Emulator::Impl::Impl(EmulatorOptions options) : o_(std::move(options)) {
   // Lambda's API server (Go net/http) keeps connections open; clients such as aws-lambda-cpp rely on it.
   server_.set_keep_alive_max_count(1000000);
   server_.set_keep_alive_timeout(300);
-  server_.set_payload_max_length(64 * 1024 * 1024);  // bigger responses get rapid's 413, not httplib's
+  server_.set_payload_max_length(64 * 1024 * 1024);
+  // httplib writes headers and body separately; with Nagle's algorithm the body then waits for the client's
+  // delayed ACK (~40 ms per request). Go's net/http, which Lambda's API server uses, sets TCP_NODELAY too.
+  server_.set_tcp_nodelay(true);  // bigger responses get rapid's 413, not httplib's
   add_runtime_api(server_, state_);
   add_extensions_api(server_, state_);
   TelemetryApiContext telemetry_context;
@@ -496,8 +499,10 @@ InvokeResult Emulator::Impl::invoke(const InvokeRequest& request) {
     pending_init_ms_.reset();
   }
 
-  auto report = [&](Clock::time_point end) {
-    r.duration_ms = ms_between(invoke_start, end);
+  // The invocation's duration runs from the moment the event is handed to the sandbox (or, when the init had
+  // to run again inside the invocation, from the invocation's start) to the last /next.
+  auto report = [&](Clock::time_point start, Clock::time_point end) {
+    r.duration_ms = ms_between(start, end);
     // Lambda bills the cold start's init with the first invocation (all runtimes since August 2025).
     double billed = r.duration_ms + r.init_duration_ms.value_or(0);
     r.billed_duration_ms = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(billed)));
@@ -548,7 +553,7 @@ InvokeResult Emulator::Impl::invoke(const InvokeRequest& request) {
     done.str("requestId", r.request_id).str("status", r.status).str("errorType", r.error_type);
     done.raw("metrics", JsonObject().ms("durationMs", 0).num("producedBytes", 0).done());
     emit("platform.runtimeDone", done.done());
-    report(Clock::now());
+    report(invoke_start, Clock::now());
     return r;
   }
 
@@ -578,6 +583,7 @@ InvokeResult Emulator::Impl::invoke(const InvokeRequest& request) {
                                 .done();
   auto released = Clock::now();
   state_.release_invoke(event, agent_event);
+  auto duration_start = r.init ? invoke_start : released;
 
   WaitResult w = state_.wait_runtime_response(deadline);
   if (w == WaitResult::kDone) w = state_.wait_runtime_next(deadline);
@@ -662,7 +668,7 @@ InvokeResult Emulator::Impl::invoke(const InvokeRequest& request) {
     sample_memory();
     reset(r.status == "timeout" ? "timeout" : "failure");
     r.environment_reset = true;
-    report(w == WaitResult::kTimeout ? deadline : Clock::now());
+    report(duration_start, w == WaitResult::kTimeout ? deadline : Clock::now());
     return r;
   }
 
@@ -682,7 +688,7 @@ InvokeResult Emulator::Impl::invoke(const InvokeRequest& request) {
     sample_memory();
   }
   r.post_runtime_extensions_duration_ms = ms_between(runtime_done_at, std::max(end, runtime_done_at));
-  report(end);
+  report(duration_start, end);
   if (initialized_) freeze();
   return r;
 }

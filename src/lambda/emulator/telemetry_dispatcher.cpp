@@ -154,6 +154,7 @@ void TelemetryDispatcher::run(Subscriber* s) {
         // One connection per batch: an extension stopping its listener (httplib, for one) would otherwise
         // wait for our idle keep-alive connection to time out, past its SHUTDOWN deadline.
         client->set_keep_alive(false);
+        client->set_tcp_nodelay(true);
         client->set_connection_timeout(std::chrono::seconds(1));
         client->set_read_timeout(std::chrono::seconds(5));
         client->set_write_timeout(std::chrono::seconds(5));
