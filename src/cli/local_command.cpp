@@ -17,7 +17,7 @@ namespace lambdascope::cli {
 namespace {
 
 struct LocalFlags {
-  std::string function_dir, handler, events, extensions_dir, name, ric;
+  std::string function_dir, handler, events, extensions_dir, name, ric, region = "us-east-1";
   int invocations = 0;
   int memory = 128;
   double timeout_s = 3;
@@ -100,6 +100,7 @@ Action add_local_command(CLI::App& app) {
                 "Answer Telemetry API subscriptions like AWS's emulator (202 Telemetry.NotSupported)");
   cmd->add_option("--env", flags->env, "Function environment variable KEY=VALUE (repeatable)");
   cmd->add_option("--name", flags->name, "Function name (default: the folder's name)");
+  cmd->add_option("--region", flags->region, "AWS_REGION of the function")->capture_default_str();
   cmd->add_option("--port", flags->port, "Port of the APIs on 127.0.0.1 (default: any free port)")
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--ric", flags->ric,
@@ -113,6 +114,7 @@ Action add_local_command(CLI::App& app) {
     o.handler = f.handler;
     o.extensions_dir = f.extensions_dir;
     o.function_name = f.name;
+    o.region = f.region;
     o.memory_mb = f.memory;
     o.timeout = std::chrono::milliseconds(static_cast<int64_t>(f.timeout_s * 1000 + 0.5));
     o.telemetry = !f.no_telemetry;
