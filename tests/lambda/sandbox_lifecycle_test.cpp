@@ -152,6 +152,23 @@ TEST_F(SandboxLifecycle, NodeFunctionThroughRicWithAnExtensionFrozenBetweenInvoc
   EXPECT_TRUE(logged);
 }
 
+TEST_F(SandboxLifecycle, WithoutFreezingTheExtensionKeepsRunningBetweenInvocations) {
+  // The control for the test above: the extension's ticker only shows a long pause when it was frozen.
+  add_recorder();
+  EmulatorOptions o = node_options();
+  o.freeze = false;
+  Emulator e(o);
+  ASSERT_EQ(e.invoke(event("{}")).status, "success");
+  EXPECT_FALSE(e.frozen());
+  for (pid_t pid : process_tree(e.sandbox_pids())) EXPECT_NE(process_state(pid), 'T') << pid;
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(e.invoke(event("{}")).status, "success");
+  e.shutdown();
+  auto events = recorded("event");
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_LT(json_number(events[1], "/maxGapMs"), 200);
+}
+
 TEST_F(SandboxLifecycle, ACrashIsReportedAndTheNextInvocationReInitializes) {
   add_recorder();
   Emulator e(node_options());
