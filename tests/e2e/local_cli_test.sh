@@ -30,6 +30,8 @@ expect_usage_error "reserved variable" "AWS_REGION is reserved" --function "$fn"
 expect_usage_error "bad --env" "KEY=VALUE" --function "$fn" --events "$tmp/events.jsonl" --env NOEQUALS
 printf '{}\n{not json\n' >"$tmp/bad.jsonl"
 expect_usage_error "bad event line" "bad.jsonl:2" --function "$fn" --events "$tmp/bad.jsonl"
+python3 -c 'print("\"" + "x" * (6 * 1024 * 1024) + "\"")' >"$tmp/huge.jsonl"
+expect_usage_error "event over 6 MB" "huge.jsonl:1: an event of" --function "$fn" --events "$tmp/huge.jsonl"
 expect_usage_error "memory out of range" "memory" --function "$fn" --events "$tmp/events.jsonl" --memory 64
 expect_usage_error "no runtime client" "aws-lambda-ric" --function "$fn" --events "$tmp/events.jsonl" \
   --ric "$tmp/missing/index.mjs"

@@ -476,6 +476,12 @@ InitReport Emulator::Impl::run_init(const std::string& phase, Clock::time_point 
 InvokeResult Emulator::Impl::invoke(const InvokeRequest& request) {
   std::lock_guard<std::mutex> lock(lifecycle_mu_);
   if (shutdown_report_) throw std::logic_error("the execution environment has been shut down");
+  if (request.payload.size() > kMaxEventPayloadBytes) {
+    // Lambda refuses such an Invoke before anything reaches the sandbox.
+    throw std::invalid_argument(
+        fmt::format("an event of {} bytes is over Lambda's {} byte limit for invocation payloads",
+                    request.payload.size(), kMaxEventPayloadBytes));
+  }
   InvokeResult r;
   r.request_id = new_uuid();
   r.memory_size_mb = o_.memory_mb;

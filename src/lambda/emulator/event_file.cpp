@@ -6,6 +6,8 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "lambda/emulator/sandbox_state.hpp"
+
 namespace lambdascope::lambda {
 
 std::vector<std::string> read_event_lines(const std::string& path) {
@@ -24,6 +26,11 @@ std::vector<std::string> read_event_lines(const std::string& path) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    if (line.size() > kMaxEventPayloadBytes) {
+      throw std::invalid_argument(path + ":" + std::to_string(number) + ": an event of " +
+                                  std::to_string(line.size()) +
+                                  " bytes is over Lambda's 6 MB invocation payload limit");
+    }
     simdjson::padded_string padded(line);
     if (auto err = parser.parse(padded).error()) {
       throw std::invalid_argument(path + ":" + std::to_string(number) + ": not a JSON event (" +

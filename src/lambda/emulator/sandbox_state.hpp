@@ -38,6 +38,8 @@ struct ApiResponse {
 
 // Response bodies larger than this are refused (rapid's interop.MaxPayloadSize: 6 MiB + 100 bytes).
 constexpr size_t kMaxResponsePayloadBytes = 6 * 1024 * 1024 + 100;
+// A synchronous invocation's event may be at most 6 MB (Lambda answers RequestEntityTooLargeException).
+constexpr size_t kMaxEventPayloadBytes = 6 * 1024 * 1024;
 // Lambda allows at most 10 extensions per function.
 constexpr size_t kMaxExtensions = 10;
 
