@@ -254,6 +254,24 @@ TEST(RuntimeApi, InitErrorFailsTheInitAndTheInvocationReInitializes) {
   again.get();
 }
 
+TEST(RuntimeApi, InitIsLimitedAndATimedOutInitIsReported) {
+  EmulatorOptions o = in_process_options();
+  o.init_timeout = 200ms;  // Lambda's is 10 s
+  Emulator e(o);
+  auto t0 = std::chrono::steady_clock::now();
+  InitReport init = e.init();  // no runtime ever calls /next
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  EXPECT_EQ(init.status, "timeout");
+  EXPECT_GE(init.duration_ms, 199.0);
+  auto done = events_of_type(e, "platform.initRuntimeDone");
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(json_at(done[0], "/record/status"), "timeout");
+  auto report = events_of_type(e, "platform.initReport");
+  ASSERT_EQ(report.size(), 1u);
+  EXPECT_GE(json_number(report[0], "/record/metrics/durationMs"), 199.0);
+  e.shutdown();
+}
+
 TEST(RuntimeApi, ARuntimeThatNeverAnswersTimesOutAndTheEnvironmentIsReset) {
   EmulatorOptions o = in_process_options();
   o.timeout = 300ms;
