@@ -23,4 +23,5 @@ echo "  speedscope JSON:          $out/sample.speedscope.json"
 echo "  first invocation only:    $out/first-invocation.folded"
 echo
 echo "Hottest stacks:"
-sort -k2 -t' ' -nr "$out/sample.folded" | head -5 | awk '{n=split($1,f,";"); print "  " $NF "  " f[1] ";...;" f[n]}'
+awk '{w=$NF; sub(/ [0-9.]+$/, ""); n=split($0, f, ";"); print w "\t" f[1] ";...;" f[n]}' "$out/sample.folded" |
+  sort -t$'\t' -k1,1nr | head -5 | sed 's/^/  /'

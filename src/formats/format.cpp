@@ -67,7 +67,7 @@ bool looks_like_pprof(std::string_view s) {
 }
 
 // gperftools' legacy CPU profile starts with the header words 0, 3, 0, period, 0 (4- or 8-byte words, either
-// byte order).
+// byte order); the Java variant of the format has 1 for the third word.
 bool looks_like_gperftools(std::string_view s) {
   auto word = [&](size_t i, size_t w) {
     uint64_t v = 0;
@@ -78,7 +78,9 @@ bool looks_like_gperftools(std::string_view s) {
     if (s.size() < 5 * w) continue;
     uint64_t three = word(1, w);
     bool three_ok = three == 3 || three == (w == 8 ? 0x0300000000000000ULL : 0x03000000ULL);
-    if (word(0, w) == 0 && three_ok && word(2, w) == 0 && word(4, w) == 0) return true;
+    uint64_t kind = word(2, w);
+    bool kind_ok = kind == 0 || kind == 1 || kind == (w == 8 ? 0x0100000000000000ULL : 0x01000000ULL);
+    if (word(0, w) == 0 && three_ok && kind_ok && word(4, w) == 0) return true;
   }
   return false;
 }
@@ -159,6 +161,7 @@ std::optional<Format> parse_format_name(std::string_view name) {
 Format sniff(std::string_view head) {
   if (head.empty()) return Format::kUnknown;
   if (looks_like_gperftools(head)) return Format::kGperftoolsCpu;
+  if (head.starts_with("heap profile:")) return Format::kGperftoolsCpu;  // gperftools' heap profile (text)
   // UTF-16 with a byte order mark: only folded text is written that way by the tools we know.
   if (head.size() >= 2 &&
       ((head[0] == '\xFF' && head[1] == '\xFE') || (head[0] == '\xFE' && head[1] == '\xFF')))

@@ -12,7 +12,7 @@ enum class Format {
   kPerfScript,     // `perf script` text
   kFolded,         // collapsed stacks, "a;b;c 12"
   kPprof,          // profile.proto (gzip is handled by InputSource)
-  kGperftoolsCpu,  // legacy gperftools CPU profile (binary)
+  kGperftoolsCpu,  // legacy gperftools CPU profile (binary), or its heap profile (text)
   kCpuProfile,     // V8 / Chrome .cpuprofile JSON
   kChromeTrace,    // Chrome trace JSON with Profile/ProfileChunk events
   kSpeedscope,     // speedscope file format JSON

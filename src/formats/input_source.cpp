@@ -14,7 +14,9 @@ namespace lambdascope::formats {
 
 struct InputSource::Inflate {
   z_stream z{};
-  std::vector<unsigned char> in = std::vector<unsigned char>(1 << 18);
+  // 64 KiB: below malloc's mmap threshold, so opening many small gzip'd inputs does not page-fault a fresh
+  // zero-filled buffer in each time.
+  std::vector<unsigned char> in = std::vector<unsigned char>(1 << 16);
   bool at_member_start = true;  // between gzip members (or before the first)
   bool eof = false;
   bool initialized = false;
@@ -160,15 +162,20 @@ std::string_view InputSource::peek(size_t n) {
 }
 
 std::string InputSource::read_all() {
-  std::string out;
-  size_t cap = 1 << 20;
+  // Start from what peek() already holds (for a small input, all of it), then read into the spare capacity,
+  // doubling it when full: resize() zero-fills, so large fixed blocks would cost more than small inputs take
+  // to parse.
+  std::string out = std::move(peeked_);
+  peeked_.clear();
+  position_ += out.size();
+  if (out.capacity() < (64u << 10)) out.reserve(64u << 10);
   for (;;) {
+    if (out.size() == out.capacity()) out.reserve(out.capacity() * 2);
     size_t old = out.size();
-    out.resize(old + cap);
-    size_t k = read(out.data() + old, cap);
+    out.resize(out.capacity());
+    size_t k = read(out.data() + old, out.size() - old);
     out.resize(old + k);
     if (k == 0) break;
-    if (cap < (64u << 20)) cap *= 2;
   }
   return out;
 }

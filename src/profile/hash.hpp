@@ -29,7 +29,7 @@ inline uint64_t hash_bytes(const void* data, size_t size, uint64_t seed = 0x9e37
     size -= 8;
   }
   uint64_t tail = 0;
-  std::memcpy(&tail, p, size);
+  if (size > 0) std::memcpy(&tail, p, size);  // an empty string_view may have a null data()
   h = (h ^ mix64(tail ^ size)) * 0x9fb21c651e98df25ULL;
   return mix64(h);
 }

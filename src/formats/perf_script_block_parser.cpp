@@ -1,0 +1,470 @@
+#include "formats/perf_script_block_parser.hpp"
+
+#include <cctype>
+#include <cstring>
+
+#include "formats/parse_error.hpp"
+#include "profile/hash.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace lambdascope::formats::perf_script {
+
+using profile::FrameId;
+using profile::StackId;
+
+namespace {
+
+constexpr std::string_view kFrameShape = "\"<address> <symbol> (<dso>)\"";
+constexpr std::string_view kEventShape = "\"<comm> <pid>[/<tid>] [<cpu>] <seconds>: [<period>] <event>:\"";
+
+// wyhash-style: 16 bytes per multiply. hash_bytes() is 8 bytes per two multiplies, and frame lines are
+// hashed once each, so this is the reader's single hottest loop.
+inline uint64_t mum(uint64_t a, uint64_t b) {
+  unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
+inline uint64_t load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline uint64_t load32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+uint64_t fast_hash(std::string_view s, uint64_t seed) {
+  constexpr uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL, k2 = 0x8ebc6af09c88c6e3ULL;
+  const char* p = s.data();
+  size_t n = s.size();
+  uint64_t h = seed ^ k0 ^ (n * k2);
+  while (n > 16) {
+    h = mum(load64(p) ^ k1, load64(p + 8) ^ h);
+    p += 16;
+    n -= 16;
+  }
+  uint64_t a = 0, b = 0;
+  if (n >= 8) {
+    a = load64(p);
+    b = load64(p + n - 8);
+  } else if (n >= 4) {
+    a = load32(p);
+    b = load32(p + n - 4);
+  } else if (n > 0) {
+    a = (uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+        (uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) | static_cast<unsigned char>(p[n - 1]);
+  }
+  return mum(k1 ^ n, mum(a ^ k1, b ^ h));
+}
+
+// The frame lines' fixed-width prefix ("\t" + a right-aligned 16-digit address) is skipped 16 bytes at a
+// time.
+const char* skip_blanks(const char* p, const char* e) {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+  while (e - p >= 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    unsigned m = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, tab))));
+    if (m != 0xffff) return p + __builtin_ctz(~m);
+    p += 16;
+  }
+#endif
+  while (p < e && (*p == ' ' || *p == '\t')) ++p;
+  return p;
+}
+
+bool is_hex_digit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+const char* skip_hex(const char* p, const char* e) {
+#if defined(__SSE2__)
+  const __m128i below0 = _mm_set1_epi8('0' - 1), above9 = _mm_set1_epi8('9' + 1);
+  const __m128i belowa = _mm_set1_epi8('a' - 1), abovef = _mm_set1_epi8('f' + 1), lower = _mm_set1_epi8(0x20);
+  while (e - p >= 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, below0), _mm_cmpgt_epi8(above9, v));
+    __m128i l = _mm_or_si128(v, lower);
+    __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(l, belowa), _mm_cmpgt_epi8(abovef, l));
+    unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(digit, letter)));
+    if (m != 0xffff) return p + __builtin_ctz(~m);
+    p += 16;
+  }
+#endif
+  while (p < e && is_hex_digit(*p)) ++p;
+  return p;
+}
+
+// A byte no perf script text contains: the input is binary, not a weird line.
+int control_byte(std::string_view s) {
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 && c != '\t' && c != '\r' && c != '\v' && c != '\f') return c;
+  }
+  return -1;
+}
+
+std::string excerpt(std::string_view s) {
+  return quote_excerpt(s.data(), s.size(), 80);
+}
+
+std::string hex_byte(int c) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  return std::string("0x") + kDigits[(c >> 4) & 15] + kDigits[c & 15];
+}
+
+// A line that starts like a frame (a hex address and a space) but does not end like one.
+bool starts_like_frame(std::string_view s) {
+  s = trim_left(s);
+  size_t i = 0;
+  while (i < s.size() && std::isxdigit(static_cast<unsigned char>(s[i]))) ++i;
+  return i > 0 && i < s.size() && is_space(s[i]);
+}
+
+}  // namespace
+
+BlockParser::BlockParser(ParserConfig config)
+    : config_(std::move(config)), aggregator_(profile_, profile::AggregateKeys{}) {
+  // Count and period; the reader names the second type once the whole input is read.
+  profile_.meta.sample_types = {{"samples", "count"}, {"period", "events"}};
+}
+
+void BlockParser::clear_samples() {
+  profile::SampleColumns& s = profile_.samples;
+  s.stack.clear();
+  s.values.clear();
+  s.time_ns.clear();
+  s.pid.clear();
+  s.tid.clear();
+  s.cpu.clear();
+  s.thread_name.clear();
+  s.labels.clear();
+  aggregator_.reset();
+}
+
+BlockResult BlockParser::parse(std::string_view block, bool at_end) {
+  BlockResult r;
+  r.first_sample = profile_.num_samples();
+  aggregator_.reset();  // samples are summed within the block, so each block is one range
+  result_ = &r;
+  state_ = State::kOutside;
+  // Text never holds a NUL byte: with one, the input is binary even where it happens to look like lines.
+  // Parse up to its line (an earlier error comes first), then stop there.
+  std::string_view text = block;
+  const void* nul = std::memchr(block.data(), '\0', block.size());
+  if (nul) {
+    size_t at = static_cast<size_t>(static_cast<const char*>(nul) - block.data());
+    size_t line_start = block.rfind('\n', at);
+    text = block.substr(0, line_start == std::string_view::npos ? 0 : line_start + 1);
+    at_end = false;
+  }
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
+    size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
+    ++r.lines;
+    handle_line(text.substr(pos, end - pos), at_end && !nl, r);
+    if (r.error) break;
+    pos = end + 1;
+  }
+  if (!r.error && nul)
+    r.error = LineIssue{++r.lines, "binary data (byte 0x00) where perf script text was expected"};
+  if (!r.error) end_record();  // blocks end at record boundaries
+  state_ = State::kOutside;
+  leaf_first_.clear();
+  r.end_sample = profile_.num_samples();
+  for (auto& [event, count] : skipped_) r.skipped_events.emplace_back(event, count);
+  skipped_.clear();
+  last_event_.clear();
+  result_ = nullptr;
+  return r;
+}
+
+void BlockParser::warn(BlockResult& r, std::string message) {
+  ++r.warning_count;
+  if (r.warnings.size() < kWarningsPerBlock) r.warnings.push_back({r.lines, std::move(message)});
+}
+
+void BlockParser::handle_line(std::string_view raw, bool unterminated, BlockResult& r) {
+  std::string_view line = trim_right(raw);
+  if (line.empty()) {
+    end_record();
+    return;
+  }
+  if (line.front() == '#') return;  // header and comments, anywhere (as the Perl script skips them)
+  if (state_ == State::kInRecord && add_known_frame(line)) return;
+  FrameLine frame;
+  EventLine event;
+  if (state_ != State::kOutside) {
+    if (parse_frame_line(line, &frame)) {
+      if (state_ == State::kInRecord) add_frame(frame, raw_frame_key(line));
+      last_was_frame_ = true;
+      return;
+    }
+    std::string_view file;
+    uint32_t line_no;
+    if (last_was_frame_ && parse_srcline(line, &file, &line_no)) {
+      if (state_ == State::kInRecord) add_srcline(file, line_no);
+      last_was_frame_ = false;
+      return;
+    }
+    // An event line without a blank line before it starts the next record (records without callchains).
+    if (parse_event_line(line, &event) && (!unterminated || !event.event.empty())) {
+      end_record();
+      start_record(event, r);
+      return;
+    }
+    if (parse_frame_line(line, &frame, /*allow_no_address=*/true)) {
+      if (state_ == State::kInRecord) add_frame(frame, {});
+      last_was_frame_ = true;
+      return;
+    }
+    last_was_frame_ = false;
+    if (int c = control_byte(line); c >= 0) {
+      r.error =
+          LineIssue{r.lines, "binary data (byte " + hex_byte(c) + ") where perf script text was expected"};
+      return;
+    }
+    if (unterminated) {
+      r.error = LineIssue{r.lines, "the input ends inside a record (truncated?): expected a frame line " +
+                                       std::string(kFrameShape) + ", got " + excerpt(line)};
+      return;
+    }
+    warn(r, "skipped a line in a record: expected a frame line " + std::string(kFrameShape) + ", got " +
+                excerpt(line));
+    return;
+  }
+  if (parse_event_line(line, &event) && (!unterminated || !event.event.empty())) {
+    if (unterminated && !event.trailing.empty() && starts_like_frame(event.trailing) &&
+        !parse_frame_line(event.trailing, &frame)) {
+      r.error = LineIssue{r.lines, "the input ends inside an event line's frame (truncated?): expected " +
+                                       std::string(kFrameShape) + ", got " + excerpt(event.trailing)};
+      return;
+    }
+    start_record(event, r);
+    return;
+  }
+  if (int c = control_byte(line); c >= 0) {
+    r.error =
+        LineIssue{r.lines, "binary data (byte " + hex_byte(c) + ") where perf script text was expected"};
+    return;
+  }
+  if (unterminated) {
+    r.error = LineIssue{r.lines, "the input ends inside an event line (truncated?): expected " +
+                                     std::string(kEventShape) + ", got " + excerpt(line)};
+    return;
+  }
+  if (parse_frame_line(line, &frame)) {
+    warn(r, "skipped frame lines outside a record (a blank line inside a callchain?), from " + excerpt(line));
+  } else {
+    warn(r, "skipped a line: expected an event line " + std::string(kEventShape) + ", got " + excerpt(line));
+  }
+  // Its frames, if any, belong to a record we could not read.
+  state_ = State::kSkipRecord;
+  last_was_frame_ = false;
+}
+
+bool BlockParser::keep_event(std::string_view event, BlockResult&) {
+  if (event.empty()) return true;  // the line names no event: nothing to filter on
+  if (event == last_event_) {
+    if (!last_event_kept_) ++skipped_[last_event_];
+    return last_event_kept_;
+  }
+  last_event_.assign(event);
+  bool keep;
+  if (config_.event_filter.empty()) {
+    config_.event_filter.assign(event);
+    keep = true;
+  } else if (config_.user_filter) {
+    keep = event == config_.event_filter || event_base_name(event) == config_.event_filter;
+  } else {
+    // The first event seen, compared by base name as inferno does ("cycles:u" and "cycles" are one event;
+    // the Perl script compares the whole token, which no expected output tells apart).
+    keep = event_base_name(event) == event_base_name(config_.event_filter);
+  }
+  last_event_kept_ = keep;
+  if (!keep) ++skipped_[last_event_];
+  return keep;
+}
+
+void BlockParser::start_record(const EventLine& e, BlockResult& r) {
+  ++r.records;
+  leaf_first_.clear();
+  last_was_frame_ = false;
+  if (!keep_event(e.event, r)) {
+    state_ = State::kSkipRecord;
+    return;
+  }
+  state_ = State::kInRecord;
+  if (e.comm != last_comm_ || last_comm_id_ == 0) {
+    last_comm_.assign(e.comm);
+    last_comm_id_ = profile_.intern(e.comm);
+    java_ = e.comm.starts_with("java");
+  }
+  row_ = profile::SampleRow{};
+  row_.time_ns = e.time_ns;
+  row_.pid = e.pid;
+  row_.tid = e.tid;
+  row_.cpu = e.cpu;
+  row_.thread_name = last_comm_id_;
+  values_[0] = 1;
+  // A record without a period counts 1, as the Perl script counts it.
+  values_[1] = e.has_period ? static_cast<double>(e.period) : 1;
+  if (e.has_period) r.has_period = true;
+  FrameLine frame;
+  if (!e.trailing.empty() && parse_frame_line(e.trailing, &frame)) {
+    // No callchain: the event line carries the sample's only frame, and the record ends here.
+    add_frame(frame, {});
+    end_record();
+  }
+}
+
+void BlockParser::end_record() {
+  if (state_ == State::kInRecord) {
+    row_.stack = intern_stack();
+    row_.values = {values_, 2};
+    BlockResult& r = *result_;
+    if (row_.time_ns != profile::kNoTime) {
+      if (r.min_time == profile::kNoTime || row_.time_ns < r.min_time) r.min_time = row_.time_ns;
+      if (r.max_time == profile::kNoTime || row_.time_ns > r.max_time) r.max_time = row_.time_ns;
+    }
+    if (config_.aggregate)
+      aggregator_.add(row_);
+    else
+      profile_.add_sample(row_);
+  }
+  state_ = State::kOutside;
+  last_was_frame_ = false;
+  leaf_first_.clear();
+}
+
+std::string_view BlockParser::raw_frame_key(std::string_view line) {
+  const char* e = line.data() + line.size();
+  const char* a = skip_blanks(line.data(), e);
+  const char* p = skip_hex(a, e);
+  if (p == a || p == e || (*p != ' ' && *p != '\t')) return {};
+  p = skip_blanks(p, e);
+  return std::string_view(p, static_cast<size_t>(e - p));
+}
+
+bool BlockParser::add_known_frame(std::string_view line) {
+  // A frame line is "<spaces><hex address><spaces><rest>", and how it parses depends on <rest> only, so the
+  // frames of a <rest> seen before are reused without parsing, tidying or hashing the symbol again.
+  std::string_view key = raw_frame_key(line);
+  if (key.empty() || raw_index_.size() == 0) return false;
+  uint64_t h = fast_hash(key, java_ ? 0x51 : 0x15);
+  uint32_t id = raw_index_.find(h, [&](uint32_t i) {
+    const RawFrame& r = raw_[i];
+    return r.java == java_ && std::string_view(raw_chars_).substr(r.key_offset, r.key_size) == key;
+  });
+  if (id == profile::IdIndex::kAbsent || raw_[id].needs_address) return false;
+  const RawFrame& r = raw_[id];
+  last_frame_begin_ = leaf_first_.size();
+  for (uint32_t k = r.frames_count; k-- > 0;) leaf_first_.push_back(cached_frame_ids_[r.frames_offset + k]);
+  last_was_frame_ = true;
+  return true;
+}
+
+void BlockParser::add_frame(const FrameLine& f, std::string_view raw_key) {
+  std::string_view symbol = strip_offset(f.symbol);
+  std::string_view address;
+  bool needs_address = config_.addrs && symbol.find("[unknown]") != std::string_view::npos;
+  if (needs_address) address = f.address;
+  uint64_t h = fast_hash(symbol, java_ ? 0x51 : 0x15);
+  h = fast_hash(f.module, h);
+  if (!address.empty()) h = fast_hash(address, h);
+  auto view = [&](uint32_t offset, uint32_t size) {
+    return std::string_view(key_chars_).substr(offset, size);
+  };
+  bool inserted = false;
+  uint32_t id = frame_index_.find_or_insert(
+      h,
+      [&](uint32_t i) {
+        const CachedFrames& c = cached_[i];
+        return c.java == java_ && view(c.symbol_offset, c.symbol_size) == symbol &&
+               view(c.module_offset, c.module_size) == f.module &&
+               view(c.address_offset, c.address_size) == address;
+      },
+      static_cast<uint32_t>(cached_.size()), &inserted);
+  if (inserted) {
+    CachedFrames c{};
+    auto keep = [&](std::string_view s, uint32_t* offset, uint32_t* size) {
+      *offset = static_cast<uint32_t>(key_chars_.size());
+      *size = static_cast<uint32_t>(s.size());
+      key_chars_.append(s);
+    };
+    keep(symbol, &c.symbol_offset, &c.symbol_size);
+    keep(f.module, &c.module_offset, &c.module_size);
+    keep(address, &c.address_offset, &c.address_size);
+    c.java = java_;
+    tidy_scratch_.clear();
+    FrameLine key = f;
+    key.symbol = symbol;
+    tidy_frame(key, {java_, config_.addrs}, &tidy_scratch_);
+    c.frames_offset = static_cast<uint32_t>(cached_frame_ids_.size());
+    c.frames_count = static_cast<uint32_t>(tidy_scratch_.size());
+    for (const TidiedFrame& t : tidy_scratch_)
+      cached_frame_ids_.push_back(profile_.intern_frame(t.name, f.module, t.kind));
+    cached_.push_back(c);
+  }
+  const CachedFrames& c = cached_[id];
+  if (!raw_key.empty()) {
+    uint64_t rh = fast_hash(raw_key, java_ ? 0x51 : 0x15);
+    bool raw_inserted = false;
+    raw_index_.find_or_insert(
+        rh,
+        [&](uint32_t i) {
+          const RawFrame& r = raw_[i];
+          return r.java == java_ && std::string_view(raw_chars_).substr(r.key_offset, r.key_size) == raw_key;
+        },
+        static_cast<uint32_t>(raw_.size()), &raw_inserted);
+    if (raw_inserted) {
+      raw_.push_back({static_cast<uint32_t>(raw_chars_.size()), static_cast<uint32_t>(raw_key.size()),
+                      c.frames_offset, c.frames_count, java_, needs_address});
+      raw_chars_.append(raw_key);
+    }
+  }
+  last_frame_begin_ = leaf_first_.size();
+  // The chain is outermost first; the record is read leaf first.
+  for (uint32_t k = c.frames_count; k-- > 0;) leaf_first_.push_back(cached_frame_ids_[c.frames_offset + k]);
+}
+
+void BlockParser::add_srcline(std::string_view file, uint32_t line) {
+  if (file.empty() || last_frame_begin_ >= leaf_first_.size()) return;
+  profile::Frame f = profile_.frames[leaf_first_[last_frame_begin_]];
+  f.file = profile_.intern(file);
+  f.line = line;
+  leaf_first_[last_frame_begin_] = profile_.frames.intern(f);
+}
+
+StackId BlockParser::intern_stack() {
+  const profile::StackTrie& trie = profile_.stacks;
+  uint64_t h = fast_hash(std::string_view(reinterpret_cast<const char*>(leaf_first_.data()),
+                                          leaf_first_.size() * sizeof(FrameId)),
+                         0x5eed);
+  bool inserted = false;
+  uint32_t id = stack_index_.find_or_insert(
+      h,
+      [&](uint32_t i) {
+        StackId s = stack_ids_[i];
+        if (trie.depth(s) != leaf_first_.size()) return false;
+        for (FrameId f : leaf_first_) {
+          if (trie.frame(s) != f) return false;
+          s = trie.parent(s);
+        }
+        return true;
+      },
+      static_cast<uint32_t>(stack_ids_.size()), &inserted);
+  if (inserted) {
+    StackId s = profile::StackTrie::kRoot;
+    for (size_t i = leaf_first_.size(); i > 0; --i) s = profile_.stacks.push(s, leaf_first_[i - 1]);
+    stack_ids_.push_back(s);
+  }
+  return stack_ids_[id];
+}
+
+}  // namespace lambdascope::formats::perf_script
