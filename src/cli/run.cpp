@@ -33,6 +33,7 @@ int run(int argc, char** argv) {
   add(add_heatmap_command);
   add(add_diff_command);
   add(add_record_command);
+  add(add_local_command);
 
   try {
     app.parse(argc, argv);
