@@ -109,7 +109,13 @@ void BM_GzipHeatmapJson1M(benchmark::State& state) {
   for (auto _ : state) bytes = gzip_compress(json, static_cast<int>(state.range(0))).size();
   state.counters["gzip_MB"] = static_cast<double>(bytes) / 1e6;
 }
-BENCHMARK(BM_GzipHeatmapJson1M)->Arg(1)->Arg(6)->Arg(9)->Arg(12)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_GzipHeatmapJson1M)
+    ->Arg(1)
+    ->Arg(6)
+    ->Arg(9)
+    ->Arg(12)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 void BM_FlamegraphPage1M(benchmark::State& state) {
   size_t bytes = 0;

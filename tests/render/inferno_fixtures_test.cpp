@@ -7,7 +7,8 @@
 // - factor/ (--factor), options/colordiffusion, options/font_type_*, options/search_color,
 //   options/stroke_color, options/uicolor_color, options/truncate-right, nameattr/, base/ (--base): options
 //   we do not offer.
-// - fractional-samples/: inferno truncates fractional counts to integers; we keep them exact (FractionalCounts
+// - fractional-samples/: inferno truncates fractional counts to integers; we keep them exact
+// (FractionalCounts
 //   below checks that).
 // - palette-map/ and example-perf-stacks/ colors come from a palette.map file we do not read; their structure
 //   is compared.
