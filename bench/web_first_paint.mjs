@@ -10,8 +10,10 @@
 // first frame may use a coarse layout (frames under 1/16 px left out, the rest exactly placed); the table
 // also gives the time until the full layout is drawn. Median of N fresh page loads.
 //
-//   node bench/web_first_paint.mjs [--nodes 500000] [--runs 7] [--page FILE.html] [--no-speedscope]
+//   node bench/web_first_paint.mjs [--nodes 500000] [--runs 7] [--page FILE.html] [--cli LAMBDASCOPE] [--no-speedscope]
+// --cli also measures the page `lambdascope flamegraph` writes from the same profile (as speedscope JSON).
 // Env: LS_SOURCE_DIR (default: this repo), LS_BUILD_DIR (work files; default build/).
+import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, extname, join, resolve } from "node:path";
@@ -31,6 +33,7 @@ const opt = (name, dflt) => {
 const NODES = Number(opt("--nodes", 500000));
 const RUNS = Number(opt("--runs", 7));
 const withSpeedscope = !args.includes("--no-speedscope");
+const cliBinary = opt("--cli", null);
 
 const median = (a) => {
   const s = [...a].sort((x, y) => x - y);
@@ -50,7 +53,12 @@ if (!ourPage) {
   writeFileSync(ourPage, P.makeHtml(P.makePayload("flamegraph", [profile], { title: `synthetic: ${NODES} stack nodes` }), bundle));
 }
 const speedscopeJson = join(WORK, `profile-${NODES}.speedscope.json`);
-if (withSpeedscope) writeFileSync(speedscopeJson, JSON.stringify(P.toSpeedscopeEvented(profile, `synthetic ${NODES}`)));
+if (withSpeedscope || cliBinary) writeFileSync(speedscopeJson, JSON.stringify(P.toSpeedscopeEvented(profile, `synthetic ${NODES}`)));
+let cliPage = null;
+if (cliBinary) {
+  cliPage = join(WORK, `cli-flamegraph-${NODES}.html`);
+  execFileSync(cliBinary, ["flamegraph", speedscopeJson, "-o", cliPage], { stdio: ["ignore", "ignore", "inherit"] });
+}
 
 // ---- a local server for speedscope (its release app and the profile), no caching ----
 const release = join(SRC, "node_modules/speedscope/dist/release");
@@ -91,24 +99,28 @@ const SPEEDSCOPE_PROBE = `
   })();`;
 
 const { context, close } = await launch(SRC, { allowLocal: true });
-const results = { ours: [], oursDraw: [], oursComplete: [], speedscope: [] };
-try {
+const results = { ours: [], oursDraw: [], oursComplete: [], cli: [], speedscope: [] };
+async function measureOurs(file, out) {
   for (let i = 0; i < RUNS; i++) {
     const page = await context.newPage();
     const errors = [];
     page.on("pageerror", (e) => errors.push(e.message));
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    await page.goto(pathToFileURL(ourPage).href);
+    await page.goto(pathToFileURL(file).href);
     await page.waitForFunction(() => window.lambdascope && (window.lambdascope.firstFrame || window.lambdascope.error), null, { timeout: 120000 });
     await page.waitForFunction(() => window.lambdascope.complete || window.lambdascope.error, null, { timeout: 120000 });
     const r = await page.evaluate(() => ({ frame: window.lambdascope.firstFrame, draw: window.lambdascope.firstPaint, complete: window.lambdascope.complete, error: window.lambdascope.error, nodes: window.lambdascope.state().nodes }));
     if (r.error || errors.length) throw new Error(`our page failed: ${r.error ?? errors.join("; ")}`);
     if (r.nodes < NODES) throw new Error(`our page laid out ${r.nodes} nodes, expected ${NODES + 1}`);
-    results.ours.push(r.frame);
-    results.oursDraw.push(r.draw);
-    results.oursComplete.push(r.complete);
+    out.frame.push(r.frame);
+    out.draw?.push(r.draw);
+    out.complete?.push(r.complete);
     await page.close();
   }
+}
+try {
+  await measureOurs(ourPage, { frame: results.ours, draw: results.oursDraw, complete: results.oursComplete });
+  if (cliPage) await measureOurs(cliPage, { frame: results.cli });
   if (withSpeedscope) {
     for (let i = 0; i < RUNS; i++) {
       const page = await context.newPage();
@@ -131,6 +143,7 @@ const ours = median(results.ours);
 const rows = [
   ["lambdascope (this page)", `flame graph HTML, ${mb(statSync(ourPage).size)}, file://`, results.ours],
 ];
+if (cliPage) rows.push(["lambdascope (page written by the CLI)", `\`lambdascope flamegraph\` of the JSON, ${mb(statSync(cliPage).size)}, file://`, results.cli]);
 if (withSpeedscope) rows.push([`speedscope ${JSON.parse(readFileSync(join(SRC, "node_modules/speedscope/package.json"), "utf8")).version}`, `evented JSON, ${mb(statSync(speedscopeJson).size)}, 127.0.0.1`, results.speedscope]);
 const chromium = await (async () => {
   try {

@@ -37,7 +37,12 @@ export async function launch(sourceDir, { allowLocal = false, viewport = { width
   });
   const close = async () => {
     await context.close().catch(() => {});
-    rmSync(userDir, { recursive: true, force: true });
+    // Chromium may still be flushing its profile for a moment after closing.
+    try {
+      rmSync(userDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (e) {
+      console.error(`could not remove ${userDir}: ${e.message}`);
+    }
   };
   return { context, close };
 }
