@@ -272,9 +272,12 @@ void write_profiles(const RecordFlags& f, OutputKind kind, RingCollector& rings,
   }
 }
 
-
 int run_record(const RecordFlags& f) {
   OutputKind kind = output_kind(f.output);
+  // Fail before running the command, not after it.
+  fs::path out_dir = fs::path(f.output).parent_path();
+  if (!out_dir.empty() && !fs::is_directory(out_dir))
+    throw std::invalid_argument(f.output + ": directory " + out_dir.string() + " does not exist");
   std::string agent = find_agent();
   std::string exe = resolve_command(f.command.front());
   if (exe.empty()) {
