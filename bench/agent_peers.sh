@@ -14,7 +14,7 @@ for f in "$work/agent_bench_workload" "$work/agent_sample_cost" "$agent"; do
 done
 rounds=${LS_BENCH_ROUNDS:-5}
 threads=$(nproc)
-units=${LS_BENCH_UNITS:-60}
+units=${LS_BENCH_UNITS:-300}
 profiler=$(ls /usr/lib/x86_64-linux-gnu/libprofiler.so.0 2>/dev/null || true)
 perf_ok=0
 if command -v perf >/dev/null 2>&1 && perf record -q -e cpu-clock -o /dev/null -- true >/dev/null 2>&1; then perf_ok=1; fi
@@ -142,6 +142,17 @@ if not profiler:
     print("gperftools' libprofiler is not installed (Debian: libgoogle-perftools-dev); its rows are missing.")
 if not perf_ok:
     print("`perf record` cannot open perf_events here (perf_event_paranoid, container); its rows are missing.")
+else:
+    # perf's cost includes a fixed part (start-up, writing perf.data, building ids at exit): shown apart so
+    # short runs are not misread.
+    fixed = []
+    for _ in range(3):
+        t0 = time.monotonic()
+        subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-g", "-o", os.path.join(tmp, "perf.data"), "--", "true"],
+                       capture_output=True)
+        fixed.append(time.monotonic() - t0)
+    print("`perf record -- true` alone takes %.2f s here: perf's fixed start-up and exit cost, part of its rows above." %
+          statistics.median(fixed))
 print()
 
 # Cost per sample: signals sent to itself at a given depth, fastest batch; the agent's handler versus an

@@ -441,7 +441,9 @@ void on_libraries_changed() {
 
 void on_signal_claimed(int sig) {
   if (!__atomic_load_n(&g_agent.active, __ATOMIC_ACQUIRE) || sig != g_agent.signal) return;
-  pthread_mutex_lock(&g_control_mutex);
+  // sigaction may be called from a signal handler that interrupted this very thread inside the agent's
+  // control code: never wait for the lock here. The periodic ownership check catches what this skips.
+  if (pthread_mutex_trylock(&g_control_mutex) != 0) return;
   ring::State s = agent_state();
   if (sig == g_agent.signal && (s == ring::State::kRunning || s == ring::State::kPaused)) move_signal(sig);
   pthread_mutex_unlock(&g_control_mutex);

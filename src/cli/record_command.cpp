@@ -185,8 +185,99 @@ std::string format_ns(double ns) {
   return buf;
 }
 
+// Symbolizes what the rings hold and writes the profile(s), with a summary on stderr.
+void write_profiles(const RecordFlags& f, OutputKind kind, RingCollector& rings, pid_t root, bool is_static) {
+  // One profile per pid (rings of one pid are exec'd images, in sequence order).
+  std::map<int, std::vector<symbolize::RingData*>> by_pid;
+  for (auto& [path, slot] : rings.slots()) by_pid[slot.data.info.pid].push_back(&slot.data);
+  for (auto& [pid, list] : by_pid)
+    std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->info.sequence < b->info.sequence; });
+
+  symbolize::SymbolizeOptions so;
+  so.lines = f.lines;
+  if (!f.debug_dirs.empty())
+    so.debug_dirs.insert(so.debug_dirs.begin(), f.debug_dirs.begin(), f.debug_dirs.end());
+  symbolize::Symbolizer symbolizer(so);
+
+  std::map<int, profile::Profile> profiles;
+  uint64_t total_samples = 0;
+  for (auto& [pid, list] : by_pid) {
+    profile::Profile& p = profiles[pid];
+    symbolize::init_profile(p, list.front()->info);
+    for (symbolize::RingData* d : list) {
+      symbolize::add_ring(p, *d, symbolizer);
+      uint64_t samples = d->counters[ring::kSamples];
+      total_samples += p.num_samples();
+      if (!f.quiet) {
+        std::string exe_name = d->info.exe.empty() ? "?" : fs::path(d->info.exe).filename().string();
+        double cost =
+            samples ? static_cast<double>(d->counters[ring::kHandlerNs]) / static_cast<double>(samples) : 0;
+        std::fprintf(stderr,
+                     "lambdascope: pid %d (%s): %" PRIu64 " samples%s, %s per sample in the handler\n", pid,
+                     exe_name.c_str(), samples,
+                     d->counters[ring::kIdleSamples]
+                         ? (" + " + std::to_string(d->counters[ring::kIdleSamples]) + " idle").c_str()
+                         : "",
+                     format_ns(cost).c_str());
+      }
+      for (const std::string& w : symbolize::ring_warnings(*d))
+        std::fprintf(stderr, "lambdascope: pid %d: %s\n", pid, w.c_str());
+    }
+  }
+
+  // --node and --python turned the runtimes' perf maps on; they are read now, so they go.
+  if (f.node || f.python) {
+    std::error_code ec;
+    for (auto& [pid, list] : by_pid)
+      fs::remove(so.perf_map_dir + "/perf-" + std::to_string(pid) + ".map", ec);
+  }
+
+  auto write = [&](const profile::Profile& p, const std::string& path) {
+    std::string bytes;
+    if (kind == OutputKind::kFolded) {
+      formats::FoldedWriteOptions o;
+      o.value_index = 1;
+      bytes = formats::write_folded(p, o);
+    } else {
+      formats::PprofWriteOptions o;
+      o.gzip = kind == OutputKind::kPprof;
+      bytes = formats::write_pprof(p, o);
+    }
+    formats::OutputFile out(path);
+    out.write(bytes);
+    out.commit();
+    if (!f.quiet)
+      std::fprintf(stderr, "lambdascope: wrote %s (%zu samples)\n", path.c_str(), p.num_samples());
+  };
+
+  if (profiles.empty() || total_samples == 0) {
+    std::fprintf(stderr, "lambdascope: no samples recorded%s; no profile written\n",
+                 is_static          ? " (the command is statically linked)"
+                 : profiles.empty() ? " (the agent did not start in the command: does it ignore LD_PRELOAD?)"
+                                    : "");
+    return;
+  }
+  if (f.merge || profiles.size() == 1) {
+    std::vector<const profile::Profile*> all;
+    for (auto& [pid, p] : profiles) all.push_back(&p);
+    if (all.size() == 1)
+      write(*all.front(), f.output);
+    else
+      write(profile::merge(all), f.output);
+  } else {
+    for (auto& [pid, p] : profiles) {
+      if (p.num_samples() == 0) continue;
+      write(p, pid == root ? f.output : per_process_path(f.output, pid));
+    }
+  }
+}
+
 int run_record(const RecordFlags& f) {
   OutputKind kind = output_kind(f.output);
+  // Fail before running the command, not after it.
+  fs::path out_dir = fs::path(f.output).parent_path();
+  if (!out_dir.empty() && !fs::is_directory(out_dir))
+    throw std::invalid_argument(f.output + ": directory " + out_dir.string() + " does not exist");
   std::string agent = find_agent();
   std::string exe = resolve_command(f.command.front());
   if (exe.empty()) {
@@ -262,16 +353,22 @@ int run_record(const RecordFlags& f) {
 
   RingCollector rings(ring_dir);
   auto start = std::chrono::steady_clock::now();
-  bool duration_stop_sent = false;
+  bool written = false;
   int status = 0;
   for (;;) {
     pid_t r = ::waitpid(child, &status, WNOHANG);
     if (r == child || (r < 0 && errno != EINTR)) break;
     rings.poll();
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (f.duration > 0 && elapsed >= f.duration && !duration_stop_sent) {
+    if (f.duration > 0 && elapsed >= f.duration && !written) {
+      // Profile what the duration covered now; the command itself goes on, and we wait for it.
       rings.request_all(ring::Command::kStop);
-      duration_stop_sent = true;
+      rings.poll();
+      write_profiles(f, kind, rings, child, is_static);
+      written = true;
+      if (!f.quiet)
+        std::fprintf(stderr, "lambdascope: sampling stopped after %g s; waiting for the command to exit\n",
+                     f.duration);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -285,96 +382,12 @@ int run_record(const RecordFlags& f) {
   rings.poll();
 
   int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
-
-  // One profile per pid (rings of one pid are exec'd images, in sequence order).
-  std::map<int, std::vector<symbolize::RingData*>> by_pid;
-  for (auto& [path, slot] : rings.slots()) by_pid[slot.data.info.pid].push_back(&slot.data);
-  for (auto& [pid, list] : by_pid)
-    std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->info.sequence < b->info.sequence; });
-
-  symbolize::SymbolizeOptions so;
-  so.lines = f.lines;
-  if (!f.debug_dirs.empty())
-    so.debug_dirs.insert(so.debug_dirs.begin(), f.debug_dirs.begin(), f.debug_dirs.end());
-  symbolize::Symbolizer symbolizer(so);
-
-  std::map<int, profile::Profile> profiles;
-  uint64_t total_samples = 0;
-  for (auto& [pid, list] : by_pid) {
-    profile::Profile& p = profiles[pid];
-    symbolize::init_profile(p, list.front()->info);
-    for (symbolize::RingData* d : list) {
-      symbolize::add_ring(p, *d, symbolizer);
-      uint64_t samples = d->counters[ring::kSamples];
-      total_samples += p.num_samples();
-      if (!f.quiet) {
-        std::string exe_name = d->info.exe.empty() ? "?" : fs::path(d->info.exe).filename().string();
-        double cost =
-            samples ? static_cast<double>(d->counters[ring::kHandlerNs]) / static_cast<double>(samples) : 0;
-        std::fprintf(stderr,
-                     "lambdascope: pid %d (%s): %" PRIu64 " samples%s, %s per sample in the handler\n", pid,
-                     exe_name.c_str(), samples,
-                     d->counters[ring::kIdleSamples]
-                         ? (" + " + std::to_string(d->counters[ring::kIdleSamples]) + " idle").c_str()
-                         : "",
-                     format_ns(cost).c_str());
-      }
-      for (const std::string& w : symbolize::ring_warnings(*d))
-        std::fprintf(stderr, "lambdascope: pid %d: %s\n", pid, w.c_str());
-    }
-  }
-
-  // --node and --python turned the runtimes' perf maps on; they are read now, so they go.
-  if (f.node || f.python) {
-    std::error_code ec;
-    for (auto& [pid, list] : by_pid)
-      fs::remove(so.perf_map_dir + "/perf-" + std::to_string(pid) + ".map", ec);
-  }
-
-  auto write = [&](const profile::Profile& p, const std::string& path) {
-    std::string bytes;
-    if (kind == OutputKind::kFolded) {
-      formats::FoldedWriteOptions o;
-      o.value_index = 1;
-      bytes = formats::write_folded(p, o);
-    } else {
-      formats::PprofWriteOptions o;
-      o.gzip = kind == OutputKind::kPprof;
-      bytes = formats::write_pprof(p, o);
-    }
-    formats::OutputFile out(path);
-    out.write(bytes);
-    out.commit();
-    if (!f.quiet)
-      std::fprintf(stderr, "lambdascope: wrote %s (%zu samples)\n", path.c_str(), p.num_samples());
-  };
-
+  if (!written) write_profiles(f, kind, rings, child, is_static);
   if (!f.keep_rings) {
     std::error_code ec;
     fs::remove_all(ring_dir, ec);
   } else if (!f.quiet) {
     std::fprintf(stderr, "lambdascope: rings kept in %s\n", ring_dir.c_str());
-  }
-
-  if (profiles.empty() || total_samples == 0) {
-    std::fprintf(stderr, "lambdascope: no samples recorded%s; no profile written\n",
-                 is_static          ? " (the command is statically linked)"
-                 : profiles.empty() ? " (the agent did not start in the command: does it ignore LD_PRELOAD?)"
-                                    : "");
-    return exit_code;
-  }
-  if (f.merge || profiles.size() == 1) {
-    std::vector<const profile::Profile*> all;
-    for (auto& [pid, p] : profiles) all.push_back(&p);
-    if (all.size() == 1)
-      write(*all.front(), f.output);
-    else
-      write(profile::merge(all), f.output);
-  } else {
-    for (auto& [pid, p] : profiles) {
-      if (p.num_samples() == 0) continue;
-      write(p, pid == child ? f.output : per_process_path(f.output, pid));
-    }
   }
   return exit_code;
 }

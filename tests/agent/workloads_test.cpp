@@ -277,5 +277,23 @@ TEST_F(Workloads, StartingPausedRecordsNothing) {
   EXPECT_NE(r.err.find("no samples recorded"), std::string::npos) << r.err;
 }
 
+TEST_F(Workloads, BadUsageFailsBeforeRunningTheCommand) {
+  std::string marker = dir_ + "/ran";
+  for (const std::string& output : {dir_ + "/out.xyz", dir_ + "/missing/out.pb.gz"}) {
+    auto r = run_command(testing::binary_path() + " record -o " + output + " -- touch " + marker);
+    EXPECT_EQ(r.exit_code, 2) << output << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(fs::exists(marker)) << output;
+  }
+  EXPECT_EQ(run_command(testing::binary_path() + " record -o " + dir_ + "/x.pb.gz").exit_code,
+            2);  // no command
+  auto help = run_command(testing::binary_path() + " record --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("Examples:"), std::string::npos);
+  auto missing =
+      run_command(testing::binary_path() + " record -o " + dir_ + "/x.pb.gz -- no-such-command-xyz");
+  EXPECT_EQ(missing.exit_code, 127) << missing.err;
+}
+
 }  // namespace
 }  // namespace lambdascope::agent
