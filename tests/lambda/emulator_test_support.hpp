@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "lambda/emulator/emulator.hpp"
+#include "lambda_test_paths.hpp"
 
 namespace lambdascope::lambda::testing {
 
