@@ -29,10 +29,14 @@ void InputFlags::add_to(CLI::App* cmd, bool perf_options) {
   g->add_option("--from", from_s,
                 "Keep samples at or after this many seconds from the start of the first sample's second");
   g->add_option("--to", to_s, "Keep samples before this many seconds (same base as --from)");
-  g->add_option("--only-pid", pids, "Keep samples of these process ids")->type_name("PID");
-  g->add_option("--only-tid", tids, "Keep samples of these thread ids")->type_name("TID");
-  g->add_option("--only-comm", comms, "Keep samples of these thread names (comm)")->type_name("NAME");
-  g->add_option("--label", labels, "Keep samples with this label, KEY=VALUE (repeat for all of several)");
+  g->add_option("--only-pid", pids, "Keep samples of these process ids")->type_name("PID")
+      ->allow_extra_args(false);
+  g->add_option("--only-tid", tids, "Keep samples of these thread ids")->type_name("TID")
+      ->allow_extra_args(false);
+  g->add_option("--only-comm", comms, "Keep samples of these thread names (comm)")->type_name("NAME")
+      ->allow_extra_args(false);
+  g->add_option("--label", labels, "Keep samples with this label, KEY=VALUE (repeat for all of several)")
+      ->allow_extra_args(false);
   g->add_option("--include", include, "Keep stacks with a frame matching this regex (ECMAScript)");
   g->add_option("--exclude", exclude, "Drop stacks with a frame matching this regex");
 }

@@ -88,6 +88,10 @@ TEST_F(Cli, FiltersApply) {
   std::string in = write("in.folded", "main;parse;read 2\nmain;render 3\nmain;parse 4\n");
   auto r = run_command(binary_path() + " collapse --include parse --exclude read " + in);
   EXPECT_EQ(r.out, "main;parse 4\n") << r.err;
+  // A repeatable filter takes one value per use, so the input path after it stays an input.
+  auto comm = run_command(binary_path() + " collapse --only-comm nobody " + in);
+  EXPECT_EQ(comm.exit_code, 0) << comm.err;
+  EXPECT_EQ(comm.out, "");
   auto bad = run_command(binary_path() + " collapse --include '(' " + in);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("regular expression"), std::string::npos) << bad.err;
