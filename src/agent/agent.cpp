@@ -47,6 +47,10 @@ uint64_t monotonic_ns() {
 bool cpu_mode() {
   return g_agent.config.mode == ring::Mode::kCpu;
 }
+// Whether a refresh builds .eh_frame tables (not before the control thread's first build; see build_tables).
+bool want_tables() {
+  return g_agent.config.dwarf && __atomic_load_n(&g_agent.tables_built, __ATOMIC_ACQUIRE);
+}
 
 void set_message(const char* text) {
   ring::Header* h = g_agent.ring.header();
@@ -137,7 +141,7 @@ void housekeeping() {
     pthread_mutex_unlock(&g_control_mutex);
   }
   fault_guard_check();
-  if (code_cache_stale()) code_cache_refresh(g_agent.config.dwarf);
+  if (code_cache_stale()) code_cache_refresh(want_tables());
   code_cache_reclaim();
   maps_writer_update();
   if (agent_state() != ring::State::kStopped) {
@@ -150,6 +154,18 @@ void housekeeping() {
   publish_stats();
 }
 
+// How often the control thread checks whether the ring needs more allocated space while it is growing: the
+// next doubling must land before the writers use up the remaining half.
+constexpr uint64_t kGrowCheckNs = 20000000;
+
+// The .eh_frame tables take a few milliseconds per large library: built by the control thread, after a short
+// delay, so processes that live only a few milliseconds (shell-outs) do not pay for them. Until then, and for
+// any object without a table, the walk uses frame pointers.
+void build_tables() {
+  if (g_agent.config.dwarf) code_cache_refresh(true);
+  __atomic_store_n(&g_agent.tables_built, true, __ATOMIC_RELEASE);
+}
+
 void* control_main(void*) {
   g_agent.agent_tids[0] = sys::gettid();
   sys::prctl(15 /* PR_SET_NAME */, reinterpret_cast<unsigned long>("lambdascope-ctl"));
@@ -157,15 +173,29 @@ void* control_main(void*) {
   uint32_t seen = __atomic_load_n(&h->control, __ATOMIC_ACQUIRE);
   const uint64_t rescan = uint64_t{g_agent.config.rescan_ms} * 1000000u;
   uint64_t next = monotonic_ns() + rescan;
+  const uint64_t tables_at = g_start_ns + uint64_t{g_agent.config.table_delay_ms} * 1000000u;
   while (!__atomic_load_n(&g_control_stop, __ATOMIC_ACQUIRE)) {
     uint64_t now = monotonic_ns();
-    if (now < next) {
-      uint64_t wait = next - now;
+    // Short waits while there is work on a schedule: tables to build, a ring still growing.
+    uint64_t wake = next;
+    if (!__atomic_load_n(&g_agent.tables_built, __ATOMIC_ACQUIRE) && tables_at < wake) wake = tables_at;
+    if (__atomic_load_n(&h->allocated, __ATOMIC_RELAXED) < h->data_size && now + kGrowCheckNs < wake)
+      wake = now + kGrowCheckNs;
+    if (now < wake) {
+      uint64_t wait = wake - now;
       struct timespec ts {
         static_cast<time_t>(wait / 1000000000u), static_cast<long>(wait % 1000000000u)
       };
       // Shared (not private) futex: other processes wake us through the mapped file.
       sys::futex(&h->control, FUTEX_WAIT, seen, &ts);
+    }
+    if (!__atomic_load_n(&g_agent.tables_built, __ATOMIC_ACQUIRE) && monotonic_ns() >= tables_at)
+      build_tables();
+    if (g_agent.ring_fd >= 0 && !extend_ring(h, g_agent.ring_fd)) {
+      set_message(
+          "the ring could not grow (no space left in LAMBDASCOPE_RING_DIR?); samples past it are dropped");
+      sys::call(SYS_close, g_agent.ring_fd);
+      g_agent.ring_fd = -1;
     }
     uint32_t c = __atomic_load_n(&h->control, __ATOMIC_ACQUIRE);
     if (c != seen) {
@@ -256,7 +286,7 @@ void start_agent(bool forked) {
   g_start_ns = monotonic_ns();
   const char* error = nullptr;
   ring::Header* h = create_ring(c, g_agent.pid, g_agent.signal, g_agent.period_ns, g_agent.ring_path,
-                                sizeof g_agent.ring_path, &error);
+                                sizeof g_agent.ring_path, &g_agent.ring_fd, &error);
   if (h == nullptr) {
     log(LogLevel::kError, "%s; not profiling this process", error);
     return;
@@ -284,7 +314,9 @@ void start_agent(bool forked) {
     g_agent.signal = sig;
     h->signal = sig;
     install_fault_guard();
-    code_cache_refresh(c.dwarf);
+    // Object ranges now (cheap), tables now only when asked for without delay.
+    code_cache_refresh(c.dwarf && c.table_delay_ms == 0);
+    g_agent.tables_built = !c.dwarf || c.table_delay_ms == 0;
     g_pid_max = read_pid_max();
     if (!cpu_timers_init(g_pid_max)) {
       fail("cannot allocate the timer table");
@@ -313,6 +345,8 @@ void atfork_child() {
   __atomic_store_n(&g_agent.active, false, __ATOMIC_RELEASE);
   __atomic_store_n(&g_agent.state, static_cast<uint32_t>(ring::State::kStarting), __ATOMIC_RELEASE);
   g_agent.ring = RingWriter{};
+  if (g_agent.ring_fd >= 0) sys::call(SYS_close, g_agent.ring_fd);  // the parent's ring file
+  g_agent.ring_fd = -1;
   g_control_running = false;
   g_agent.agent_tids[0] = 0;
   code_cache_after_fork();
@@ -435,7 +469,7 @@ void on_thread_exit() {
 void on_libraries_changed() {
   if (!__atomic_load_n(&g_agent.active, __ATOMIC_ACQUIRE)) return;
   if (!code_cache_stale()) return;
-  code_cache_refresh(g_agent.config.dwarf);
+  code_cache_refresh(want_tables());
   maps_writer_update();
 }
 

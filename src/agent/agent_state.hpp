@@ -20,6 +20,8 @@ struct AgentState {
   uint32_t state = static_cast<uint32_t>(ring::State::kStarting);  // ring::State, atomic
   int agent_tids[2] = {0, 0};                                      // our own threads, never sampled
   char ring_path[320] = {};
+  int ring_fd = -1;           // kept open to extend the ring's allocation
+  bool tables_built = false;  // .eh_frame tables (built by the control thread, see agent.cpp)
 };
 
 extern AgentState g_agent;

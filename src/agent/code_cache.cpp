@@ -107,7 +107,10 @@ int visit_object(dl_phdr_info* info, size_t, void* data) {
   if (ctx->old != nullptr) {
     for (size_t i = 0; i < ctx->old->count; ++i) {
       const CodeLib& o = ctx->old->libs[i];
-      if (o.start == lib.start && o.end == lib.end && o.bias == lib.bias && o.name_hash == lib.name_hash) {
+      // (An entry without a table is rebuilt when tables are wanted: it may come from a frame-pointer-only
+      // refresh.)
+      if (o.start == lib.start && o.end == lib.end && o.bias == lib.bias && o.name_hash == lib.name_hash &&
+          (o.rows != nullptr || !ctx->dwarf)) {
         lib.rows = o.rows;
         lib.num_rows = o.num_rows;
         lib.table_bytes = o.table_bytes;

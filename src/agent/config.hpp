@@ -25,6 +25,7 @@ struct Config {
   uint32_t wall_threads_per_tick = 8;  // LAMBDASCOPE_WALL_THREADS_PER_TICK
   uint32_t rescan_ms = 1000;           // LAMBDASCOPE_RESCAN_MS: /proc/self/task and maps refresh
   uint32_t duration_s = 0;             // LAMBDASCOPE_DURATION: stop after this many seconds (0 = never)
+  uint32_t table_delay_ms = 20;        // LAMBDASCOPE_TABLE_DELAY_MS: build .eh_frame tables after this
   int log_level = 1;                   // LAMBDASCOPE_LOG: 0 errors, 1 warnings, 2 info, 3 debug
 };
 

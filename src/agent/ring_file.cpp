@@ -48,7 +48,7 @@ void read_file_into(const char* path, char* out, size_t size, bool nul_to_space)
 }  // namespace
 
 ring::Header* create_ring(const Config& config, int pid, int signal, uint64_t period_ns, char* path,
-                          size_t path_size, const char** error) {
+                          size_t path_size, int* fd_out, const char** error) {
   const size_t total = ring::kHeaderSize + config.ring_size;
   long fd = -1;
   uint32_t seq = 0;
@@ -67,21 +67,19 @@ ring::Header* create_ring(const Config& config, int pid, int signal, uint64_t pe
     *error = "cannot create the ring file (is LAMBDASCOPE_RING_DIR writable?)";
     return nullptr;
   }
-  if (sys::call(SYS_fallocate, fd, 0, 0, static_cast<long>(total)) != 0 &&
-      sys::call(SYS_ftruncate, fd, static_cast<long>(total)) != 0) {
+  uint64_t initial = config.ring_size < kInitialAllocation ? config.ring_size : kInitialAllocation;
+  if (sys::call(SYS_ftruncate, fd, static_cast<long>(total)) != 0 ||
+      sys::call(SYS_fallocate, fd, 0, 0, static_cast<long>(ring::kHeaderSize + initial)) != 0) {
     sys::call(SYS_close, fd);
     sys::call(SYS_unlinkat, AT_FDCWD, reinterpret_cast<long>(path), 0);
     *error = "cannot allocate the ring file (no space left in LAMBDASCOPE_RING_DIR?)";
     return nullptr;
   }
-  void* mem = sys::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED, static_cast<int>(fd), 0);
-  sys::call(SYS_close, fd);
-  if (mem == nullptr) {
-    sys::call(SYS_unlinkat, AT_FDCWD, reinterpret_cast<long>(path), 0);
-    *error = "cannot map the ring file";
-    return nullptr;
-  }
-  auto* h = static_cast<ring::Header*>(mem);
+  // The header is written with pwrite, not through the mapping: a first write fault on a file page would
+  // make the kernel read ahead (and zero) many pages of a sparse file on some file systems (ext4), at start.
+  alignas(64) static char page[ring::kHeaderSize];  // normal context only, serialized by the callers
+  for (char& ch : page) ch = 0;
+  auto* h = reinterpret_cast<ring::Header*>(page);
   h->version = ring::kVersion;
   h->header_size = ring::kHeaderSize;
   h->data_size = config.ring_size;
@@ -97,13 +95,38 @@ ring::Header* create_ring(const Config& config, int pid, int signal, uint64_t pe
   h->period_ns = period_ns;
   h->state = static_cast<uint32_t>(ring::State::kStarting);
   h->sequence = seq;
+  h->allocated = initial;
   long n = sys::call(SYS_readlinkat, AT_FDCWD, reinterpret_cast<long>("/proc/self/exe"),
                      reinterpret_cast<long>(h->exe), sizeof h->exe - 1);
   h->exe[n > 0 ? n : 0] = '\0';
   read_file_into("/proc/self/cmdline", h->cmdline, sizeof h->cmdline, true);
   for (size_t i = 0; i < sizeof ring::kMagic; ++i) h->magic[i] = ring::kMagic[i];
-  __atomic_thread_fence(__ATOMIC_RELEASE);
-  return h;
+  void* mem = nullptr;
+  if (sys::call(SYS_pwrite64, fd, reinterpret_cast<long>(page), sizeof page, 0) == sizeof page)
+    mem = sys::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED, static_cast<int>(fd), 0);
+  if (mem == nullptr) {
+    sys::call(SYS_close, fd);
+    sys::call(SYS_unlinkat, AT_FDCWD, reinterpret_cast<long>(path), 0);
+    *error = "cannot write or map the ring file";
+    return nullptr;
+  }
+  // Pages are touched one by one as the ring fills: no read-ahead.
+  sys::call(SYS_madvise, reinterpret_cast<long>(mem), static_cast<long>(total), MADV_RANDOM);
+  *fd_out = static_cast<int>(fd);
+  return static_cast<ring::Header*>(mem);
+}
+
+bool extend_ring(ring::Header* h, int fd) {
+  uint64_t allocated = __atomic_load_n(&h->allocated, __ATOMIC_RELAXED);
+  if (allocated >= h->data_size) return true;
+  uint64_t used = __atomic_load_n(&h->write_pos, __ATOMIC_RELAXED);
+  if (used + allocated / 2 < allocated) return true;  // more than half of the room is left
+  uint64_t next = allocated * 2 > h->data_size ? h->data_size : allocated * 2;
+  if (sys::call(SYS_fallocate, fd, 0, static_cast<long>(ring::kHeaderSize + allocated),
+                static_cast<long>(next - allocated)) != 0)
+    return false;
+  __atomic_store_n(&h->allocated, next, __ATOMIC_RELEASE);
+  return true;
 }
 
 }  // namespace lambdascope::agent

@@ -1,6 +1,6 @@
 // Creates the ring file of this process image: <dir>/lambdascope-<pid>-<n>.ring, where n is the first
-// number not taken (an exec'd program keeps its pid and gets the next n). The file is preallocated with
-// fallocate, so a full /tmp fails here, at start, instead of raising SIGBUS in the handler later.
+// number not taken (an exec'd program keeps its pid and gets the next n). Space is reserved with fallocate as
+// the ring fills, so a full /tmp shows as a refused extension (counted drops), never as SIGBUS in a handler.
 // Normal context; formats paths by hand so it is also fine in a forked child.
 #pragma once
 
@@ -12,8 +12,15 @@
 
 namespace lambdascope::agent {
 
-// Maps a new ring and fills its header (state kStarting). Returns nullptr and a reason on failure.
+// Maps a new ring and fills its header (state kStarting), with the first kInitialAllocation bytes of data
+// allocated. `*fd` stays open for extend_ring. Returns nullptr and a reason on failure.
 ring::Header* create_ring(const Config& config, int pid, int signal, uint64_t period_ns, char* path,
-                          size_t path_size, const char** error);
+                          size_t path_size, int* fd, const char** error);
+
+inline constexpr uint64_t kInitialAllocation = 256 << 10;
+
+// Allocates more of the data region when the writers are within half of the allocated room of its end
+// (doubling, up to the whole ring). Normal context. Returns false when the file system refused.
+bool extend_ring(ring::Header* header, int fd);
 
 }  // namespace lambdascope::agent

@@ -9,6 +9,11 @@
 // release order. A writer never overwrites unread data: when the ring is full the record is dropped and
 // counted (kDroppedFull). A record never wraps: a Pad record fills the tail of the ring first.
 //
+// The file is sparse at first: `allocated` bytes of the data are backed by fallocate'd space, and the agent
+// extends that ahead of write_pos, so a short-lived process does not pay for zeroing megabytes it never
+// uses, and a full file system is found by fallocate instead of as SIGBUS in a handler. Writers never go past
+// `allocated` (they drop and count instead).
+//
 // All multi-byte fields are little-endian host order; offsets below are fixed by static_asserts.
 #pragma once
 
@@ -80,7 +85,8 @@ struct alignas(64) Header {
   uint32_t control;              // 76: (sequence << 8) | Command, written by controllers; a futex word
   uint32_t sequence;             // 80: this image's number among the rings of one pid (exec makes new ones)
   uint32_t flags;                // 84
-  uint64_t reserved[5];          // 88
+  uint64_t allocated;            // 88: data bytes backed by allocated file space; writers stay below it
+  uint64_t reserved[4];          // 96
   char exe[512];                 // 128: /proc/self/exe at start
   char cmdline[1024];            // 640: argv joined with spaces, truncated
   char message[256];             // 1664: the last warning (signal lost, timer failures), NUL-terminated
@@ -90,6 +96,7 @@ struct alignas(64) Header {
 };
 static_assert(offsetof(Header, anchor_monotonic_ns) == 48);
 static_assert(offsetof(Header, state) == 72);
+static_assert(offsetof(Header, allocated) == 88);
 static_assert(offsetof(Header, exe) == 128);
 static_assert(offsetof(Header, counters) == 1920);
 static_assert(offsetof(Header, write_pos) == 2176);

@@ -31,6 +31,9 @@ class RingWriter {
       uint64_t tail = (mask_ + 1) - (w & mask_);
       pad = size > tail ? tail : 0;
       if (w + pad + size - r > mask_ + 1) return nullptr;
+      // Until the whole ring is allocated, positions have not wrapped and must stay below `allocated`.
+      uint64_t allocated = __atomic_load_n(&header_->allocated, __ATOMIC_ACQUIRE);
+      if (allocated <= mask_ && w + pad + size > allocated) return nullptr;
       if (__atomic_compare_exchange_n(&header_->write_pos, &w, w + pad + size, true, __ATOMIC_ACQ_REL,
                                       __ATOMIC_RELAXED))
         break;

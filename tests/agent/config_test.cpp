@@ -1,11 +1,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cstring>
 
 #include "agent/config.hpp"
 #include "agent/ring_file.hpp"
+#include "agent/ring_writer.hpp"
 #include "agent/thread_list.hpp"
 #include "support/test_support.hpp"
 
@@ -56,7 +58,8 @@ TEST(RingFile, HeaderAndOneFilePerImage) {
   c.ring_size = 1 << 16;
   char path[320];
   const char* error = nullptr;
-  ring::Header* a = create_ring(c, 4242, SIGPROF, 1000000, path, sizeof path, &error);
+  int fd = -1;
+  ring::Header* a = create_ring(c, 4242, SIGPROF, 1000000, path, sizeof path, &fd, &error);
   ASSERT_NE(a, nullptr) << error;
   EXPECT_EQ(std::string(path), dir + "/lambdascope-4242-0.ring");
   EXPECT_EQ(std::memcmp(a->magic, ring::kMagic, 8), 0);
@@ -65,14 +68,47 @@ TEST(RingFile, HeaderAndOneFilePerImage) {
   EXPECT_EQ(a->sequence, 0u);
   EXPECT_GT(a->anchor_realtime_ns, a->anchor_monotonic_ns);
   EXPECT_EQ(std::filesystem::file_size(path), ring::kHeaderSize + (1u << 16));
+  EXPECT_EQ(a->allocated, 1u << 16);  // smaller than the initial allocation: all of it
+  close(fd);
   // An exec'd image of the same pid gets the next file.
-  ring::Header* b = create_ring(c, 4242, SIGPROF, 1000000, path, sizeof path, &error);
+  int fd_b = -1;
+  ring::Header* b = create_ring(c, 4242, SIGPROF, 1000000, path, sizeof path, &fd_b, &error);
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->sequence, 1u);
   EXPECT_EQ(std::string(path), dir + "/lambdascope-4242-1.ring");
   std::strcpy(c.ring_dir, "/nonexistent/dir");
-  EXPECT_EQ(create_ring(c, 1, SIGPROF, 1, path, sizeof path, &error), nullptr);
+  EXPECT_EQ(create_ring(c, 1, SIGPROF, 1, path, sizeof path, &fd_b, &error), nullptr);
   EXPECT_NE(std::strstr(error, "LAMBDASCOPE_RING_DIR"), nullptr);
+  std::filesystem::remove_all(dir);
+}
+
+// The data region is allocated as the writers advance, doubling, never past the ring; writers stop at the
+// allocated end until the next extension.
+TEST(RingFile, AllocationGrowsAheadOfTheWriters) {
+  std::string dir = testing::make_temp_dir();
+  Config c;
+  std::strcpy(c.ring_dir, dir.c_str());
+  c.ring_size = 1 << 20;
+  char path[320];
+  const char* error = nullptr;
+  int fd = -1;
+  ring::Header* h = create_ring(c, 7, SIGPROF, 1000000, path, sizeof path, &fd, &error);
+  ASSERT_NE(h, nullptr) << error;
+  EXPECT_EQ(h->allocated, kInitialAllocation);
+  ASSERT_TRUE(extend_ring(h, fd));  // not needed yet: more than half of the room is left
+  EXPECT_EQ(h->allocated, kInitialAllocation);
+  RingWriter w;
+  w.attach(h);
+  size_t records = 0;
+  for (uint8_t* p; (p = w.reserve(4096)) != nullptr; ++records)
+    RingWriter::publish(p, ring::RecordType::kPad, 4096, 0);
+  EXPECT_EQ(records * 4096, kInitialAllocation);  // stopped at the allocated end, not the ring's
+  ASSERT_TRUE(extend_ring(h, fd));
+  EXPECT_EQ(h->allocated, 2 * kInitialAllocation);
+  EXPECT_NE(w.reserve(4096), nullptr);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(extend_ring(h, fd));
+  EXPECT_EQ(h->allocated, 1u << 20);  // never past the ring
+  close(fd);
   std::filesystem::remove_all(dir);
 }
 

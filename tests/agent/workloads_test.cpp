@@ -203,6 +203,18 @@ TEST_F(Workloads, ForkAndExecGetTheirOwnProfiles) {
   EXPECT_GT(weight(child, [](const Stack& s) { return s.has("forked_child_work") && s.has("main"); }), 0);
 }
 
+TEST_F(Workloads, NoFollowProfilesOnlyTheCommandItself) {
+  auto r = record("--hz 299 --no-follow", workload("fork_exec"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir_)) files += e.path().extension() == ".folded";
+  EXPECT_EQ(files, 1u) << r.err;
+  auto root = profile();
+  EXPECT_EQ(weight(root, [](const Stack& s) { return s.has("forked_child_work"); }), 0);
+  EXPECT_GT(weight(root, [](const Stack& s) { return s.has("exec_image_work"); }), 0)
+      << r.err;  // same process
+}
+
 TEST_F(Workloads, LibrariesLoadedAndUnloadedDuringSamplingAreNamed) {
   std::string expected = plain_output(workload("dlopen_churn") + " 150");
   auto r = record("--hz 499", workload("dlopen_churn") + " 150");

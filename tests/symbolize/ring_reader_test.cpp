@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +35,7 @@ ring::Header* make_ring(const std::string& path, uint64_t data_size) {
   h->version = ring::kVersion;
   h->header_size = ring::kHeaderSize;
   h->data_size = data_size;
+  h->allocated = data_size;  // all of it backed (the agent grows this as it goes)
   h->pid = 77;
   h->mode = static_cast<uint32_t>(ring::Mode::kCpu);
   h->period_ns = 1000;
@@ -73,12 +75,22 @@ TEST(Ring, ConcurrentWritersOneReader) {
   constexpr uint64_t kPerThread = 20000;
   std::atomic<int> done{0};
   std::atomic<uint64_t> written{0};
+  std::atomic<bool> stuck{false};
   std::vector<std::thread> writers;
   for (int t = 0; t < kThreads; ++t) {
     writers.emplace_back([&, t] {
       for (uint64_t seq = 1; seq <= kPerThread; ++seq) {
-        // Retry until there is room, so every record eventually gets through.
-        while (!write_sample(w, t + 1, seq, static_cast<uint32_t>(seq % 40))) std::this_thread::yield();
+        // Retry until there is room, so every record eventually gets through (a bounded wait: a ring that
+        // never frees space must fail the test, not hang it).
+        auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!write_sample(w, t + 1, seq, static_cast<uint32_t>(seq % 40))) {
+          if (std::chrono::steady_clock::now() > give_up) {
+            stuck = true;
+            ++done;
+            return;
+          }
+          std::this_thread::yield();
+        }
         ++written;
       }
       ++done;
@@ -88,6 +100,7 @@ TEST(Ring, ConcurrentWritersOneReader) {
   while (done < kThreads || reader->pending_bytes() > 0) reader->poll(data);
   for (auto& t : writers) t.join();
   reader->poll(data);
+  ASSERT_FALSE(stuck) << "writers never found room";
 
   EXPECT_EQ(data.corrupt_records, 0u);
   ASSERT_EQ(data.samples.size(), kThreads * kPerThread);
