@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target in BUILD_DIR/tests/fuzz for a short while (FUZZ_SECONDS each, default 20), seeded
-# from ../shared/data: tests/fuzz/<reader>.seeds lists seed files as globs relative to the shared data folder.
+# Runs every libFuzzer target in BUILD_DIR/tests/fuzz for a short while (FUZZ_SECONDS each), seeded
+# from ../shared/data (FUZZ_SECONDS default 10): tests/fuzz/<reader>.seeds lists seed files as globs relative to the shared data folder.
 # A crash, leak, sanitizer report or timeout fails the run; the reproducer stays in BUILD_DIR/fuzz-artifacts.
 set -euo pipefail
 build=${1:-build-fuzz}
-seconds=${FUZZ_SECONDS:-20}
+seconds=${FUZZ_SECONDS:-10}
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${LS_SHARED_DATA:-$root/../shared/data}
 artifacts=$root/$build/fuzz-artifacts

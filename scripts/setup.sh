@@ -12,6 +12,7 @@ packages=(
   golang-go hyperfine python3 gzip time
   chromium fonts-dejavu-core
   autoconf automake libtool unzip zip
+  binutils libgoogle-perftools4 linux-perf
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

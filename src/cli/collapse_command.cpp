@@ -39,8 +39,8 @@ Action add_collapse_command(CLI::App& app) {
   cmd->add_flag("--jit", flags->jit, "Annotate JIT frames with _[j]");
   cmd->add_flag("--all", flags->all, "All annotations (--kernel --jit, and _[i] on inlined frames)");
   cmd->add_option("--weight", flags->weight,
-                  "samples (default: each sample counts 1, as inferno does), period (perf's period, as "
-                  "stackcollapse-perf.pl does), or a sample type name")
+                  "samples (default: each sample counts 1), period (perf's period when printed, as the reference "
+                  "collapsers stackcollapse-perf.pl and inferno weight), or a sample type name")
       ->capture_default_str();
   cmd->add_option("-o,--output", flags->output, "Output file (default: stdout)");
   return [flags] {

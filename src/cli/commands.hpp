@@ -12,7 +12,11 @@ using Action = std::function<int()>;
 
 Action add_collapse_command(CLI::App& app);
 Action add_convert_command(CLI::App& app);
+Action add_flamegraph_command(CLI::App& app);
+Action add_heatmap_command(CLI::App& app);
+Action add_diff_command(CLI::App& app);
 Action add_record_command(CLI::App& app);
+Action add_local_command(CLI::App& app);
 
 // Runs the whole command line; used by main() and by tests.
 int run(int argc, char** argv);

@@ -31,7 +31,7 @@ Action add_convert_command(CLI::App& app) {
       "  lambdascope convert --to pprof perf.txt -o perf.pb.gz && go tool pprof -top perf.pb.gz\n"
       "  lambdascope convert --to speedscope profile.cpuprofile -o profile.speedscope.json\n"
       "  lambdascope convert --to folded cpu.pb.gz -o - | head");
-  flags->inputs.add_to(cmd);
+  flags->inputs.add_to(cmd, /*perf_options=*/true, /*to_names_output=*/true);
   cmd->add_option("--to", flags->to, "Output format: folded, pprof, speedscope")
       ->required()
       ->check(CLI::IsMember({"folded", "pprof", "speedscope"}));

@@ -11,7 +11,7 @@
 
 namespace lambdascope::cli {
 
-void InputFlags::add_to(CLI::App* cmd, bool perf_options) {
+void InputFlags::add_to(CLI::App* cmd, bool perf_options, bool to_names_output) {
   cmd->add_option("files", files, "Input profiles (any supported format, gzip or not; - for stdin)")
       ->required()
       ->type_name("FILE...");
@@ -28,11 +28,20 @@ void InputFlags::add_to(CLI::App* cmd, bool perf_options) {
   auto* g = cmd->add_option_group("Filters");
   g->add_option("--from", from_s,
                 "Keep samples at or after this many seconds from the start of the first sample's second");
-  g->add_option("--to", to_s, "Keep samples before this many seconds (same base as --from)");
-  g->add_option("--only-pid", pids, "Keep samples of these process ids")->type_name("PID");
-  g->add_option("--only-tid", tids, "Keep samples of these thread ids")->type_name("TID");
-  g->add_option("--only-comm", comms, "Keep samples of these thread names (comm)")->type_name("NAME");
-  g->add_option("--label", labels, "Keep samples with this label, KEY=VALUE (repeat for all of several)");
+  // `convert --to FORMAT` names the output format, so there the end of the range is only --until.
+  g->add_option(to_names_output ? "--until" : "--to,--until", to_s,
+                "Keep samples before this many seconds (same base as --from)");
+  g->add_option("--only-pid", pids, "Keep samples of these process ids")
+      ->type_name("PID")
+      ->allow_extra_args(false);
+  g->add_option("--only-tid", tids, "Keep samples of these thread ids")
+      ->type_name("TID")
+      ->allow_extra_args(false);
+  g->add_option("--only-comm", comms, "Keep samples of these thread names (comm)")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
+  g->add_option("--label", labels, "Keep samples with this label, KEY=VALUE (repeat for all of several)")
+      ->allow_extra_args(false);
   g->add_option("--include", include, "Keep stacks with a frame matching this regex (ECMAScript)");
   g->add_option("--exclude", exclude, "Drop stacks with a frame matching this regex");
 }

@@ -25,8 +25,9 @@ struct InputFlags {
   std::vector<std::string> comms, labels;
   std::string include, exclude;
 
-  // `perf_options`: also add --event-filter and --addrs (collapse has its own spelling of those).
-  void add_to(CLI::App* cmd, bool perf_options = true);
+  // `perf_options`: also add --event-filter and --addrs.
+  // `to_names_output`: the command's --to is its output format; the time range then ends with --until.
+  void add_to(CLI::App* cmd, bool perf_options = true, bool to_names_output = false);
   bool has_time_filter() const { return from_s.has_value() || to_s.has_value(); }
   formats::ReadOptions read_options(bool aggregate) const;
   profile::SampleFilter sample_filter(const profile::Profile& p) const;  // throws on a bad --label or regex

@@ -17,6 +17,9 @@ int run(int argc, char** argv) {
       "Examples:\n"
       "  perf script | lambdascope collapse - > out.folded\n"
       "  lambdascope convert --to pprof perf.txt.gz -o profile.pb.gz\n"
+      "  lambdascope flamegraph perf.txt.gz -o flame.html\n"
+      "  lambdascope heatmap perf.txt.gz -o heat.html\n"
+      "  lambdascope diff before.txt after.txt -o diff.svg\n"
       "Run `lambdascope COMMAND --help` for a command's options.");
   std::map<CLI::App*, Action> actions;
   auto add = [&](Action (*make)(CLI::App&)) {
@@ -26,7 +29,11 @@ int run(int argc, char** argv) {
   };
   add(add_collapse_command);
   add(add_convert_command);
+  add(add_flamegraph_command);
+  add(add_heatmap_command);
+  add(add_diff_command);
   add(add_record_command);
+  add(add_local_command);
 
   try {
     app.parse(argc, argv);

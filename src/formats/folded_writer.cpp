@@ -163,8 +163,12 @@ std::string write_folded(const Profile& p, const FoldedWriteOptions& o) {
   if (p.num_values() == 0) return {};
   size_t vi = o.value_index == kDefaultValue ? p.meta.default_value_index() : o.value_index;
   Folder<1> folder(p, o);
+  std::vector<Line<1>> lines = folder.fold({vi});
   std::string out;
-  for (const Line<1>& l : folder.fold({vi})) {
+  size_t bytes = 0;
+  for (const Line<1>& l : lines) bytes += l.size + 24;
+  out.reserve(bytes);
+  for (const Line<1>& l : lines) {
     if (l.weights[0] == 0) continue;
     out += folder.text(l);
     out += ' ';

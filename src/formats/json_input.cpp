@@ -63,11 +63,25 @@ std::string_view syntax_message(simdjson::error_code e) {
 
 }  // namespace
 
-std::string JsonPath::str() const {
-  std::string parent = parent_ ? parent_->str() : std::string();
+std::string JsonPath::full() const {
+  std::string parent = parent_ ? parent_->full() : std::string();
   if (index_ != kKey) return parent + "[" + std::to_string(index_) + "]";
   if (text_.empty()) return parent;
-  return parent.empty() ? std::string(text_) : parent + "." + std::string(text_);
+  // Keys come from the input: keep the message on one line.
+  std::string key;
+  for (char c : text_) {
+    auto u = static_cast<unsigned char>(c);
+    key += u < 0x20 || u == 0x7f ? fmt::format("\\x{:02x}", u) : std::string(1, c);
+  }
+  return parent.empty() ? key : parent + "." + key;
+}
+
+std::string JsonPath::str() const {
+  // Deep paths (a call tree hundreds of levels down) keep their two ends, which say where it is.
+  constexpr size_t kHead = 60, kTail = 100;
+  std::string s = full();
+  if (s.size() <= kHead + kTail + 20) return s;
+  return s.substr(0, kHead) + "..." + s.substr(s.size() - kTail);
 }
 
 JsonDocument::JsonDocument(InputSource& in) : file_(in.name()), data_(in.read_all()) {
@@ -83,6 +97,10 @@ void JsonDocument::start() {
   if (data_.size() >= 3 && data_.compare(0, 3, "\xEF\xBB\xBF") == 0) begin_ = 3;
   data_.reserve(data_.size() + simdjson::SIMDJSON_PADDING);
   simdjson::padded_string_view view(data_.data() + begin_, data_.size() - begin_, data_.capacity() - begin_);
+  // Room for our nesting limit plus the document level, so simdjson's own depth bookkeeping never runs out
+  // before check_structure() says "too deep".
+  if (auto e = parser_.allocate(view.length(), kMaxDepth + 8))
+    throw ParseError::at_byte(file_, 0, "invalid JSON: " + std::string(syntax_message(e)));
   if (auto e = parser_.iterate(view).get(doc_)) {
     // Stage one failed: the location is not known more precisely than "somewhere in the input".
     throw ParseError::at_byte(file_, data_.size(), "invalid JSON: " + std::string(syntax_message(e)));
@@ -92,35 +110,51 @@ void JsonDocument::start() {
 od::value JsonDocument::root() {
   od::json_type t;
   if (auto e = doc_.type().get(t)) syntax_error(e, root_path_);
-  // On Demand does not look past the value it is asked for: skip over it once to see what follows, then
-  // start again for the real walk.
-  std::string_view raw;
-  simdjson::error_code e = simdjson::SUCCESS;
-  if (t == od::json_type::object) {
-    od::object obj;
-    e = doc_.get_object().get(obj);
-    if (!e) e = obj.raw_json().get(raw);
-  } else if (t == od::json_type::array) {
-    od::array arr;
-    e = doc_.get_array().get(arr);
-    if (!e) e = arr.raw_json().get(raw);
-  } else {
+  if (t != od::json_type::object && t != od::json_type::array)
     fail(begin_, root_path_,
          "expected a JSON object or array at the top level, got " + std::string(type_phrase(t)));
-  }
-  if (e) syntax_error(e, root_path_);
-  expect_nothing_after(raw);
-  doc_.rewind();
   od::value v;
-  if (auto err = doc_.get_value().get(v)) syntax_error(err, root_path_);
+  if (auto e = doc_.get_value().get(v)) syntax_error(e, root_path_);
+  // On Demand checks only what it is asked for, and its unordered member lookups assume the objects they go
+  // back over are well formed. So walk the whole structure once first; only valid JSON reaches the readers.
+  check_structure(v, root_path_, 1);
+  const char* after = nullptr;
+  if (!doc_.current_location().get(after))
+    fail(offset_of(after), root_path_, "unexpected content after the top-level JSON value");
+  doc_.rewind();
+  if (auto e = doc_.get_value().get(v)) syntax_error(e, root_path_);
   return v;
 }
 
-void JsonDocument::expect_nothing_after(std::string_view root) {
-  size_t end = offset_of(root.data() + root.size());
-  size_t next = data_.find_first_not_of(" \t\r\n", end);
-  if (next != std::string::npos && next < data_.size())
-    fail(next, JsonPath(), "unexpected content after the top-level JSON value");
+void JsonDocument::check_structure(od::value v, const JsonPath& path, size_t depth) {
+  od::json_type t;
+  if (auto e = v.type().get(t)) syntax_error(e, path);
+  // On Demand itself does not limit nesting; this walk (and the readers' few recursive ones) would run out
+  // of stack on "[[[[..." instead.
+  if (depth > kMaxDepth && (t == od::json_type::object || t == od::json_type::array))
+    fail_at(v, path, "objects and arrays are nested more than " + std::to_string(kMaxDepth) + " deep");
+  if (t == od::json_type::object) {
+    od::object obj;
+    if (auto e = v.get_object().get(obj)) syntax_error(e, path);
+    for (auto field : obj) {
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) syntax_error(e, path);
+      od::value member;
+      if (auto e = field.value().get(member)) syntax_error(e, path);
+      check_structure(member, JsonPath(path, key), depth + 1);
+    }
+  } else if (t == od::json_type::array) {
+    od::array arr;
+    if (auto e = v.get_array().get(arr)) syntax_error(e, path);
+    size_t i = 0;
+    for (auto element : arr) {
+      od::value item;
+      if (auto e = element.get(item)) syntax_error(e, JsonPath(path, i));
+      check_structure(item, JsonPath(path, i), depth + 1);
+      ++i;
+    }
+  }
+  // Scalars are left for the readers: skipped as one token either way, and checked where they are read.
 }
 
 std::string_view JsonDocument::string(od::value v, const JsonPath& path) {

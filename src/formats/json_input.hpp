@@ -26,10 +26,13 @@ class JsonPath {
   JsonPath(const JsonPath& parent, std::string_view key) : parent_(&parent), text_(key) {}
   JsonPath(const JsonPath& parent, size_t index) : parent_(&parent), index_(index) {}
 
-  // "nodes[3].callFrame.url"; empty for the root of a whole file.
+  // "nodes[3].callFrame.url"; empty for the root of a whole file. Very deep paths are shortened in the
+  // middle.
   std::string str() const;
 
  private:
+  std::string full() const;
+
   static constexpr size_t kKey = SIZE_MAX;
   const JsonPath* parent_ = nullptr;
   std::string_view text_;
@@ -38,6 +41,10 @@ class JsonPath {
 
 class JsonDocument {
  public:
+  // Deepest nesting of objects and arrays accepted (simdjson's DOM limit too). The old V8 tree form nests two
+  // levels per call, so its stacks can be about 500 frames deep.
+  static constexpr size_t kMaxDepth = 1024;
+
   // Reads all of `in` (gzip is already undone by InputSource) and starts iterating it. A UTF-8 byte order
   // mark is skipped; offsets in errors still count from the first byte of the input.
   explicit JsonDocument(InputSource& in);
@@ -104,7 +111,7 @@ class JsonDocument {
 
  private:
   void start();
-  void expect_nothing_after(std::string_view root);
+  void check_structure(od::value v, const JsonPath& path, size_t depth);
   uint64_t offset_of(const char* p) const { return static_cast<uint64_t>(p - data_.data()); }
 
   std::string file_;

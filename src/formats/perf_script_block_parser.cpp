@@ -1,5 +1,6 @@
 #include "formats/perf_script_block_parser.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -99,6 +100,58 @@ const char* skip_hex(const char* p, const char* e) {
   return p;
 }
 
+// The start of the first empty line ("\n\n") in text[pos, pos + limit), or npos; and a hash of the text from
+// `pos` up to it, made in the same pass (16 bytes per multiply, as fast_hash).
+size_t hash_to_empty_line(std::string_view text, size_t pos, size_t limit, uint64_t seed, uint64_t* hash) {
+  constexpr uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL;
+  const char* p = text.data() + pos;
+  const char* e = text.data() + std::min(text.size(), pos + limit);
+  uint64_t h = seed ^ k0;
+  size_t blank = std::string_view::npos;
+#if defined(__SSE2__)
+  const __m128i nl = _mm_set1_epi8('\n');
+  while (e - p >= 17) {
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
+    auto m =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, nl), _mm_cmpeq_epi8(b, nl))));
+    if (m) {
+      blank = static_cast<size_t>(p - text.data()) + __builtin_ctz(m) + 1;
+      break;
+    }
+    h = mum(load64(p) ^ k1, load64(p + 8) ^ h);
+    p += 16;
+  }
+#endif
+  if (blank == std::string_view::npos) {
+    for (const char* q = p; q + 1 < e; ++q)
+      if (q[0] == '\n' && q[1] == '\n') {
+        blank = static_cast<size_t>(q - text.data()) + 1;
+        break;
+      }
+    if (blank == std::string_view::npos) return blank;
+  }
+  size_t n = blank - static_cast<size_t>(p - text.data());
+  while (n > 16) {
+    h = mum(load64(p) ^ k1, load64(p + 8) ^ h);
+    p += 16;
+    n -= 16;
+  }
+  uint64_t a = 0, b = 0;
+  if (n >= 8) {
+    a = load64(p);
+    b = load64(p + n - 8);
+  } else if (n >= 4) {
+    a = load32(p);
+    b = load32(p + n - 4);
+  } else if (n > 0) {
+    a = (uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+        (uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) | static_cast<unsigned char>(p[n - 1]);
+  }
+  *hash = mum(k1 ^ (blank - pos), mum(a ^ k1, b ^ h));
+  return blank;
+}
+
 // A byte no perf script text contains: the input is binary, not a weird line.
 int control_byte(std::string_view s) {
   for (char ch : s) {
@@ -163,13 +216,26 @@ BlockResult BlockParser::parse(std::string_view block, bool at_end) {
     at_end = false;
   }
   size_t pos = 0;
+  pending_.active = false;
   while (pos < text.size()) {
     const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
     size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
     ++r.lines;
+    bool at_pending = pending_.active && pos == pending_.blank_line;
+    bool clean = at_pending && state_ == State::kInRecord && record_clean_ && r.records == pending_.record;
     handle_line(text.substr(pos, end - pos), at_end && !nl, r);
+    if (at_pending) {
+      if (clean)
+        remember_record(text.substr(pending_.body, pending_.blank_line - pending_.body),
+                        static_cast<uint32_t>(r.lines - 1 - pending_.lines_before));
+      pending_.active = false;
+    }
     if (r.error) break;
     pos = end + 1;
+    if (callchain_follows_) {
+      callchain_follows_ = false;
+      pos = known_record(text, pos, r);
+    }
   }
   if (!r.error && nul)
     r.error = LineIssue{++r.lines, "binary data (byte 0x00) where perf script text was expected"};
@@ -195,7 +261,10 @@ void BlockParser::handle_line(std::string_view raw, bool unterminated, BlockResu
     end_record();
     return;
   }
-  if (line.front() == '#') return;  // header and comments, anywhere (as the Perl script skips them)
+  if (line.front() == '#') {  // header and comments, anywhere (as the Perl script skips them)
+    record_clean_ = false;
+    return;
+  }
   if (state_ == State::kInRecord && add_known_frame(line)) return;
   FrameLine frame;
   EventLine event;
@@ -205,6 +274,7 @@ void BlockParser::handle_line(std::string_view raw, bool unterminated, BlockResu
       last_was_frame_ = true;
       return;
     }
+    record_clean_ = false;  // anything but frame lines: the record is not cached
     std::string_view file;
     uint32_t line_no;
     if (last_was_frame_ && parse_srcline(line, &file, &line_no)) {
@@ -295,6 +365,12 @@ void BlockParser::start_record(const EventLine& e, BlockResult& r) {
   ++r.records;
   leaf_first_.clear();
   last_was_frame_ = false;
+  // Side-band records (perf script --show-task-events, --show-mmap-events, ...) are not samples:
+  // "perf 13350 [001] 4361.398186: PERF_RECORD_COMM: perf:13350/13350".
+  if (e.event.starts_with("PERF_RECORD_") || e.trailing.starts_with("PERF_RECORD_")) {
+    state_ = State::kSkipRecord;
+    return;
+  }
   if (!keep_event(e.event, r)) {
     state_ = State::kSkipRecord;
     return;
@@ -315,17 +391,90 @@ void BlockParser::start_record(const EventLine& e, BlockResult& r) {
   // A record without a period counts 1, as the Perl script counts it.
   values_[1] = e.has_period ? static_cast<double>(e.period) : 1;
   if (e.has_period) r.has_period = true;
+  record_clean_ = true;
   FrameLine frame;
   if (!e.trailing.empty() && parse_frame_line(e.trailing, &frame)) {
     // No callchain: the event line carries the sample's only frame, and the record ends here.
     add_frame(frame, {});
     end_record();
+  } else {
+    callchain_follows_ = true;
   }
 }
 
+size_t BlockParser::known_record(std::string_view text, size_t pos, BlockResult& r) {
+  // The callchain runs to the next empty line. A callchain seen (twice) before gives its stack without
+  // looking at its lines: in CPU-bound recordings most records repeat one of a few thousand callchains.
+  if (pos >= text.size() || text[pos] == '\n') return pos;
+  // Bounded, so records not ended by an empty line ("\r\n" text, odd spacing) cost little.
+  uint64_t h = 0;
+  size_t blank = hash_to_empty_line(text, pos, kMaxKnownRecord, java_ ? 0x7a : 0xa7, &h);
+  if (blank == std::string_view::npos) return pos;
+  std::string_view body = text.substr(pos, blank - pos);
+  uint32_t id = record_index_.find(h, [&](uint32_t i) {
+    const KnownRecord& k = records_[i];
+    return k.java == java_ && std::string_view(record_chars_).substr(k.offset, k.size) == body;
+  });
+  if (id != profile::IdIndex::kAbsent) {
+    const KnownRecord& k = records_[id];
+    emit(k.stack);
+    state_ = State::kOutside;
+    r.lines += k.lines;
+    return blank;
+  }
+  // Only callchains seen twice are kept, so one-off callchains cost a hash slot, not their text.
+  if (seen_once_.empty()) seen_once_.resize(1024);
+  uint64_t& slot = seen_once_[h & (seen_once_.size() - 1)];
+  if (slot == h) {
+    pending_ = {true, pos, blank, r.records, r.lines, h};
+  } else {
+    if (slot == 0 && ++seen_once_count_ * 2 > seen_once_.size() && seen_once_.size() < kSeenOnceSlots) {
+      slot = h;
+      std::vector<uint64_t> bigger(seen_once_.size() * 2);
+      for (uint64_t x : seen_once_)
+        if (x) bigger[x & (bigger.size() - 1)] = x;
+      seen_once_.swap(bigger);
+    } else {
+      slot = h;
+    }
+  }
+  return pos;
+}
+
+void BlockParser::remember_record(std::string_view body, uint32_t lines) {
+  if (record_chars_.size() + body.size() > kKnownRecordBytes) return;  // memory stays bounded
+  // Reserved whole: growing by doubling would copy and fault in up to twice the pages.
+  if (record_chars_.capacity() < kKnownRecordBytes) record_chars_.reserve(kKnownRecordBytes);
+  KnownRecord k;
+  k.offset = static_cast<uint32_t>(record_chars_.size());
+  k.size = static_cast<uint32_t>(body.size());
+  k.lines = lines;
+  k.stack = last_stack_;
+  k.java = java_;
+  bool inserted = false;
+  record_index_.find_or_insert(
+      pending_.hash,
+      [&](uint32_t i) {
+        const KnownRecord& o = records_[i];
+        return o.java == java_ && std::string_view(record_chars_).substr(o.offset, o.size) == body;
+      },
+      static_cast<uint32_t>(records_.size()), &inserted);
+  if (!inserted) return;
+  record_chars_.append(body);
+  records_.push_back(k);
+}
+
 void BlockParser::end_record() {
-  if (state_ == State::kInRecord) {
-    row_.stack = intern_stack();
+  if (state_ == State::kInRecord) emit(intern_stack());
+  state_ = State::kOutside;
+  last_was_frame_ = false;
+  leaf_first_.clear();
+}
+
+void BlockParser::emit(StackId stack) {
+  last_stack_ = stack;
+  {
+    row_.stack = stack;
     row_.values = {values_, 2};
     BlockResult& r = *result_;
     if (row_.time_ns != profile::kNoTime) {
@@ -337,12 +486,43 @@ void BlockParser::end_record() {
     else
       profile_.add_sample(row_);
   }
-  state_ = State::kOutside;
-  last_was_frame_ = false;
-  leaf_first_.clear();
 }
 
 std::string_view BlockParser::raw_frame_key(std::string_view line) {
+#if defined(__SSE2__)
+  // perf prints "\t%16lx " before the symbol: the whole prefix is in the first 32 bytes. Classify them at
+  // once and find the symbol with bit arithmetic; longer prefixes take the loop below.
+  if (line.size() >= 32) {
+    auto blank_hex = [](const char* p, uint32_t* blank, uint32_t* hex) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      __m128i b = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+      __m128i digit =
+          _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)), _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), v));
+      __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
+      __m128i letter =
+          _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)), _mm_cmpgt_epi8(_mm_set1_epi8('f' + 1), l));
+      *blank = static_cast<uint32_t>(_mm_movemask_epi8(b));
+      *hex = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(digit, letter)));
+    };
+    uint32_t blank0, hex0, blank1, hex1;
+    blank_hex(line.data(), &blank0, &hex0);
+    blank_hex(line.data() + 16, &blank1, &hex1);
+    uint32_t blank = blank0 | (blank1 << 16), hex = hex0 | (hex1 << 16);
+    if (~blank != 0) {
+      uint32_t a = static_cast<uint32_t>(__builtin_ctz(~blank));  // the address starts
+      uint32_t not_hex = ~hex & (~0u << a);
+      if (not_hex != 0) {
+        uint32_t b = static_cast<uint32_t>(__builtin_ctz(not_hex));  // the address ends
+        if (b > a && ((blank >> b) & 1)) {
+          uint32_t symbol = ~blank & (~0u << b);
+          if (symbol != 0) return line.substr(static_cast<size_t>(__builtin_ctz(symbol)));
+        } else if (b == a || !((blank >> b) & 1)) {
+          return {};  // no address, or the address is not followed by a blank
+        }
+      }
+    }
+  }
+#endif
   const char* e = line.data() + line.size();
   const char* a = skip_blanks(line.data(), e);
   const char* p = skip_hex(a, e);

@@ -74,6 +74,11 @@ class BlockParser {
   void handle_line(std::string_view line, bool unterminated, BlockResult& r);
   void start_record(const EventLine& e, BlockResult& r);
   void end_record();
+  void emit(profile::StackId stack);
+  // After an event line whose callchain follows at `pos`: when that callchain is a known one, emits the
+  // sample and returns the position of the empty line after it; else returns `pos`.
+  size_t known_record(std::string_view text, size_t pos, BlockResult& r);
+  void remember_record(std::string_view body, uint32_t lines);
   bool keep_event(std::string_view event, BlockResult& r);
   // `raw_key`: the line after its address, for the raw-text cache; empty for frames not on a line of their
   // own.
@@ -109,6 +114,32 @@ class BlockParser {
   std::string raw_chars_;
   std::vector<RawFrame> raw_;
   profile::IdIndex raw_index_;
+
+  // Record cache: a whole callchain's text (the lines between the event line and the empty line) -> its
+  // stack, for callchains seen at least twice, up to kKnownRecordBytes of text per parser.
+  static constexpr size_t kKnownRecordBytes = size_t{4} << 20;
+  static constexpr size_t kMaxKnownRecord = size_t{64} << 10;  // longer callchains are parsed line by line
+  static constexpr size_t kSeenOnceSlots = size_t{1} << 16;    // at most; it starts small and grows
+  struct KnownRecord {
+    uint32_t offset, size, lines;
+    profile::StackId stack;
+    bool java;
+  };
+  std::string record_chars_;
+  std::vector<KnownRecord> records_;
+  profile::IdIndex record_index_;
+  std::vector<uint64_t> seen_once_;  // hashes of callchains seen once, direct-mapped
+  size_t seen_once_count_ = 0;
+  struct Pending {
+    bool active = false;
+    size_t body = 0, blank_line = 0;  // in the block
+    uint64_t record = 0;              // BlockResult::records when it started
+    uint64_t lines_before = 0;        // BlockResult::lines up to its event line
+    uint64_t hash = 0;
+  } pending_;
+  bool callchain_follows_ = false;
+  bool record_clean_ = false;  // the record in progress has had frame lines only
+  profile::StackId last_stack_ = 0;
 
   // Stack cache: leaf-first frame ids -> stack id (checked against the trie).
   std::vector<profile::StackId> stack_ids_;

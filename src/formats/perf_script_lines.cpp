@@ -1,6 +1,11 @@
 #include "formats/perf_script_lines.hpp"
 
+#include <algorithm>
 #include <limits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace lambdascope::formats::perf_script {
 
@@ -21,21 +26,73 @@ bool all_digits(std::string_view s) {
 
 // Token boundaries in a line: [begin, end).
 struct Token {
-  size_t begin = 0;
-  size_t end = 0;
+  size_t begin;  // no initializers: arrays of tokens are filled, not zeroed
+  size_t end;
   bool empty() const { return begin == end; }
 };
-
-inline Token next_token(std::string_view line, size_t& pos) {
-  while (pos < line.size() && is_space(line[pos])) ++pos;
-  size_t b = pos;
-  while (pos < line.size() && !is_space(line[pos])) ++pos;
-  return {b, pos};
-}
 
 std::string_view text(std::string_view line, Token t) {
   return line.substr(t.begin, t.end - t.begin);
 }
+
+// Where the spaces of a line are, for its first 128 bytes as bits (event lines are short: this is every one
+// of them), so tokens are found with bit scans instead of a test per byte; bytes past that are tested one
+// by one.
+class SpaceMask {
+ public:
+  explicit SpaceMask(std::string_view line) : line_(line) {
+    for (size_t w = 0; w < 2; ++w) {
+      uint64_t m = 0;
+      for (size_t k = 0; k < 64; k += 16) {
+        size_t at = w * 64 + k;
+        if (at >= line.size()) {
+          m |= ~uint64_t{0} << k;  // past the end: spaces
+          break;
+        }
+        m |= uint64_t{chunk(line, at)} << k;
+      }
+      masks_[w] = m;
+    }
+  }
+  // The first non-space at or after `pos` (the line's size when none).
+  size_t next_word(size_t pos) const { return scan(pos, true); }
+  // The first space at or after `pos` (the line's size when none).
+  size_t next_space(size_t pos) const { return scan(pos, false); }
+
+ private:
+  static uint32_t chunk(std::string_view line, size_t at) {
+    size_t n = std::min<size_t>(16, line.size() - at);
+#if defined(__SSE2__)
+    if (line.size() >= 16) {
+      // A short last chunk is loaded as the line's last 16 bytes and shifted into place.
+      size_t from = n == 16 ? at : line.size() - 16;
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line.data() + from));
+      // ' ', or '\t' '\n' '\v' '\f' '\r' (9..13)
+      __m128i sp = _mm_or_si128(
+          _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+          _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(8)), _mm_cmpgt_epi8(_mm_set1_epi8(14), v)));
+      uint32_t m = static_cast<uint32_t>(_mm_movemask_epi8(sp)) >> (at - from);
+      return (m | (0xffffu << n)) & 0xffff;  // past the end: spaces
+    }
+#endif
+    uint32_t m = 0;
+    for (size_t i = 0; i < n; ++i) m |= uint32_t{is_space(line[at + i]) || line[at + i] == '\n'} << i;
+    return m | (0xffffu << n & 0xffff);  // past the end: spaces
+  }
+  size_t scan(size_t pos, bool want_word) const {
+    while (pos < 128 && pos < line_.size()) {
+      uint64_t m = masks_[pos / 64];
+      if (want_word) m = ~m;
+      m &= ~uint64_t{0} << (pos % 64);
+      if (m) return std::min(line_.size(), (pos / 64) * 64 + static_cast<size_t>(__builtin_ctzll(m)));
+      pos = (pos / 64 + 1) * 64;
+    }
+    while (pos < line_.size() && is_space(line_[pos]) == want_word) ++pos;
+    return std::min(pos, line_.size());
+  }
+  std::string_view line_;
+  uint64_t masks_[2];
+};
 
 // Parses decimal digits into an integer no larger than `max`; false on overflow.
 bool parse_uint(std::string_view s, uint64_t max, uint64_t* out) {
@@ -54,24 +111,22 @@ bool parse_uint(std::string_view s, uint64_t max, uint64_t* out) {
 // "123" or "123/456": a thread id, or a process and thread id.
 bool parse_pid_tid(std::string_view s, int32_t* pid, int32_t* tid) {
   constexpr uint64_t kMax = std::numeric_limits<int32_t>::max();
-  uint64_t a = 0, b = 0;
-  size_t slash = s.find('/');
-  if (slash == std::string_view::npos) {
-    if (!parse_uint(s, kMax, &a)) return false;
-    *pid = -1;
-    *tid = static_cast<int32_t>(a);
-    return true;
+  uint64_t v[2] = {0, 0};
+  int part = 0;
+  size_t digits = 0;
+  for (char c : s) {
+    if (c == '/' && part == 0 && digits > 0) {
+      part = 1;
+      digits = 0;
+      continue;
+    }
+    if (!is_digit(c) || ++digits > 10) return false;
+    v[part] = v[part] * 10 + static_cast<uint64_t>(c - '0');
   }
-  if (!parse_uint(s.substr(0, slash), kMax, &a) || !parse_uint(s.substr(slash + 1), kMax, &b)) return false;
-  *pid = static_cast<int32_t>(a);
-  *tid = static_cast<int32_t>(b);
+  if (digits == 0 || v[0] > kMax || v[1] > kMax) return false;
+  *pid = part ? static_cast<int32_t>(v[0]) : -1;
+  *tid = static_cast<int32_t>(part ? v[1] : v[0]);
   return true;
-}
-
-bool is_pid_token(std::string_view s) {
-  if (s.empty() || !is_digit(s.front())) return false;
-  int32_t p, t;
-  return parse_pid_tid(s, &p, &t);
 }
 
 // "[003]"
@@ -96,82 +151,92 @@ bool is_time_token(std::string_view s) {
 
 bool parse_seconds_ns(std::string_view s, int64_t* ns) {
   constexpr int64_t kBillion = 1'000'000'000;
+  static constexpr int64_t kScale[10] = {1000000000, 100000000, 10000000, 1000000, 100000,
+                                         10000,      1000,      100,      10,      1};
   size_t dot = s.find('.');
   std::string_view whole = s.substr(0, dot);
-  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
   uint64_t secs = 0;
   // int64 nanoseconds reach 9.2e9 seconds.
   if (!parse_uint(whole, 9'000'000'000ULL, &secs)) return false;
-  if (dot != std::string_view::npos && (frac.empty() || !all_digits(frac))) return false;
   int64_t f = 0;
-  for (size_t i = 0; i < 9; ++i) f = f * 10 + (i < frac.size() ? frac[i] - '0' : 0);
+  if (dot != std::string_view::npos) {
+    std::string_view frac = s.substr(dot + 1);
+    if (frac.empty() || !all_digits(frac)) return false;
+    size_t digits = std::min<size_t>(frac.size(), 9);  // beyond nanoseconds: truncated
+    for (size_t i = 0; i < digits; ++i) f = f * 10 + (frac[i] - '0');
+    f *= kScale[digits];
+  }
   *ns = static_cast<int64_t>(secs) * kBillion + f;
   return true;
 }
 
 bool parse_event_line(std::string_view line, EventLine* out) {
-  // Tokens up to and including the event (the first token ending in ':' that is not the timestamp); the
-  // payload after it is not split. A comm has at most 15 characters, so a few tokens are enough.
+  // One pass over the tokens up to and including the event (the first token after the comm's first word
+  // ending in ':' that is not the timestamp); the payload after it is not split. A comm has at most 15
+  // characters, so a few tokens are enough.
   constexpr size_t kMaxTokens = 24;
   Token tokens[kMaxTokens];
   size_t n = 0;
-  size_t time_at = 0;  // index of the timestamp token; 0 = none (token 0 is always the comm)
+  size_t time_at = 0;   // index of the timestamp token; 0 = none (token 0 is always the comm)
+  size_t event_at = 0;  // index of the event token; 0 = none
+  const char* d = line.data();
+  const size_t size = line.size();
+  SpaceMask spaces(line);
   for (size_t pos = 0; n < kMaxTokens;) {
-    Token t = next_token(line, pos);
-    if (t.empty()) break;
-    tokens[n++] = t;
-    if (n == 1 || line[t.end - 1] != ':') continue;
-    if (time_at == 0 && is_time_token(text(line, t))) {
+    pos = spaces.next_word(pos);
+    if (pos == size) break;
+    size_t b = pos;
+    pos = spaces.next_space(pos);
+    tokens[n++] = {b, pos};
+    if (n == 1 || d[pos - 1] != ':') continue;
+    if (time_at == 0 && is_time_token(line.substr(b, pos - b))) {
       time_at = n - 1;
       continue;
     }
-    break;  // the event
+    event_at = n - 1;
+    break;
   }
   if (n < 2) return false;
 
   // The thread token: right before the timestamp (or before "[cpu]" before it) when there is one, else the
   // first all-digit token after the comm's first word, as stackcollapse-perf.pl reads it.
+  EventLine e;
   size_t thread_at = 0;
   if (time_at >= 2) {
     size_t p = time_at - 1;
-    int32_t cpu;
-    if (parse_cpu_token(text(line, tokens[p]), &cpu)) --p;
-    if (p >= 1 && is_pid_token(text(line, tokens[p]))) thread_at = p;
+    if (parse_cpu_token(text(line, tokens[p]), &e.cpu)) --p;
+    if (p >= 1 && parse_pid_tid(text(line, tokens[p]), &e.pid, &e.tid)) thread_at = p;
   }
   if (thread_at == 0) {
     size_t limit = time_at ? time_at : n;
     for (size_t i = 1; i < limit && thread_at == 0; ++i)
-      if (is_pid_token(text(line, tokens[i]))) thread_at = i;
+      if (parse_pid_tid(text(line, tokens[i]), &e.pid, &e.tid)) thread_at = i;
   }
   // The thread token must be followed by more fields, as both reference collapsers require.
-  if (thread_at == 0 || tokens[thread_at].end >= line.size()) return false;
-
-  EventLine e;
+  if (thread_at == 0 || tokens[thread_at].end >= size) return false;
   e.comm = line.substr(tokens[0].begin, tokens[thread_at - 1].end - tokens[0].begin);
-  parse_pid_tid(text(line, tokens[thread_at]), &e.pid, &e.tid);
-  bool have_cpu = false, have_time = false;
-  size_t pos = tokens[thread_at].end;
-  for (;;) {
-    Token t = next_token(line, pos);
-    if (t.empty()) break;
-    std::string_view tt = text(line, t);
-    if (!have_cpu && !have_time && !e.has_period && parse_cpu_token(tt, &e.cpu)) {
-      have_cpu = true;
-    } else if (!have_time && !e.has_period && is_time_token(tt)) {
-      have_time = true;
-      if (!parse_seconds_ns(tt.substr(0, tt.size() - 1), &e.time_ns)) e.time_ns = profile::kNoTime;
-    } else if (!e.has_period && all_digits(tt)) {
-      e.has_period = true;
-      if (!parse_uint(tt, std::numeric_limits<uint64_t>::max(), &e.period))
-        e.period = std::numeric_limits<uint64_t>::max();
+
+  // Then, each optional and in this order: [cpu], time, period, and the event.
+  size_t i = thread_at + 1;
+  e.cpu = -1;
+  if (i < n && parse_cpu_token(text(line, tokens[i]), &e.cpu)) ++i;
+  if (i < n && i == time_at) {
+    std::string_view t = text(line, tokens[i]);
+    if (!parse_seconds_ns(t.substr(0, t.size() - 1), &e.time_ns)) e.time_ns = profile::kNoTime;
+    ++i;
+  }
+  if (i < n && i != event_at && all_digits(text(line, tokens[i]))) {
+    e.has_period = true;
+    if (!parse_uint(text(line, tokens[i]), std::numeric_limits<uint64_t>::max(), &e.period))
+      e.period = std::numeric_limits<uint64_t>::max();
+    ++i;
+  }
+  if (i < n) {
+    if (i == event_at) {
+      e.event = line.substr(tokens[i].begin, tokens[i].end - tokens[i].begin - 1);
+      e.trailing = trim(line.substr(tokens[i].end));
     } else {
-      if (tt.size() > 1 && tt.back() == ':') {
-        e.event = tt.substr(0, tt.size() - 1);
-        e.trailing = trim(line.substr(t.end));
-      } else {
-        e.trailing = trim(line.substr(t.begin));
-      }
-      break;
+      e.trailing = trim(line.substr(tokens[i].begin));
     }
   }
   *out = e;

@@ -210,7 +210,8 @@ class PerfScriptReader {
       parsers_.push_back(std::make_unique<BlockParser>(config_));
       remappers_.emplace_back(parsers_[w]->profile(), result_);
     }
-    for (unsigned i = 0; i < 2 * threads_ + 1; ++i) free_.push_back(std::make_unique<Block>());
+    // One block being read, one being parsed per worker: blocks are reused, so their pages are touched once.
+    for (unsigned i = 0; i < threads_ + 2; ++i) free_.push_back(std::make_unique<Block>());
     const uint64_t max_ahead = 4 * threads_;
     next_merge_ = next_index_;
     std::vector<std::thread> workers;
@@ -222,7 +223,8 @@ class PerfScriptReader {
         {
           std::unique_lock lock(mu_);
           // Parsed blocks wait for their turn to merge with their samples in memory: keep them few.
-          cv_.wait(lock, [&] { return (!free_.empty() && next_index_ < next_merge_ + max_ahead) || stop_; });
+          reader_cv_.wait(lock,
+                          [&] { return (!free_.empty() && next_index_ < next_merge_ + max_ahead) || stop_; });
           if (stop_) break;
           b = std::move(free_.back());
           free_.pop_back();
@@ -232,7 +234,7 @@ class PerfScriptReader {
         if (!got) break;
         bool last = b->last;
         queue_.push_back(std::move(b));
-        cv_.notify_all();
+        worker_cv_.notify_one();
         if (last) break;
       }
     } catch (...) {
@@ -241,7 +243,7 @@ class PerfScriptReader {
     {
       std::lock_guard lock(mu_);
       closed_ = true;
-      cv_.notify_all();
+      worker_cv_.notify_all();
     }
     for (std::thread& t : workers) t.join();
     if (failure_) std::rethrow_exception(failure_);
@@ -262,7 +264,7 @@ class PerfScriptReader {
         std::unique_ptr<Block> b;
         {
           std::unique_lock lock(mu_);
-          cv_.wait(lock, [&] {
+          worker_cv_.wait(lock, [&] {
             return stop_ || (!parsed.empty() && parsed.front().index == next_merge_) || !queue_.empty() ||
                    (closed_ && parsed.empty());
           });
@@ -281,20 +283,22 @@ class PerfScriptReader {
           std::lock_guard lock(mu_);
           ++next_merge_;
           if (error_) stop_ = true;
-          cv_.notify_all();
+          worker_cv_.notify_all();  // the next block's owner may be waiting for its turn
+          reader_cv_.notify_one();  // and the reader for room to read ahead
           continue;
         }
         BlockResult r = parser.parse(std::string_view(b->data.data(), b->size), b->last);
         parsed.push_back({b->index, std::move(r)});
         std::lock_guard lock(mu_);
         free_.push_back(std::move(b));
-        cv_.notify_all();
+        reader_cv_.notify_one();
       }
     } catch (...) {
       std::lock_guard lock(mu_);
       if (!failure_) failure_ = std::current_exception();
       stop_ = true;
-      cv_.notify_all();
+      worker_cv_.notify_all();
+      reader_cv_.notify_all();
     }
   }
 
@@ -387,7 +391,8 @@ class PerfScriptReader {
 
   // Shared between threads, under mu_.
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable reader_cv_;  // the reading thread waits for a free block and room ahead
+  std::condition_variable worker_cv_;  // workers wait for a block or their turn to merge
   std::vector<std::unique_ptr<Block>> free_;
   std::deque<std::unique_ptr<Block>> queue_;
   bool closed_ = false;

@@ -14,7 +14,7 @@ struct ReaderTuning {
   // The first block is small so the event to keep (the first event seen) is known early; later blocks are
   // large enough that synchronization is noise and small enough that the few in flight stay a few MB.
   size_t first_block_bytes = size_t{256} << 10;
-  size_t block_bytes = size_t{2} << 20;
+  size_t block_bytes = size_t{1} << 20;
 };
 
 profile::Profile read(InputSource& in, const ReadOptions& options, const ReaderTuning& tuning = {});

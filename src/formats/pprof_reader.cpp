@@ -379,7 +379,7 @@ class Decoder {
     return s;
   }
   // Real profiles stay far below this (large.cpu: 0.17 trie nodes per input byte).
-  size_t frame_budget() const { return 32 * data_.size() + (size_t{1} << 20); }
+  size_t frame_budget() const { return 32 * data_.size() + (size_t{1} << 18); }
 
   void read_samples() {
     const size_t n = p_.num_values();

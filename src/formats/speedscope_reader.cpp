@@ -106,7 +106,7 @@ class SpeedscopeReader {
     JsonPath profiles(path, "profiles");
     if (!doc_.find(obj, "profiles", path, &v)) doc_.fail(offset, profiles, "missing (expected an array)");
     doc_.for_each_element(doc_.array(v, profiles), profiles,
-                          [&](size_t i, od::value p, const JsonPath& pp) { read_profile(i, p, pp); });
+                          [&](size_t, od::value p, const JsonPath& pp) { read_profile(p, pp); });
     emit(options);
   }
 
@@ -166,7 +166,7 @@ class SpeedscopeReader {
     return std::fabs(ns) < 9.2e18 ? static_cast<int64_t>(ns) : kNoTime;
   }
 
-  void read_profile(size_t index, od::value value, const JsonPath& path) {
+  void read_profile(od::value value, const JsonPath& path) {
     uint64_t offset = doc_.offset_of(value);
     od::object obj = doc_.object(value, path);
     od::value v;
@@ -198,7 +198,6 @@ class SpeedscopeReader {
                    "unknown profile type " + doc_.excerpt_of(v) + " (expected sampled or evented)");
     }
     infos_.push_back(std::move(info));
-    (void)index;
   }
 
   void read_sampled(od::object& obj, uint64_t offset, const JsonPath& path) {

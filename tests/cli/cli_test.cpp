@@ -84,10 +84,28 @@ TEST_F(Cli, FoldedThroughStdinAndToAFile) {
   EXPECT_EQ(content, "a;b 3\na;c 3\n");
 }
 
+TEST_F(Cli, ConvertTakesTheTimeRangeEndAsUntil) {
+  std::string in = write("t.perf",
+                         "app 1/1 [000] 10.100000: 1 cpu-clock:\n\t 1 early (/bin/app)\n\n"
+                         "app 1/1 [000] 10.700000: 1 cpu-clock:\n\t 2 late (/bin/app)\n\n");
+  std::string out = dir_ + "/o.folded";
+  auto r = run_command(binary_path() + " convert --to folded --from 0.5 --until 1 " + in + " -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream f(out);
+  std::string content((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "app;late 1\n");
+  auto c = run_command(binary_path() + " collapse --from 0 --to 0.5 " + in);
+  EXPECT_EQ(c.out, "app;early 1\n") << c.err;
+}
+
 TEST_F(Cli, FiltersApply) {
   std::string in = write("in.folded", "main;parse;read 2\nmain;render 3\nmain;parse 4\n");
   auto r = run_command(binary_path() + " collapse --include parse --exclude read " + in);
   EXPECT_EQ(r.out, "main;parse 4\n") << r.err;
+  // A repeatable filter takes one value per use, so the input path after it stays an input.
+  auto comm = run_command(binary_path() + " collapse --only-comm nobody " + in);
+  EXPECT_EQ(comm.exit_code, 0) << comm.err;
+  EXPECT_EQ(comm.out, "");
   auto bad = run_command(binary_path() + " collapse --include '(' " + in);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("regular expression"), std::string::npos) << bad.err;

@@ -259,6 +259,7 @@ void expect_bad(const std::string& json, const std::string& message, const std::
     ADD_FAILURE() << "no error";
   } catch (const ParseError& e) {
     std::string what = e.what();
+    EXPECT_EQ(what.find('\n'), std::string::npos) << "one line";
     EXPECT_EQ(what.rfind("trace.json: ", 0), 0u) << what;
     EXPECT_NE(what.find(message), std::string::npos) << what;
     if (!at.empty()) {

@@ -179,6 +179,20 @@ TEST(CpuprofileReader, OldTreeFormatEqualsTheNewOne) {
   ASSERT_EQ(old_form.num_samples(), 29u);
 }
 
+TEST(CpuprofileReader, OldTreeFormat500Deep) {
+  // Two JSON levels per call (node object, children array): 500 calls is within the nesting limit.
+  std::string json = R"J({"startTime":0,"endTime":1,"samples":[500],"timestamps":[0,7],"head":)J";
+  for (int i = 0; i <= 500; ++i)
+    json += R"J({"functionName":")J" + (i == 0 ? std::string("(root)") : "f" + std::to_string(i)) +
+            R"J(","id":)J" + std::to_string(i) + R"J(,"children":[)J";
+  for (int i = 0; i <= 500; ++i) json += "]}";
+  json += "}";
+  Profile p = read_text(json);
+  ASSERT_EQ(p.num_samples(), 1u);
+  EXPECT_EQ(p.stacks.depth(p.samples.stack[0]), 500u);
+  EXPECT_EQ(p.samples.time_ns[0], 7000);
+}
+
 TEST(CpuprofileReader, ParentLinksAnonymousNamesAndLines) {
   Profile p = read_text(R"J({"nodes":[
     {"id":1,"callFrame":{"functionName":"(root)","scriptId":"0","url":"","lineNumber":-1,"columnNumber":-1
@@ -287,6 +301,7 @@ void expect_bad(const Bad& b) {
     ADD_FAILURE() << "no error";
   } catch (const ParseError& e) {
     std::string what = e.what();
+    EXPECT_EQ(what.find('\n'), std::string::npos) << "one line";
     EXPECT_NE(what.find("bad.cpuprofile: byte "), std::string::npos) << what;
     EXPECT_NE(what.find(b.path_and_message), std::string::npos) << what;
     if (!b.at.empty()) {
@@ -378,6 +393,10 @@ TEST(CpuprofileReader, BrokenJson) {
   expect_bad({R"J({"nodes":[{"id":1,"callFrame":{"functionName":"a"}},]})J", "invalid JSON", ""});
   expect_bad({R"J({"nodes":[{"id":1 "callFrame":{}}]})J", "invalid JSON", ""});
   expect_bad({"{\"nodes\":[{\"id\":1,\"callFrame\":{\"functionName\":\"\xff\"}}]}", "not valid UTF-8", ""});
+  // Nesting is bounded before anything recurses over it.
+  expect_bad({std::string(100000, '[') + std::string(100000, ']'), "nested more than 1024 deep", ""});
+  expect_bad({"{\"nodes\":" + std::string(2000, '[') + std::string(2000, ']') + "}",
+              "nested more than 1024 deep", ""});
   EXPECT_THROW(read_text(""), ParseError);
   EXPECT_THROW(read_text("   "), ParseError);
 }

@@ -210,6 +210,20 @@ TEST(PerfScriptReader, RecordsWithoutCallchainsOrBlankLines) {
   EXPECT_EQ(write_folded(r.profile), "false;[unknown] 1\nfalse;_dl_start 1\nsleep 2\n");
 }
 
+TEST(PerfScriptReader, SideBandRecordsAreNotSamples) {
+  // perf script --show-task-events --show-mmap-events: the first line must not become the event to keep.
+  std::string text =
+      "            perf 13350 [001] 4361.398186: PERF_RECORD_COMM: perf:13350/13350\n"
+      "            perf 13350 [001] 4361.398190: PERF_RECORD_MMAP2 13350/13350: [0x55d6d8e73000(0x5000) @ "
+      "0x2000 fd:01 1310935 0]: r-xp /usr/bin/perf\n"
+      "            perf 13350 [001] 4361.398201: PERF_RECORD_EXIT(13350:13350):(13349:13349)\n"
+      "a 1 [001] 4361.5: 1 cycles:\n\t1 f (/x)\n\n";
+  Read r = read_text(text);
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+  EXPECT_EQ(attribute(r.profile, profile::attr::kEvent), "cycles");
+  EXPECT_EQ(write_folded(r.profile), "a;f 1\n");
+}
+
 TEST(PerfScriptReader, SrclinesGiveFramesAFileAndLine) {
   std::string text =
       "a.out 35081 252436.005167:     667783 cycles:\n"
@@ -251,6 +265,17 @@ TEST(PerfScriptReader, FrameKindsAndModules) {
     }
   }
   EXPECT_TRUE(kernel && jit && inlined);
+}
+
+TEST(PerfScriptReader, CrlfLineEndingsReadTheSame) {
+  std::string text = read_file(shared_data("perf-script/perf-medium.txt"));
+  std::string crlf;
+  for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  ReadOptions o;
+  o.aggregate = true;
+  Read lf = read_text(text, o), cr = read_text(crlf, o, {4096, 4096});
+  EXPECT_TRUE(cr.warnings.empty());
+  EXPECT_EQ(write_folded(cr.profile), write_folded(lf.profile));
 }
 
 TEST(PerfScriptReader, ThreadsAndBlocksGiveTheSameProfile) {

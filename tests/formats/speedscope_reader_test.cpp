@@ -176,6 +176,7 @@ void expect_bad_file(const std::string& relative, const std::string& message, co
     ADD_FAILURE() << relative << ": no error";
   } catch (const ParseError& e) {
     std::string what = e.what();
+    EXPECT_EQ(what.find('\n'), std::string::npos) << "one line";
     EXPECT_NE(what.find(path + ": byte "), std::string::npos) << what;
     EXPECT_NE(what.find(message), std::string::npos) << what;
     EXPECT_EQ(e.byte_offset(), json.find(at)) << what;
@@ -200,6 +201,7 @@ void expect_bad(const std::string& json, const std::string& message, const std::
     ADD_FAILURE() << "no error";
   } catch (const ParseError& e) {
     std::string what = e.what();
+    EXPECT_EQ(what.find('\n'), std::string::npos) << "one line";
     EXPECT_EQ(what.rfind("test.speedscope.json: byte ", 0), 0u) << what;
     EXPECT_NE(what.find(message), std::string::npos) << what;
     if (!at.empty()) {
@@ -254,6 +256,11 @@ TEST(SpeedscopeReader, BadInput) {
              "unexpected content after the top-level JSON value", " x");
   expect_bad(R"J({"shared":{"frames":[]},"profiles":[)J",
              "invalid JSON");
+  // Keys in a path are the input's: control characters are shown escaped, the message stays on one line.
+  expect_bad("{\"shared\":{\"frames\":[]},\"profiles\":[],\"x\\ny\":[1,}", "x\\x0ay[1]: invalid JSON");
+  // Found by fuzzing: garbage inside an object that an unordered member lookup goes back over.
+  expect_bad(std::string("{\"shared\":{\"frames\":[{\"name\":\"A\"}]\n\0\0\0},\"profiles\":[]}", 54),
+             "shared: invalid JSON: the JSON structure is broken");
 }
 
 }  // namespace

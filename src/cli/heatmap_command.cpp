@@ -1,0 +1,110 @@
+// `lambdascope heatmap`: a FlameScope-style sub-second heat map page; selecting a range of cells shows the
+// flame graph of that time range, all in one HTML file.
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/input_flags.hpp"
+#include "cli/render_flags.hpp"
+#include "formats/parse_error.hpp"
+#include "profile/filter.hpp"
+#include "render/embedded_files.hpp"
+#include "render/heatmap.hpp"
+#include "render/html_page.hpp"
+#include "render/page_payload.hpp"
+
+namespace lambdascope::cli {
+
+namespace {
+struct HeatmapFlags {
+  InputFlags inputs;
+  OutputFlags output;
+  int rows = 50;
+  int64_t column_seconds = 0;
+  std::string weight = "samples";
+  bool keep_idle = false;
+  std::string title;
+};
+}  // namespace
+
+Action add_heatmap_command(CLI::App& app) {
+  auto flags = std::make_shared<HeatmapFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "heatmap", "Draw a sub-second heat map page (FlameScope): pick a time range, see its flame graph");
+  cmd->footer(
+      "Each column is S seconds from the start of the first sample's second (S = 1, or coarser for long\n"
+      "recordings so the page stays readable: at most 1000 columns, up to a day and more), split into "
+      "--rows\n"
+      "buckets drawn bottom to top. A cell is the weight of the samples in it. Clicking two cells selects "
+      "the\n"
+      "time range between them; `lambdascope collapse --from A --to B` selects the same samples. Idle "
+      "samples\n"
+      "(leaf frame in the kernel's idle loop) are left out unless --keep-idle. Needs per-sample times:\n"
+      "perf script, .cpuprofile, Chrome traces, lambdascope's pprof.\n\n"
+      "Examples:\n"
+      "  perf script | lambdascope heatmap - -o heat.html\n"
+      "  lambdascope heatmap perf.txt.gz --rows 100 -o heat.html\n"
+      "  lambdascope heatmap --weight period --keep-idle --only-pid 4242 perf.txt -o heat.html");
+  flags->inputs.add_to(cmd);
+  flags->output.add_to(cmd, /*svg_allowed=*/false);
+  cmd->add_option("--rows", flags->rows, "Buckets per column (FlameScope's default: 50, i.e. 20 ms)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, render::kMaxHeatmapRows));
+  cmd->add_option("--column-seconds", flags->column_seconds,
+                  "Seconds per column (default: 1, coarser automatically for long recordings)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
+  cmd->add_option("--weight", flags->weight,
+                  "samples, period (perf's period, CPU or wall time) or a sample type")
+      ->capture_default_str();
+  cmd->add_flag("--keep-idle", flags->keep_idle, "Count idle samples too (and start with them shown)");
+  cmd->add_option("--title", flags->title, "Page title");
+
+  return [flags] {
+    const HeatmapFlags& f = *flags;
+    if (f.output.kind(OutputKind::kHtml) != OutputKind::kHtml)
+      throw std::invalid_argument("a heat map is an HTML page; name the output .html");
+    profile::Profile p = f.inputs.load(/*need_times=*/true);
+    const std::string& first = f.inputs.files.front();
+    if (p.num_samples() == 0) throw formats::ParseError::whole(first, "no samples to draw");
+    size_t value = value_column(p, f.weight, first);
+    set_input_attribute(p, f.inputs.files);
+
+    // Every sample of the page needs a time; those without one cannot be placed.
+    std::vector<uint32_t> timed;
+    for (size_t i = 0; i < p.num_samples(); ++i)
+      if (p.samples.time_ns[i] != profile::kNoTime) timed.push_back(static_cast<uint32_t>(i));
+    if (timed.empty())
+      throw formats::ParseError::whole(first,
+                                       "no sample has a timestamp; a heat map needs per-sample times (perf "
+                                       "script, .cpuprofile, Chrome trace, lambdascope's pprof)");
+    if (timed.size() < p.num_samples()) {
+      warn(std::to_string(p.num_samples() - timed.size()) + " of " + std::to_string(p.num_samples()) +
+           " samples have no timestamp and are left out");
+      p = profile::subset(p, timed);
+    }
+
+    render::HeatmapOptions ho;
+    ho.grid.rows = f.rows;
+    ho.auto_columns = f.column_seconds == 0;
+    if (!ho.auto_columns) ho.grid.column_ns = f.column_seconds * render::kNanosPerSecond;
+    ho.value_index = value;
+    ho.include_idle = f.keep_idle;
+    render::Heatmap h = render::build_heatmap(p, ho);
+    if (h.samples_used == 0)
+      throw formats::ParseError::whole(first, "every sample is idle; pass --keep-idle to draw them");
+
+    render::PagePayload payload;
+    payload.page = render::PageKind::kHeatmap;
+    payload.title = f.title.empty() ? "Heat map: " + inputs_label(f.inputs) : f.title;
+    payload.options.value = value;
+    payload.options.rows = f.rows;
+    payload.options.column_s = h.grid.column_ns / render::kNanosPerSecond;
+    payload.options.hide_idle = !f.keep_idle;
+    payload.profiles.push_back({&p, {}});
+    payload.detail = render::SampleDetail::kEverySample;
+    f.output.write(
+        render::html_page(payload.title, render::page_payload_json(payload), render::web_bundle()));
+    return 0;
+  };
+}
+
+}  // namespace lambdascope::cli

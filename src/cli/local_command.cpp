@@ -1,0 +1,164 @@
+// `lambdascope local`: runs a function in the local Lambda execution environment (src/lambda/emulator).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+
+#include "cli/commands.hpp"
+#include "lambda/emulator/emulator.hpp"
+#include "lambda/emulator/event_file.hpp"
+#include "lambda/emulator/json.hpp"
+#include "lambda/emulator/process.hpp"
+
+namespace lambdascope::cli {
+
+namespace {
+
+struct LocalFlags {
+  std::string function_dir, handler, events, extensions_dir, name, ric, region = "us-east-1";
+  int invocations = 0;
+  int memory = 128;
+  double timeout_s = 3;
+  bool no_telemetry = false;
+  bool json = false;
+  int port = 0;
+  std::vector<std::string> env;
+};
+
+void on_interrupt(int sig) {
+  // Frozen sandbox processes would otherwise outlive us, stopped forever.
+  lambda::kill_all_sandbox_process_groups();
+  _exit(128 + sig);
+}
+
+std::string result_json(const lambda::InvokeResult& r) {
+  lambda::JsonObject o;
+  o.str("requestId", r.request_id).str("status", r.status);
+  if (!r.error_type.empty()) o.str("errorType", r.error_type);
+  o.boolean("functionError", r.function_error).boolean("environmentReset", r.environment_reset);
+  if (lambda::is_json(r.payload)) {
+    o.raw("response", r.payload);
+  } else {
+    o.str("response", r.payload);
+  }
+  o.ms("durationMs", r.duration_ms)
+      .num("billedDurationMs", r.billed_duration_ms)
+      .num("memorySizeMB", r.memory_size_mb)
+      .num("maxMemoryUsedMB", r.max_memory_used_mb);
+  if (r.init_duration_ms) o.ms("initDurationMs", *r.init_duration_ms);
+  o.ms("runtimeDurationMs", r.runtime_duration_ms)
+      .ms("postRuntimeExtensionsDurationMs", r.post_runtime_extensions_duration_ms);
+  if (r.init) {
+    lambda::JsonObject init;
+    init.str("phase", r.init->phase).str("status", r.init->status);
+    if (!r.init->error_type.empty()) init.str("errorType", r.init->error_type);
+    init.ms("durationMs", r.init->duration_ms);
+    o.raw("init", init.done());
+  }
+  return o.done();
+}
+
+}  // namespace
+
+Action add_local_command(CLI::App& app) {
+  auto flags = std::make_shared<LocalFlags>();
+  CLI::App* cmd = app.add_subcommand("local", "Run a function in a local Lambda execution environment");
+  cmd->footer(
+      "Serves Lambda's Runtime, Extensions and Telemetry APIs on 127.0.0.1 and runs the function as Lambda "
+      "does:\n"
+      "extensions first, init, one invocation per event (the sandbox frozen in between), SHUTDOWN at the "
+      "end.\n"
+      "The function folder holds a `bootstrap` (custom runtime) or a Node.js handler (run with AWS's\n"
+      "aws-lambda-ric from a node_modules folder above it). Responses go to stdout, one per line; the log\n"
+      "stream (START, function output, END, REPORT) to stderr. See docs/lambda-local.md.\n\n"
+      "Examples:\n"
+      "  lambdascope local --function examples/functions/node-hello --events events.jsonl\n"
+      "  lambdascope local --function build/examples/functions/cpp-bootstrap --handler work --events e.jsonl "
+      "\\\n"
+      "      --invocations 20 --extensions /path/to/extensions --json\n"
+      "  echo '{}' | lambdascope local --function fn --events - --no-telemetry");
+  cmd->add_option("--function", flags->function_dir, "Function folder (LAMBDA_TASK_ROOT)")->required();
+  cmd->add_option("--handler", flags->handler,
+                  "_HANDLER (default index.handler for Node.js, handler for bootstrap)");
+  cmd->add_option("--events", flags->events,
+                  "JSON Lines file of event payloads, one per invocation (- for stdin)")
+      ->required();
+  cmd->add_option("--invocations", flags->invocations,
+                  "Number of invocations (default: one per event; the events repeat when N is larger)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--memory", flags->memory, "Memory size in MB (reported, not enforced)")
+      ->check(CLI::Range(128, 10240))
+      ->capture_default_str();
+  cmd->add_option("--timeout", flags->timeout_s, "Function timeout in seconds")
+      ->check(CLI::Range(0.001, 900.0))
+      ->capture_default_str();
+  cmd->add_option("--extensions", flags->extensions_dir,
+                  "Folder of extension executables (Lambda's /opt/extensions)");
+  cmd->add_flag("--no-telemetry", flags->no_telemetry,
+                "Answer Telemetry API subscriptions like AWS's emulator (202 Telemetry.NotSupported)");
+  cmd->add_option("--env", flags->env, "Function environment variable KEY=VALUE (repeatable)");
+  cmd->add_option("--name", flags->name, "Function name (default: the folder's name)");
+  cmd->add_option("--region", flags->region, "AWS_REGION of the function")->capture_default_str();
+  cmd->add_option("--port", flags->port, "Port of the APIs on 127.0.0.1 (default: any free port)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--ric", flags->ric,
+                  "aws-lambda-ric's index.mjs (default: found in node_modules above the function)");
+  cmd->add_flag("--json", flags->json, "Print one JSON object per invocation (response, status, durations)");
+
+  return [flags] {
+    const LocalFlags& f = *flags;
+    lambda::EmulatorOptions o;
+    o.function_dir = f.function_dir;
+    o.handler = f.handler;
+    o.extensions_dir = f.extensions_dir;
+    o.function_name = f.name;
+    o.region = f.region;
+    o.memory_mb = f.memory;
+    o.timeout = std::chrono::milliseconds(static_cast<int64_t>(f.timeout_s * 1000 + 0.5));
+    o.telemetry = !f.no_telemetry;
+    o.port = f.port;
+    o.ric_path = f.ric;
+    for (const auto& kv : f.env) {
+      size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw std::invalid_argument("--env expects KEY=VALUE, got '" + kv + "'");
+      o.environment[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    o.on_log = [](lambda::LogSource, const std::string&, const std::string& line) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+      std::fflush(stderr);
+    };
+    std::vector<std::string> events = lambda::read_event_lines(f.events);
+    size_t count = f.invocations > 0 ? static_cast<size_t>(f.invocations) : events.size();
+
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, on_interrupt);
+    signal(SIGTERM, on_interrupt);
+
+    lambda::Emulator emulator(std::move(o));
+    std::map<std::string, int> statuses;
+    for (size_t i = 0; i < count; ++i) {
+      lambda::InvokeRequest request;
+      request.payload = events[i % events.size()];
+      lambda::InvokeResult r = emulator.invoke(request);
+      statuses[r.status]++;
+      if (f.json) {
+        std::printf("%s\n", result_json(r).c_str());
+      } else {
+        std::printf("%s\n", r.payload.c_str());
+      }
+      std::fflush(stdout);
+    }
+    emulator.shutdown();
+    std::string summary;
+    for (const auto& [status, n] : statuses)
+      summary += (summary.empty() ? "" : ", ") + std::to_string(n) + " " + status;
+    std::fprintf(stderr, "lambdascope local: %zu invocation%s: %s\n", count, count == 1 ? "" : "s",
+                 summary.c_str());
+    return 0;
+  };
+}
+
+}  // namespace lambdascope::cli

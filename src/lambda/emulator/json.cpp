@@ -1,0 +1,170 @@
+#include "lambda/emulator/json.hpp"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <cmath>
+
+namespace lambdascope::lambda {
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one (overlong forms, surrogates
+// and code points above U+10FFFF are invalid, as in RFC 3629).
+size_t utf8_sequence_length(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  size_t n = 0;
+  uint32_t cp = 0;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)) return 0;
+  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+}  // namespace
+
+std::string json_quote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t n = utf8_sequence_length(s, i);
+      if (n == 0) {
+        out += "\xEF\xBF\xBD";  // U+FFFD
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          out += fmt::format("\\u{:04x}", c);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
+  return out;
+}
+
+void JsonObject::key(std::string_view k) {
+  if (body_.size() > 1) body_.push_back(',');
+  body_ += json_quote(k);
+  body_.push_back(':');
+}
+
+JsonObject& JsonObject::str(std::string_view k, std::string_view value) {
+  key(k);
+  body_ += json_quote(value);
+  return *this;
+}
+
+JsonObject& JsonObject::num(std::string_view k, int64_t value) {
+  key(k);
+  body_ += fmt::format("{}", value);
+  return *this;
+}
+
+JsonObject& JsonObject::num(std::string_view k, uint64_t value) {
+  key(k);
+  body_ += fmt::format("{}", value);
+  return *this;
+}
+
+JsonObject& JsonObject::ms(std::string_view k, double value) {
+  key(k);
+  if (!std::isfinite(value) || value < 0) value = 0;
+  // rapid computes durations as whole microseconds / 1000; print the same precision without noise.
+  std::string text = fmt::format("{:.3f}", std::round(value * 1000.0) / 1000.0);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text += '0';
+  body_ += text;
+  return *this;
+}
+
+JsonObject& JsonObject::boolean(std::string_view k, bool value) {
+  key(k);
+  body_ += value ? "true" : "false";
+  return *this;
+}
+
+JsonObject& JsonObject::raw(std::string_view k, std::string_view json) {
+  key(k);
+  body_ += json;
+  return *this;
+}
+
+JsonObject& JsonObject::str_array(std::string_view k, const std::vector<std::string>& values) {
+  std::vector<std::string> quoted;
+  quoted.reserve(values.size());
+  for (const auto& v : values) quoted.push_back(json_quote(v));
+  return raw(k, json_array(quoted));
+}
+
+std::string json_array(const std::vector<std::string>& elements) {
+  std::string out = "[";
+  for (size_t i = 0; i < elements.size(); ++i) {
+    if (i) out.push_back(',');
+    out += elements[i];
+  }
+  out.push_back(']');
+  return out;
+}
+
+std::string error_body(std::string_view error_type, std::string_view message) {
+  return JsonObject().str("errorMessage", message).str("errorType", error_type).done();
+}
+
+bool is_json(std::string_view text) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(text);
+  return !parser.parse(padded).error();
+}
+
+}  // namespace lambdascope::lambda
