@@ -23,6 +23,9 @@
 #include "formats/output_file.hpp"
 #include "formats/writers.hpp"
 #include "profile/merge.hpp"
+#include "render/embedded_files.hpp"
+#include "render/html_page.hpp"
+#include "render/page_payload.hpp"
 #include "symbolize/profile_builder.hpp"
 #include "symbolize/ring_reader.hpp"
 #include "symbolize/symbolizer.hpp"
@@ -55,7 +58,7 @@ struct RecordFlags {
   std::vector<std::string> command;
 };
 
-enum class OutputKind { kPprof, kPprofRaw, kFolded };
+enum class OutputKind { kPprof, kPprofRaw, kFolded, kHtml };
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -67,10 +70,8 @@ OutputKind output_kind(const std::string& path) {
   if (ends_with(path, ".pb")) return OutputKind::kPprofRaw;
   if (ends_with(path, ".folded") || ends_with(path, ".collapsed") || ends_with(path, ".txt"))
     return OutputKind::kFolded;
-  if (ends_with(path, ".html") || ends_with(path, ".svg"))
-    throw std::invalid_argument(path +
-                                ": flame graph output is not available yet; write .pb.gz and render it");
-  throw std::invalid_argument(path + ": unknown output format (use .pb.gz, .pb or .folded)");
+  if (ends_with(path, ".html")) return OutputKind::kHtml;
+  throw std::invalid_argument(path + ": unknown output format (use .pb.gz, .pb, .folded or .html)");
 }
 
 // out.pb.gz -> out.<pid>.pb.gz
@@ -238,6 +239,15 @@ void write_profiles(const RecordFlags& f, OutputKind kind, RingCollector& rings,
       formats::FoldedWriteOptions o;
       o.value_index = 1;
       bytes = formats::write_folded(p, o);
+    } else if (kind == OutputKind::kHtml) {
+      // The interactive flame graph page, as `lambdascope flamegraph` writes it.
+      render::PagePayload payload;
+      payload.page = render::PageKind::kFlamegraph;
+      payload.title = "Flame graph: " + fs::path(f.command.front()).filename().string() + " (" + f.mode + ")";
+      payload.options.value = 1;  // CPU or wall nanoseconds
+      payload.profiles.push_back({&p, {}});
+      payload.detail = render::SampleDetail::kAggregated;
+      bytes = render::html_page(payload.title, render::page_payload_json(payload), render::web_bundle());
     } else {
       formats::PprofWriteOptions o;
       o.gzip = kind == OutputKind::kPprof;
@@ -407,7 +417,7 @@ Action add_record_command(CLI::App& app) {
       "Examples:\n"
       "  lambdascope record -o cpu.pb.gz -- ./server --port 8080\n"
       "  lambdascope record --mode wall --hz 49 -o wall.pb.gz -- python3 app.py\n"
-      "  lambdascope record --node -o app.folded -- node app.js\n"
+      "  lambdascope record --node -o app.html -- node app.js\n"
       "  lambdascope record --duration 10 --merge -o all.pb.gz -- make -j4");
   cmd->add_option("--mode", flags->mode,
                   "cpu (CPU time of each thread) or wall (every thread, running or not)")
@@ -419,7 +429,8 @@ Action add_record_command(CLI::App& app) {
   cmd->add_option("--duration", flags->duration,
                   "Stop sampling after this many seconds (the command keeps running)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("-o,--output", flags->output, "Output: .pb.gz (pprof), .pb (uncompressed pprof) or .folded")
+  cmd->add_option("-o,--output", flags->output,
+                  "Output: .pb.gz (pprof), .pb (uncompressed pprof), .folded, or .html (flame graph page)")
       ->capture_default_str();
   cmd->add_option("--depth", flags->depth, "Maximum frames per stack")
       ->check(CLI::Range(1, 512))

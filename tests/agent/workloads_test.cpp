@@ -289,6 +289,17 @@ TEST_F(Workloads, StartingPausedRecordsNothing) {
   EXPECT_NE(r.err.find("no samples recorded"), std::string::npos) << r.err;
 }
 
+TEST_F(Workloads, WritesAFlameGraphPage) {
+  auto r = run_command(testing::binary_path() + " record -q --hz 199 -o " + dir_ + "/flame.html -- " +
+                       workload("depth_spin") + " 6 0.3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(dir_ + "/flame.html");
+  std::stringstream html;
+  html << in.rdbuf();
+  EXPECT_EQ(html.str().compare(0, 15, "<!doctype html>"), 0) << html.str().substr(0, 100);
+  EXPECT_NE(html.str().find("Flame graph: depth_spin (cpu)"), std::string::npos);
+}
+
 TEST_F(Workloads, BadUsageFailsBeforeRunningTheCommand) {
   std::string marker = dir_ + "/ran";
   for (const std::string& output : {dir_ + "/out.xyz", dir_ + "/missing/out.pb.gz"}) {
