@@ -232,9 +232,14 @@ TEST(RuntimeApi, InitErrorFailsTheInitAndTheInvocationReInitializes) {
   EXPECT_EQ(json_at(done[0], "/record/status"), "error");
   EXPECT_EQ(json_at(done[0], "/record/errorType"), "Runtime.BadConfig");
 
-  // The next invocation initializes again (phase "invoke"); this time the runtime comes up.
-  auto next = std::async(std::launch::async, [&] { return api_client(*e)->Get(kNext); });
+  // The next invocation initializes again (phase "invoke"); this time the runtime comes up. Lambda starts a
+  // new runtime process for it, so the runtime asks for its event only once the new init has begun: a request
+  // made while the failed generation is torn down gets the 500 a dead process would never read.
   auto invoke = std::async(std::launch::async, [&] { return e->invoke(InvokeRequest{}); });
+  for (int i = 0; i < 500 && events_of_type(*e, "platform.initStart").size() < 2; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  auto next = std::async(std::launch::async, [&] { return api_client(*e)->Get(kNext); });
   auto event = next.get();
   ASSERT_TRUE(event);
   ASSERT_EQ(event->status, 200);
