@@ -34,6 +34,7 @@ int run(int argc, char** argv) {
   add(add_diff_command);
   add(add_record_command);
   add(add_local_command);
+  add(add_layer_command);
 
   try {
     app.parse(argc, argv);
