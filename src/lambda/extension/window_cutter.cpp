@@ -155,6 +155,14 @@ void WindowCutter::on_shutdown(int64_t receipt_ns) {
 
 std::vector<Window> WindowCutter::take_ready(SteadyClock::time_point now) {
   std::lock_guard<std::mutex> lock(mu_);
+  // The caller asks at least every 50 ms while it runs; a longer gap means the sandbox was frozen (or the
+  // caller starved). Time frozen is not time the report had to arrive: telemetry is frozen too.
+  if (last_take_ != SteadyClock::time_point{} && now - last_take_ > std::chrono::milliseconds(100)) {
+    auto frozen = now - last_take_;
+    for (Window& w : windows_)
+      if (w.end_ns != 0 && !w.reported) w.end_known_at += frozen;
+  }
+  last_take_ = now;
   std::vector<Window> out;
   while (!windows_.empty()) {
     const Window& w = windows_.front();

@@ -39,7 +39,8 @@ class WindowCutter {
   // Closes every open window (at `receipt_ns`, with a note) and makes every window ready.
   void on_shutdown(int64_t receipt_ns);
 
-  // Windows ready to be cut, oldest first; they leave the cutter.
+  // Windows ready to be cut, oldest first; they leave the cutter. Called at least every 50 ms by a running
+  // caller: a longer gap is taken for a freeze, which does not count against the report's grace period.
   std::vector<Window> take_ready(SteadyClock::time_point now = SteadyClock::now());
   // The earliest moment a window not yet ready may become ready by its grace period (for a waiting thread).
   SteadyClock::time_point next_grace_deadline() const;
@@ -68,6 +69,7 @@ class WindowCutter {
   bool seen_invoke_ = false;
   std::deque<Window> windows_;  // in time order; the init window first
   uint64_t ignored_ = 0;
+  SteadyClock::time_point last_take_{};
 };
 
 }  // namespace lambdascope::lambda::extension
