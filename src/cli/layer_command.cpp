@@ -56,11 +56,11 @@ int run_layer(const LayerFlags& flags) {
   options.agent = flags.agent.empty() ? find_agent(self) : flags.agent;
   options.strip = !flags.no_strip;
 
+  formats::OutputFile out(flags.output);  // first: a bad output path fails before any work
   lambda::layer::LayerPlan plan = lambda::layer::plan_layer(options);
   std::string zip = lambda::layer::build_layer_zip(plan, &plan.warnings);
   for (const std::string& w : plan.warnings) std::fprintf(stderr, "lambdascope: warning: %s\n", w.c_str());
 
-  formats::OutputFile out(flags.output);
   out.write(zip);
   out.commit();
   if (!flags.quiet && flags.output != "-") {

@@ -86,7 +86,7 @@ grep -q "layer" "$tmp/help.txt" || fail "--help lists the commands"
 env -i "$opt/lambdascope/bin/lambdascope" layer --help >/dev/null || fail "the layer's binary runs a command"
 
 # The wrapper preloads the layer's agent and runs its arguments unchanged (as Lambda runs the runtime).
-out=$(env -i PATH=/usr/bin:/bin "$opt/lambdascope-wrapper" /bin/sh -c 'printf "%s|%s" "$LD_PRELOAD" "$1"' sh 'a b') ||
+out=$(env -i PATH=/usr/bin:/bin LAMBDASCOPE_RING_DIR="$tmp/rings" "$opt/lambdascope-wrapper" /bin/sh -c 'printf "%s|%s" "$LD_PRELOAD" "$1"' sh 'a b') ||
   fail "the wrapper failed"
 [[ $out == "$opt/lib/liblambdascope-agent.so|a b" ]] || fail "wrapper: LD_PRELOAD and arguments: $out"
 # The launcher runs ../lambdascope/bin/lambdascope extension, whatever folder the layer is in.
