@@ -186,10 +186,12 @@ LayerPlan plan_layer(const LayerOptions& options) {
   for (const SharedLibrary& lib : shared_libraries(options.binary)) {
     if (is_glibc_library(lib.soname) || !seen.insert(lib.soname).second) continue;
     if (is_cxx_runtime_library(lib.soname)) {
-      // Not bundled: Debian's copy needs a newer glibc than Amazon Linux 2023 has, so the layer would rely on
-      // the runtime's own (if any). Say so instead of failing: the layer still works on a new enough system.
-      plan.warnings.push_back(options.binary + " (or one of its libraries) needs " + lib.soname +
-                              ": not bundled; the layer relies on the Lambda runtime's copy");
+      // Not bundled: Debian's copy needs glibc 2.36, newer than Amazon Linux 2023's 2.34. Say so instead of
+      // failing: the layer still runs where the runtime has a compatible copy, and locally.
+      plan.warnings.push_back(
+          options.binary + " (or one of its libraries) needs " + lib.soname +
+          ", which is not bundled: the layer will not load on Amazon Linux 2023. Build with simdjson and "
+          "cpp-httplib linked statically (scripts/fetch_debian_sources.sh, then reconfigure)");
       continue;
     }
     plan.entries.push_back({"lambdascope/lib/" + lib.soname, lib.path, "", 0644, false});
