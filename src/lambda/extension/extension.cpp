@@ -125,12 +125,15 @@ class Profiler {
     // Exit before Lambda's SIGKILL, with room for the process to end.
     auto finish_by = budget_end - milliseconds(150);
     auto now = SteadyClock::now();
+    const auto received = now;
     Log::debug("SHUTDOWN (" + e.shutdown_reason + "), " +
                std::to_string(std::chrono::duration_cast<milliseconds>(budget_end - now).count()) +
                " ms to go");
     // The last invocation's runtimeDone and report may still be on their way.
     if (cutter_.telemetry())
-      cutter_.wait_settled(std::min(now + milliseconds(300), now + (finish_by - now) / 4));
+      cutter_.wait_settled(std::min(now + milliseconds(300), now + (finish_by - now) / 4),
+                           e.shutdown_reason == "spindown" || e.shutdown_reason.empty());
+    if (Log::debug_enabled()) Log::debug("SHUTDOWN: windows not yet written: " + cutter_.describe_open());
     cutter_.on_shutdown(receipt);
     // Writing gets up to half of what is left; sending gets the rest.
     now = SteadyClock::now();
@@ -141,14 +144,19 @@ class Profiler {
     follower_.remove_finished_rings();
     WriterStats ws = writer_thread_->stats();
     std::string sent = spool_ ? std::to_string(spool_->stats().sent) : "0";
-    Log::info("SHUTDOWN (" + (e.shutdown_reason.empty() ? std::string("?") : e.shutdown_reason) +
-              "): " + std::to_string(ws.written) + " profiles written, " + sent + " sent to " + destination_ +
-              (left ? ", " + std::to_string(left) + " left in the spool" : "") +
-              (ws.skipped_sample_rate + ws.skipped_min_duration
-                   ? ", " + std::to_string(ws.skipped_sample_rate + ws.skipped_min_duration) +
-                         " not kept by sampling"
-                   : "") +
-              (ws.failed ? ", " + std::to_string(ws.failed) + " failed" : ""));
+    Log::info(
+        "SHUTDOWN (" + (e.shutdown_reason.empty() ? std::string("?") : e.shutdown_reason) +
+        "): " + std::to_string(ws.written) + " profiles written, " + sent + " sent to " + destination_ +
+        (left ? ", " + std::to_string(left) + " left in the spool" : "") +
+        (ws.skipped_sample_rate + ws.skipped_min_duration
+             ? ", " + std::to_string(ws.skipped_sample_rate + ws.skipped_min_duration) +
+                   " not kept by sampling"
+             : "") +
+        (ws.failed ? ", " + std::to_string(ws.failed) + " failed" : "") + "; " +
+        std::to_string(std::chrono::duration_cast<milliseconds>(SteadyClock::now() - received).count()) +
+        " ms of the " +
+        std::to_string(std::chrono::duration_cast<milliseconds>(budget_end - received).count()) +
+        " ms before the deadline");
   }
 
  private:
