@@ -41,6 +41,24 @@ SteadyClock::time_point steady_deadline(int64_t deadline_ms, milliseconds fallba
   return now + milliseconds(deadline_ms - epoch_ms_now());
 }
 
+// VmHWM of this process, for the SHUTDOWN line: the extension's memory counts against the function's.
+std::string peak_rss_mb() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return "?";
+  char line[256];
+  std::string out = "?";
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    long kb = 0;
+    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(kb) / 1024);
+      out = buf;
+    }
+  }
+  std::fclose(f);
+  return out;
+}
+
 std::string sandbox_id() {
   std::string id = new_uuid();
   std::string out;
@@ -156,7 +174,7 @@ class Profiler {
         std::to_string(std::chrono::duration_cast<milliseconds>(SteadyClock::now() - received).count()) +
         " ms of the " +
         std::to_string(std::chrono::duration_cast<milliseconds>(budget_end - received).count()) +
-        " ms before the deadline");
+        " ms before the deadline; peak memory " + peak_rss_mb() + " MB");
   }
 
  private:
