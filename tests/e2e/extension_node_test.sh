@@ -30,6 +30,17 @@ results, invokes, init = lp.verify_burn_run(sys.argv[1], "node-burn", handler_fr
 open(f"{sys.argv[1]}/one.path", "w").write(invokes[results[7]["requestId"]]["path"])
 PY
 
+# V8's isolate log must not appear (it does with --perf-basic-prof, and lands on stdout where the folder is
+# read-only, as /var/task is on Lambda).
+if ls "$LS_SOURCE_DIR/tests/lambda/fixtures/node-burn/" | grep -q "isolate-.*\.log"; then
+  echo "FAIL: V8 wrote an isolate log into the function's folder"
+  exit 1
+fi
+if grep -q "new,MemoryChunk" err.log out.jsonl; then
+  echo "FAIL: V8's isolate log went to the function's output"
+  exit 1
+fi
+
 # go tool pprof reads what we store, labels included.
 if command -v go >/dev/null; then
   export HOME=$tmp/home GOCACHE=$tmp/gocache PPROF_TMPDIR=$tmp/pprof GOFLAGS= GOTOOLCHAIN=local

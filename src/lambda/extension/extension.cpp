@@ -83,9 +83,17 @@ class Profiler {
     Log::debug("sandbox " + sandbox_ + ", rings in " + config_.ring_dir + ", flush " +
                flush_mode_name(config_.flush));
 
+    // The writer first: telemetry wakes it as soon as the subscription delivers.
+    open_outputs();
+    BackgroundWriter::Options wo;
+    wo.sample_rate = config_.sample_rate;
+    wo.min_duration_ms = config_.min_duration_ms;
+    writer_thread_ = std::make_unique<BackgroundWriter>(wo, cutter_, follower_, writer_, spool_.get());
+    writer_thread_->start();
+
     listener_ = std::make_unique<TelemetryListener>([this](const TelemetryBatch& batch) {
       for (const TelemetryEvent& e : batch.events) cutter_.on_telemetry(e);
-      if (writer_thread_) writer_thread_->wake();
+      writer_thread_->wake();
     });
     std::string error;
     int port = listener_->start(&error);
@@ -111,13 +119,6 @@ class Profiler {
       if (!telemetry) listener_->stop();
     }
     cutter_.set_telemetry(telemetry);
-
-    open_outputs();
-    BackgroundWriter::Options wo;
-    wo.sample_rate = config_.sample_rate;
-    wo.min_duration_ms = config_.min_duration_ms;
-    writer_thread_ = std::make_unique<BackgroundWriter>(wo, cutter_, follower_, writer_, spool_.get());
-    writer_thread_->start();
   }
 
   void on_invoke(const LifecycleEvent& e) {
