@@ -86,7 +86,7 @@ size_t total_samples(const std::vector<symbolize::RingData>& slices) {
 
 TEST(RingFollower, CutsWindowsByUnixTimeAndForgetsWhatWasCut) {
   std::string dir = testing::make_temp_dir();
-  TestRing r(dir + "/lambdascope-" + std::to_string(::getpid()) + "-0.ring", ::getpid());
+  TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid());
   RingFollower f({.dir = dir});
   f.start();
   for (int ms = 0; ms < 100; ms += 10) r.sample(ms, 1, 0x1000 + ms);
@@ -111,7 +111,7 @@ TEST(RingFollower, CutsWindowsByUnixTimeAndForgetsWhatWasCut) {
 
 TEST(RingFollower, AWallModeIdleRecordGetsTheStackFromBeforeTheWindow) {
   std::string dir = testing::make_temp_dir();
-  TestRing r(dir + "/lambdascope-" + std::to_string(::getpid()) + "-0.ring", ::getpid(), ring::Mode::kWall);
+  TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid(), ring::Mode::kWall);
   RingFollower f({.dir = dir});
   f.start();
   r.sample(10, 7, 0xabc0, 4);  // the thread's last real stack, before any window
@@ -164,9 +164,9 @@ TEST(RingFollower, StartRemovesLeftoverRingsOfExitedProcesses) {
   if (child == 0) ::_exit(0);
   ::waitpid(child, nullptr, 0);
   std::string stale = dir + "/lambdascope-" + std::to_string(child) + "-0.ring";
-  std::string live = dir + "/lambdascope-" + std::to_string(::getpid()) + "-0.ring";
+  std::string live = dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring";
   { TestRing r(stale, child); }
-  TestRing mine(live, ::getpid());
+  TestRing mine(live, ::getppid());
   RingFollower f({.dir = dir});
   f.start();
   EXPECT_FALSE(fs::exists(stale));
@@ -177,7 +177,7 @@ TEST(RingFollower, StartRemovesLeftoverRingsOfExitedProcesses) {
 
 TEST(RingFollower, BeyondTheMemoryCapSamplesAreDroppedAndCounted) {
   std::string dir = testing::make_temp_dir();
-  TestRing r(dir + "/lambdascope-" + std::to_string(::getpid()) + "-0.ring", ::getpid());
+  TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid());
   RingFollower::Options o;
   o.dir = dir;
   o.max_buffered_pcs = 30;  // ten samples of depth 3
