@@ -1,38 +1,72 @@
 #!/usr/bin/env bash
-# `make demo`: the bundled sample (examples/sample-function.perf.txt, a Node.js Lambda handler: cold start and
-# five invocations) through lambdascope, writing everything under out/demo and printing the paths.
+# `make demo`: lambdascope end to end on the bundled sample function. It builds the Lambda layer, runs the
+# Node.js sample (examples/functions/node-hello) in `lambdascope local` with the layer's extension and exec
+# wrapper for ten invocations, as Lambda runs a function with the layer, and renders what the extension
+# stored: a flame graph of the invocations, one of the cold start, the heat map and a diff of the first and
+# the last invocation (cold vs warm). Everything goes under out/demo, which is emptied first.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 ls=$root/$build/src/lambdascope
 out=$root/out/demo
-sample=$root/examples/sample-function.perf.txt
+rm -rf "$out"
 mkdir -p "$out"
 
-"$ls" collapse "$sample" -o "$out/sample.folded"
-"$ls" collapse --all --weight period "$sample" -o "$out/sample-annotated.folded"
-"$ls" convert --to pprof "$sample" -o "$out/sample.pb.gz"
-"$ls" convert --to speedscope "$sample" -o "$out/sample.speedscope.json"
-"$ls" collapse --from 0.6 --to 1.2 "$sample" -o "$out/first-invocation.folded"
-"$ls" flamegraph "$sample" -o "$out/flamegraph.html"
-"$ls" flamegraph --title "sample function" --colors js "$sample" -o "$out/flamegraph.svg"
-"$ls" heatmap "$sample" -o "$out/heatmap.html"
-# The fourth invocation renders a bigger page: compare it with the first.
-"$ls" convert --to pprof --from 0.9 --until 1.3 "$sample" -o "$out/invocation-1.pb.gz"
-"$ls" convert --to pprof --from 2.5 --until 2.95 "$sample" -o "$out/invocation-4.pb.gz"
-"$ls" diff "$out/invocation-1.pb.gz" "$out/invocation-4.pb.gz" -o "$out/diff.html"
+if ! "$ls" extension --help >/dev/null 2>&1; then
+  echo "make demo: $ls has no 'extension' command (the Lambda extension that cuts and stores the profiles" >&2
+  echo "  inside the layer), so there is nothing to demonstrate; build it from a tree that has src/lambda/extension." >&2
+  exit 1
+fi
 
-echo "lambdascope demo: the sample function's profile in every form"
-echo "  flame graph (open it):    $out/flamegraph.html"
-echo "  heat map (drag a range):  $out/heatmap.html"
-echo "  diff, 4th vs 1st call:    $out/diff.html"
-echo "  flame graph SVG:          $out/flamegraph.svg"
-echo "  folded stacks:            $out/sample.folded ($(wc -l < "$out/sample.folded") stacks)"
-echo "  annotated, by period:     $out/sample-annotated.folded"
-echo "  pprof (go tool pprof):    $out/sample.pb.gz"
-echo "  speedscope JSON:          $out/sample.speedscope.json"
-echo "  first invocation only:    $out/first-invocation.folded"
+# 1. The layer, unzipped as Lambda unzips it into /opt.
+"$ls" layer -q -o "$out/lambdascope-layer.zip"
+unzip -q "$out/lambdascope-layer.zip" -d "$out/layer"
+
+# 2. Ten invocations of the Node.js sample (examples/functions/node-hello, through AWS's runtime interface
+#    client as Lambda runs it) with the layer's extension, and its wrapper as AWS_LAMBDA_EXEC_WRAPPER. Every
+#    invocation computes the same fibonacci(35), so the first (cold: V8 still interprets and compiles) and the
+#    last (warm) differ only by the JIT's warm-up. Profiles go to a folder instead of S3.
+printf '{"n":35}\n' >"$out/events.jsonl"
+# A copy: the runtime's working folder is the function's, and what it writes there (V8 writes an isolate log
+# with --perf-basic-prof) belongs under out/demo, not in the source tree.
+mkdir -p "$out/function"
+cp -r "$root/examples/functions/node-hello" "$out/function/sample-function"
+data=$out/lambdascope-data
+if ! "$ls" local --function "$out/function/sample-function" \
+  --events "$out/events.jsonl" --invocations 10 --memory 512 --timeout 10 --extensions "$out/layer/extensions" \
+  --env "AWS_LAMBDA_EXEC_WRAPPER=$out/layer/lambdascope-wrapper" --env "LAMBDASCOPE_DESTINATION=file://$data" \
+  --env LAMBDASCOPE_HZ=199 \
+  --json >"$out/invocations.jsonl" 2>"$out/local.log"; then
+  tail -20 "$out/local.log" >&2
+  echo "make demo: lambdascope local failed (log: $out/local.log)" >&2
+  exit 1
+fi
+
+# 3. What the extension stored: <function>/<YYYY>/<MM>/<DD>/<HH>/<start-ms>_<duration-ms>_<phase>_<id>.pb.gz
+mapfile -t invokes < <(find "$data" -name '*_invoke_*.pb.gz' | sort)
+mapfile -t inits < <(find "$data" -name '*_init_*.pb.gz' | sort)
+if ((${#invokes[@]} < 2 || ${#inits[@]} < 1)); then
+  echo "make demo: expected 10 invocation profiles and a cold-start profile under $data, found" \
+    "${#invokes[@]} and ${#inits[@]} (log: $out/local.log)" >&2
+  exit 1
+fi
+
+"$ls" flamegraph --title "sample-function: ${#invokes[@]} invocations" "${invokes[@]}" -o "$out/invocations.html"
+"$ls" flamegraph --title "sample-function: cold start" "${inits[@]}" -o "$out/cold-start.html"
+"$ls" heatmap "${inits[@]}" "${invokes[@]}" -o "$out/heatmap.html"
+"$ls" diff "${invokes[0]}" "${invokes[-1]}" -o "$out/diff.html"
+
+echo "lambdascope demo: the sample function run ${#invokes[@]} times in lambdascope local with the layer"
+echo "  flame graph, all invocations:    $out/invocations.html"
+echo "  flame graph, cold start:         $out/cold-start.html"
+echo "  heat map (drag a range):         $out/heatmap.html"
+echo "  diff, warm (last) vs cold call:  $out/diff.html"
+echo "  the layer:                       $out/lambdascope-layer.zip (unzipped in $out/layer)"
+echo "  stored profiles:                 $data"
+echo "  the run's log (REPORT lines):    $out/local.log"
 echo
-echo "Hottest stacks:"
-awk '{w=$NF; sub(/ [0-9.]+$/, ""); n=split($0, f, ";"); print w "\t" f[1] ";...;" f[n]}' "$out/sample.folded" |
-  sort -t$'\t' -k1,1nr | head -5 | sed 's/^/  /'
+echo "Profiles (start ms, duration ms, phase):"
+for f in "${inits[@]}" "${invokes[@]}"; do
+  IFS=_ read -r start duration phase _ <<<"$(basename "$f")"
+  printf '  %s  %6s ms  %s\n' "$start" "$duration" "$phase"
+done

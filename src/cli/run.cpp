@@ -35,6 +35,7 @@ int run(int argc, char** argv) {
   add(add_diff_command);
   add(add_record_command);
   add(add_local_command);
+  add(add_layer_command);
   add(add_extension_command);
 
   try {
