@@ -40,11 +40,11 @@ void BackgroundWriter::wake() {
 
 bool BackgroundWriter::drain(SteadyClock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
-  // Two idle rounds: the first may have begun before this call.
-  uint64_t target = idle_rounds_ + 2;
+  // Done when a look for ready windows that began after this call found none.
+  uint64_t request = ++drain_requests_;
   wake_ = true;
   cv_.notify_all();
-  return idle_cv_.wait_until(lock, deadline, [&] { return idle_rounds_ >= target || stop_; });
+  return idle_cv_.wait_until(lock, deadline, [&] { return drained_ >= request || stop_; });
 }
 
 WriterStats BackgroundWriter::stats() const {
@@ -58,13 +58,14 @@ void BackgroundWriter::loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     wake_ = false;
+    uint64_t requests = drain_requests_;
     lock.unlock();
     std::vector<Window> ready = cutter_.take_ready();
     for (Window& w : ready) process(std::move(w));
     if (!ready.empty()) follower_.remove_finished_rings();
     lock.lock();
     if (!ready.empty()) continue;
-    ++idle_rounds_;
+    drained_ = requests;
     idle_cv_.notify_all();
     auto until = std::min(cutter_.next_grace_deadline(), SteadyClock::now() + std::chrono::milliseconds(50));
     cv_.wait_until(lock, until, [&] { return stop_ || wake_; });

@@ -68,7 +68,8 @@ class BackgroundWriter {
   std::condition_variable idle_cv_;
   bool stop_ = false;
   bool wake_ = false;
-  uint64_t idle_rounds_ = 0;
+  uint64_t drain_requests_ = 0;  // drain() calls so far
+  uint64_t drained_ = 0;         // the requests a look that found nothing ready had seen
   WriterStats stats_;
   std::thread thread_;
 };

@@ -41,6 +41,24 @@ SteadyClock::time_point steady_deadline(int64_t deadline_ms, milliseconds fallba
   return now + milliseconds(deadline_ms - epoch_ms_now());
 }
 
+// VmHWM of this process, for the SHUTDOWN line: the extension's memory counts against the function's.
+std::string peak_rss_mb() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return "?";
+  char line[256];
+  std::string out = "?";
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    long kb = 0;
+    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(kb) / 1024);
+      out = buf;
+    }
+  }
+  std::fclose(f);
+  return out;
+}
+
 std::string sandbox_id() {
   std::string id = new_uuid();
   std::string out;
@@ -65,9 +83,17 @@ class Profiler {
     Log::debug("sandbox " + sandbox_ + ", rings in " + config_.ring_dir + ", flush " +
                flush_mode_name(config_.flush));
 
+    // The writer first: telemetry wakes it as soon as the subscription delivers.
+    open_outputs();
+    BackgroundWriter::Options wo;
+    wo.sample_rate = config_.sample_rate;
+    wo.min_duration_ms = config_.min_duration_ms;
+    writer_thread_ = std::make_unique<BackgroundWriter>(wo, cutter_, follower_, writer_, spool_.get());
+    writer_thread_->start();
+
     listener_ = std::make_unique<TelemetryListener>([this](const TelemetryBatch& batch) {
       for (const TelemetryEvent& e : batch.events) cutter_.on_telemetry(e);
-      if (writer_thread_) writer_thread_->wake();
+      writer_thread_->wake();
     });
     std::string error;
     int port = listener_->start(&error);
@@ -93,13 +119,6 @@ class Profiler {
       if (!telemetry) listener_->stop();
     }
     cutter_.set_telemetry(telemetry);
-
-    open_outputs();
-    BackgroundWriter::Options wo;
-    wo.sample_rate = config_.sample_rate;
-    wo.min_duration_ms = config_.min_duration_ms;
-    writer_thread_ = std::make_unique<BackgroundWriter>(wo, cutter_, follower_, writer_, spool_.get());
-    writer_thread_->start();
   }
 
   void on_invoke(const LifecycleEvent& e) {
@@ -125,12 +144,15 @@ class Profiler {
     // Exit before Lambda's SIGKILL, with room for the process to end.
     auto finish_by = budget_end - milliseconds(150);
     auto now = SteadyClock::now();
+    const auto received = now;
     Log::debug("SHUTDOWN (" + e.shutdown_reason + "), " +
                std::to_string(std::chrono::duration_cast<milliseconds>(budget_end - now).count()) +
                " ms to go");
     // The last invocation's runtimeDone and report may still be on their way.
     if (cutter_.telemetry())
-      cutter_.wait_settled(std::min(now + milliseconds(300), now + (finish_by - now) / 4));
+      cutter_.wait_settled(std::min(now + milliseconds(300), now + (finish_by - now) / 4),
+                           e.shutdown_reason == "spindown" || e.shutdown_reason.empty());
+    if (Log::debug_enabled()) Log::debug("SHUTDOWN: windows not yet written: " + cutter_.describe_open());
     cutter_.on_shutdown(receipt);
     // Writing gets up to half of what is left; sending gets the rest.
     now = SteadyClock::now();
@@ -141,14 +163,19 @@ class Profiler {
     follower_.remove_finished_rings();
     WriterStats ws = writer_thread_->stats();
     std::string sent = spool_ ? std::to_string(spool_->stats().sent) : "0";
-    Log::info("SHUTDOWN (" + (e.shutdown_reason.empty() ? std::string("?") : e.shutdown_reason) +
-              "): " + std::to_string(ws.written) + " profiles written, " + sent + " sent to " + destination_ +
-              (left ? ", " + std::to_string(left) + " left in the spool" : "") +
-              (ws.skipped_sample_rate + ws.skipped_min_duration
-                   ? ", " + std::to_string(ws.skipped_sample_rate + ws.skipped_min_duration) +
-                         " not kept by sampling"
-                   : "") +
-              (ws.failed ? ", " + std::to_string(ws.failed) + " failed" : ""));
+    Log::info(
+        "SHUTDOWN (" + (e.shutdown_reason.empty() ? std::string("?") : e.shutdown_reason) +
+        "): " + std::to_string(ws.written) + " profiles written, " + sent + " sent to " + destination_ +
+        (left ? ", " + std::to_string(left) + " left in the spool" : "") +
+        (ws.skipped_sample_rate + ws.skipped_min_duration
+             ? ", " + std::to_string(ws.skipped_sample_rate + ws.skipped_min_duration) +
+                   " not kept by sampling"
+             : "") +
+        (ws.failed ? ", " + std::to_string(ws.failed) + " failed" : "") + "; " +
+        std::to_string(std::chrono::duration_cast<milliseconds>(SteadyClock::now() - received).count()) +
+        " ms of the " +
+        std::to_string(std::chrono::duration_cast<milliseconds>(budget_end - received).count()) +
+        " ms before the deadline; peak memory " + peak_rss_mb() + " MB");
   }
 
  private:

@@ -56,7 +56,8 @@ void ProfileWriter::build(profile::Profile& p, const Window& w,
   for (const symbolize::RingData& slice : slices) symbolize::add_ring(p, slice, symbolizer_);
 
   const std::string request_id = w.phase == Phase::kInit ? sandbox_ : w.request_id;
-  const std::string status = w.status.empty() ? (w.end_from_telemetry ? "" : "unknown") : w.status;
+  const std::string status =
+      w.status.empty() ? (w.end_from_telemetry || w.invoke_to_invoke ? "" : "unknown") : w.status;
   std::vector<profile::Label> labels = {
       {p.intern("request_id"), p.intern(request_id), 0, 0},
       {p.intern("phase"), p.intern(phase_name(w.phase)), 0, 0},

@@ -1,9 +1,12 @@
 #include "lambda/extension/ring_follower.hpp"
 
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <filesystem>
 
 #include "lambda/extension/log.hpp"
@@ -49,9 +52,10 @@ RingFollower::~RingFollower() {
 
 void RingFollower::start() {
   std::error_code ec;
-  fs::create_directories(options_.dir, ec);
-  if (ec) Log::info("cannot create the ring folder " + options_.dir + ": " + ec.message());
-  fs::permissions(options_.dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  // Created private when it is ours to create; a folder the user named keeps its permissions.
+  fs::create_directories(fs::path(options_.dir).parent_path(), ec);
+  if (::mkdir(options_.dir.c_str(), 0700) != 0 && errno != EEXIST)
+    Log::info("cannot create the ring folder " + options_.dir + ": " + std::strerror(errno));
   // Rings of processes that are gone: an earlier generation of this sandbox (before a reset) whose
   // extension could not clean up. Their samples fall in no window of ours.
   size_t removed = 0;
@@ -100,6 +104,7 @@ void RingFollower::scan_locked() {
       continue;
     }
     unopened_.erase(path);
+    if (reader->info().pid == ::getpid()) continue;  // the extension itself, preloaded by a global LD_PRELOAD
     Log::debug("following ring " + path + " (pid " + std::to_string(reader->info().pid) + ", " +
                reader->info().exe + ")");
     Followed f;

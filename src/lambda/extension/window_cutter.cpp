@@ -196,25 +196,35 @@ void WindowCutter::release(const std::string& request_id) {
   if (Window* w = find(request_id)) w->released = true;
 }
 
-bool WindowCutter::settled_locked() const {
+bool WindowCutter::settled_locked(bool reports) const {
   if (!telemetry_) return true;
   for (const Window& w : windows_) {
     if (w.end_ns == 0) return false;
-    // After a timeout or a crash Lambda reports the invocation only after the reset, to the next
-    // generation's extensions: don't wait for it.
-    if (!w.reported && w.status != "timeout" && w.status != "failure") return false;
+    if (reports && !w.reported) return false;
   }
   return true;
 }
 
-bool WindowCutter::wait_settled(SteadyClock::time_point deadline) {
+bool WindowCutter::wait_settled(SteadyClock::time_point deadline, bool reports) {
   std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_until(lock, deadline, [&] { return settled_locked(); });
+  return cv_.wait_until(lock, deadline, [&] { return settled_locked(reports); });
 }
 
 size_t WindowCutter::open_windows() const {
   std::lock_guard<std::mutex> lock(mu_);
   return windows_.size();
+}
+
+std::string WindowCutter::describe_open() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string out;
+  for (const Window& w : windows_) {
+    out += out.empty() ? "" : "; ";
+    out += std::string(phase_name(w.phase)) + (w.request_id.empty() ? "" : " " + w.request_id) +
+           (w.end_ns == 0 ? " open" : " ended") + (w.reported ? ", reported" : "") +
+           (w.status.empty() ? "" : ", " + w.status);
+  }
+  return out.empty() ? "none" : out;
 }
 
 uint64_t WindowCutter::ignored_events() const {

@@ -49,17 +49,20 @@ class WindowCutter {
   bool wait_for_end(const std::string& request_id, SteadyClock::time_point deadline);
   // Makes the invocation ready without its report.
   void release(const std::string& request_id);
-  // Waits until no window lacks its telemetry end or report (before SHUTDOWN closes the rest).
-  bool wait_settled(SteadyClock::time_point deadline);
+  // Waits until no window lacks its telemetry end or report (before SHUTDOWN closes the rest). After a
+  // reset (SHUTDOWN reason timeout or failure) Lambda reports the failed invocation only to the next
+  // generation's extensions: then only ends are waited for.
+  bool wait_settled(SteadyClock::time_point deadline, bool reports = true);
 
   size_t open_windows() const;
+  std::string describe_open() const;  // for debug lines
   uint64_t ignored_events() const;
 
  private:
   Window* find(const std::string& request_id);
   Window& invoke_window(const std::string& request_id, int64_t start_ns);
   void close_earlier_open(const Window& w, SteadyClock::time_point now);
-  bool settled_locked() const;
+  bool settled_locked(bool reports) const;
 
   std::chrono::milliseconds grace_;
   mutable std::mutex mu_;

@@ -157,3 +157,94 @@ def burn_names(profile):
         for n in names:
             counts[n] = counts.get(n, 0) + 1
     return counts
+
+
+def verify_burn_run(tmp, function, handler_frame, init_frame, telemetry=True, memory_mb=128, init_samples=True):
+    """The checks every extension run of the burn functions must pass: `tmp` holds out.jsonl (`local
+    --json`), err.log and lambdascope-data/; invocation k burned CPU in burn_r<k>. Exits on failure."""
+    import json
+    import statistics
+    import sys
+
+    log = open(f"{tmp}/err.log").read()
+
+    def check(cond, what):
+        if not cond:
+            print("FAIL:", what)
+            print(log[-4000:])
+            sys.exit(1)
+
+    results = [json.loads(l) for l in open(f"{tmp}/out.jsonl")]
+    n = len(results)
+    check(all(r["status"] == "success" for r in results), f"{n} successful invocations")
+    ids = [r["requestId"] for r in results]
+    profiles = stored_profiles(f"{tmp}/lambdascope-data")
+    invokes = {p["request_id"]: p for p in profiles if p["phase"] == "invoke"}
+    inits = [p for p in profiles if p["phase"] == "init"]
+    check(len(profiles) == n + 1, f"{n + 1} profiles stored, got {len(profiles)}: {[p['key'] for p in profiles]}")
+    check(len(inits) == 1 and set(invokes) == set(ids), "1 init profile and one invoke profile per request id")
+    init = inits[0]
+    sandbox = init["request_id"]
+    window_label = None if telemetry else "invoke-to-invoke"
+
+    for k, r in enumerate(results):
+        p = invokes[r["requestId"]]
+        want = f"burn_r{k:02d}"
+        check(p["function"] == function, "function folder")
+        if telemetry:
+            check(abs(p["duration_ms"] - r["runtimeDurationMs"]) <= 1,
+                  f"key duration {p['duration_ms']} vs runtime {r['runtimeDurationMs']}")
+        else:
+            # Estimated from the last sample: within the handler's time, give or take a sampling period.
+            check(0.5 * r["runtimeDurationMs"] <= p["duration_ms"] <= r["runtimeDurationMs"] + 50,
+                  f"key duration {p['duration_ms']} vs runtime {r['runtimeDurationMs']}")
+        check(len(p["samples"]) > 0, f"{want}: samples")
+        for s in p["samples"]:
+            labels = s["labels"]
+            check(labels.get("request_id") == r["requestId"], f"request_id label on every sample of {want}")
+            check(labels.get("phase") == "invoke" and labels.get("sandbox") == sandbox, "phase and sandbox labels")
+            check(labels.get("cold_start") == ("true" if k == 0 else "false"), f"cold_start on {want}: {labels}")
+            check(labels.get("window") == window_label, f"window label: {labels}")
+            check("status" not in labels, "status success")
+            t = labels["end_timestamp_ns"]
+            check(p["time_nanos"] <= t <= p["time_nanos"] + p["duration_nanos"], "sample inside the profile's window")
+        burns = burn_names(p)
+        check(list(burns) == [want], f"profile of {want} holds only {want}: {burns}")
+        check(burns[want] >= len(p["samples"]) * 0.5, f"{want} in most samples: {burns[want]} of {len(p['samples'])}")
+        check(any(any(handler_frame in f for f in s["stack"]) for s in p["samples"]),
+              f"the handler's frame ({handler_frame}) by name")
+        a = p["attributes"]
+        check(a["request_id"] == r["requestId"] and a["function"] == function, "request and function comments")
+        if telemetry:
+            check("duration_ms" in a, f"report comments on {want} ({k}): {p['comments']}")
+            check(abs(float(a["duration_ms"]) - r["durationMs"]) < 0.01,
+                  f"duration comment {a.get('duration_ms')} vs {r['durationMs']}")
+            check(int(a["billed_duration_ms"]) == r["billedDurationMs"], "billed duration comment")
+            check(int(a["memory_size_mb"]) == memory_mb and int(a["max_memory_used_mb"]) == r["maxMemoryUsedMB"],
+                  "memory comments")
+            check(("init_duration_ms" in a) == (k == 0), "init duration only on the first invocation")
+            check(a["window"] == "telemetry", "window comment")
+        else:
+            check(a["window"] == "invoke-to-invoke", "window comment")
+            check(any("Telemetry API is not available" in c for c in p["comments"]), "fallback explained")
+
+    check((init["samples"] or not init_samples) and all(s["labels"]["phase"] == "init" and s["labels"]["cold_start"] == "true"
+                                  and s["labels"]["request_id"] == sandbox for s in init["samples"]), "init labels")
+    check(burn_names(init) == {}, "no burn_r in the init profile")
+    check(init["start_ms"] <= invokes[ids[0]]["start_ms"], "init before the first invocation")
+    if telemetry:
+        check(float(init["attributes"]["init_duration_ms"]) > 0, "init duration comment")
+    if init_frame:
+        check(any(any(init_frame in f for f in s["stack"]) for s in init["samples"]),
+              f"the runtime's start-up code ({init_frame}) in the init profile")
+
+    post = sorted(r["postRuntimeExtensionsDurationMs"] for r in results)
+    print(f"post-runtime extension time: p50 {statistics.median(post):.2f} ms, max {post[-1]:.2f} ms")
+    check(statistics.median(post) < 5, f"post-runtime p50 under 5 ms: {post}")
+    check(f"SHUTDOWN (spindown): {n + 1} profiles written, {n + 1} sent" in log, "shutdown summary")
+    check("did not exit before the SHUTDOWN deadline" not in log, "the extension exited in time")
+    check(not [f for f in os.listdir(f"{tmp}/spool") if f.endswith(".spool")], "spool empty")
+    pid = results[0]["response"]["pid"]
+    check(not os.path.exists(f"/tmp/perf-{pid}.map"), "the runtime's perf map removed with its ring")
+    print(f"ok: {n} invocations, {n + 1} profiles, each with only its own burn_rNN")
+    return results, invokes, init
