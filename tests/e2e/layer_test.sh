@@ -3,8 +3,7 @@
 # modes, its binary runs from the unzipped layer with nothing but its RPATH to find its libraries, and every
 # ELF in it would load on Amazon Linux 2023 (glibc 2.34): no GLIBC_2.35+ symbol version, no shared libstdc++.
 set -euo pipefail
-: "${LS_BINARY:?run through ctest}"
-build_dir=$(cd "$(dirname "$LS_BINARY")/.." && pwd)
+: "${LS_BINARY:?run through ctest}" "${LS_SOURCE_DIR:?run through ctest}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() {
@@ -104,6 +103,21 @@ env -i PATH=/usr/bin:/bin LAMBDASCOPE_AGENT="$opt/lib/liblambdascope-agent.so" \
   fail "record with the layer's agent: $(cat "$tmp/record.log")"
 samples=$(awk '{s += $NF} END {print s + 0}' "$tmp/busy.folded")
 ((samples > 0)) || fail "no samples from the layer's agent"
+
+# The unzipped layer in a Lambda environment: its extension (the layer's binary) and its wrapper profile the
+# Node.js sample; one init profile and one per invocation are stored.
+if ! (cd "$tmp" && env -u LD_LIBRARY_PATH "$LS_BINARY" local --function "$LS_SOURCE_DIR/examples/functions/node-hello" \
+  --events "$LS_SOURCE_DIR/examples/functions/node-hello/events.jsonl" --invocations 3 \
+  --extensions "$opt/extensions" --env AWS_LAMBDA_EXEC_WRAPPER="$opt/lambdascope-wrapper" \
+  --env LAMBDASCOPE_DESTINATION="file://$tmp/data" --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool" \
+  --env LAMBDASCOPE_RING_DIR="$tmp/rings-local" >"$tmp/local.out" 2>"$tmp/local.log"); then
+  tail -20 "$tmp/local.log" >&2
+  fail "lambdascope local with the unzipped layer"
+fi
+grep -q '^\[lambdascope\] SHUTDOWN' "$tmp/local.log" || fail "the layer's extension ran: $(tail -5 "$tmp/local.log")"
+invokes=$(find "$tmp/data" -name '*_invoke_*.pb.gz' | wc -l)
+inits=$(find "$tmp/data" -name '*_init_*.pb.gz' | wc -l)
+((invokes == 3 && inits == 1)) || fail "3 invoke profiles and 1 init profile from the layer, got $invokes and $inits"
 
 # Amazon Linux 2023 has glibc 2.34: no ELF may require a newer symbol version, or the shared C++ runtime
 # (Debian's libstdc++ itself requires GLIBC_2.36).
