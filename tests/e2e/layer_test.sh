@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `lambdascope layer`: the zip is read back by Python's zipfile and Debian's unzip, has the decided layout and
-# modes, its binary runs from the unzipped layer with nothing but its RPATH to find its libraries, and every
-# ELF in it would load on Amazon Linux 2023 (glibc 2.34): no GLIBC_2.35+ symbol version, no shared libstdc++.
+# modes, its binary runs from the unzipped layer with nothing but its RPATH to find its libraries, the unzipped
+# layer profiles a function in `local`, and every ELF in it would load on Amazon Linux 2023 (glibc 2.34): no
+# GLIBC_2.35+ symbol version, no shared libstdc++.
 set -euo pipefail
 : "${LS_BINARY:?run through ctest}" "${LS_SOURCE_DIR:?run through ctest}"
 tmp=$(mktemp -d)
