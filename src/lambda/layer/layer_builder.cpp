@@ -14,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "lambda/layer/glibc_requirements.hpp"
 #include "lambda/layer/layer_scripts.hpp"
 #include "lambda/layer/zip_writer.hpp"
 
@@ -207,6 +208,15 @@ std::string build_layer_zip(const LayerPlan& plan, std::vector<std::string>* war
     for (size_t slash = e.name.find('/'); slash != std::string::npos; slash = e.name.find('/', slash + 1)) {
       std::string dir = e.name.substr(0, slash + 1);
       if (directories.insert(dir).second) zip.add_directory(dir);
+    }
+    if (!e.source.empty() && warnings != nullptr) {
+      std::string needed = newest_glibc_required(e.source);
+      auto version = parse_glibc_version(needed);
+      if (version && *version > kLambdaGlibc) {
+        warnings->push_back(
+            e.name + " requires " + needed + ": the layer will not load on Amazon Linux 2023 (glibc " +
+            std::to_string(kLambdaGlibc.first) + "." + std::to_string(kLambdaGlibc.second) + ")");
+      }
     }
     // fs::canonical: ldd names the symlink (libz.so.1); the zip gets the file it points to, as a real file.
     std::string bytes = !e.source.empty() ? (e.strip ? stripped(fs::canonical(e.source).string(), warnings)
