@@ -10,6 +10,7 @@
 namespace lambdascope::cli {
 
 int run(int argc, char** argv) {
+  if (int code = run_from_extensions_folder(argc, argv); code >= 0) return code;
   CLI::App app{"lambdascope: profiles for serverless functions, and the tools to read, merge and show them."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "lambdascope 0.1.0");
@@ -34,6 +35,7 @@ int run(int argc, char** argv) {
   add(add_diff_command);
   add(add_record_command);
   add(add_local_command);
+  add(add_extension_command);
 
   try {
     app.parse(argc, argv);

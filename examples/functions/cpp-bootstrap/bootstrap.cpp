@@ -7,6 +7,7 @@
 //
 // Handlers:
 //   handler  the event's "action" decides: "work" (CPU-bound, {"iterations": N}), "sleep" ({"ms": N}),
+//            "burn" (CPU for {"ms": N} in the function named by {"fn": "burn_r00".."burn_r19"}),
 //            "error" (a function error), "crash" (the process exits), anything else echoes the event
 //   work     always the CPU-bound work
 //   echo     always echoes
@@ -15,6 +16,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 #include <simdjson.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -23,6 +25,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -92,6 +95,52 @@ __attribute__((noinline)) int64_t count_primes(int64_t limit) {
   return count;
 }
 
+// Twenty functions with their own names and their own loops, so a profile of one invocation can be told
+// from another's by name (the profiler's tests send a different "fn" to each invocation). The loop is
+// inlined into each (no shared callee that a tail call could leave alone on the stack).
+[[gnu::always_inline]] inline uint64_t spin_for(int64_t ms) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  uint64_t x = 1;
+  while (std::chrono::steady_clock::now() < until)
+    for (int i = 0; i < 1000; ++i) x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+  return x;
+}
+
+#define LS_BURNER(n)                                         \
+  __attribute__((noinline)) uint64_t burn_r##n(int64_t ms) { \
+    return spin_for(ms);                                     \
+  }
+LS_BURNER(00)
+LS_BURNER(01)
+LS_BURNER(02)
+LS_BURNER(03)
+LS_BURNER(04)
+LS_BURNER(05)
+LS_BURNER(06)
+LS_BURNER(07)
+LS_BURNER(08)
+LS_BURNER(09)
+LS_BURNER(10)
+LS_BURNER(11)
+LS_BURNER(12)
+LS_BURNER(13)
+LS_BURNER(14)
+LS_BURNER(15)
+LS_BURNER(16)
+LS_BURNER(17)
+LS_BURNER(18)
+LS_BURNER(19)
+#undef LS_BURNER
+
+using Burner = uint64_t (*)(int64_t);
+const std::pair<std::string_view, Burner> kBurners[] = {
+    {"burn_r00", burn_r00}, {"burn_r01", burn_r01}, {"burn_r02", burn_r02}, {"burn_r03", burn_r03},
+    {"burn_r04", burn_r04}, {"burn_r05", burn_r05}, {"burn_r06", burn_r06}, {"burn_r07", burn_r07},
+    {"burn_r08", burn_r08}, {"burn_r09", burn_r09}, {"burn_r10", burn_r10}, {"burn_r11", burn_r11},
+    {"burn_r12", burn_r12}, {"burn_r13", burn_r13}, {"burn_r14", burn_r14}, {"burn_r15", burn_r15},
+    {"burn_r16", burn_r16}, {"burn_r17", burn_r17}, {"burn_r18", burn_r18}, {"burn_r19", burn_r19},
+};
+
 int64_t int_field(simdjson::dom::element event, const char* key, int64_t fallback) {
   int64_t v;
   if (event[key].get(v)) return fallback;
@@ -118,6 +167,17 @@ std::string handle(const std::string& handler, const Invocation& inv) {
     if (!event["action"].get(a)) action = a;
   }
   if (action == "work") return do_work(inv, event);
+  if (action == "burn") {
+    std::string_view fn;
+    if (event["fn"].get(fn)) throw FunctionError("Function.InvalidEvent", "burn needs \"fn\"");
+    for (const auto& [name, burn] : kBurners) {
+      if (name != fn) continue;
+      uint64_t x = burn(int_field(event, "ms", 200));
+      return fmt::format(R"({{"requestId":{},"fn":{},"x":{},"pid":{}}})", quote(inv.request_id),
+                         quote(std::string(fn)), x, static_cast<int>(getpid()));
+    }
+    throw FunctionError("Function.InvalidEvent", "no function named " + std::string(fn));
+  }
   if (action == "sleep") {
     std::this_thread::sleep_for(std::chrono::milliseconds(int_field(event, "ms", 100)));
     return fmt::format(R"({{"requestId":{},"slept":true}})", quote(inv.request_id));

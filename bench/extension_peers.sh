@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# `make bench` section for the Lambda extension: what lambdascope's extension and exec wrapper add to a
+# function under `lambdascope local`, next to no extension and to a minimal extension (the test fixture
+# `recorder`: registers, subscribes to telemetry, does nothing else), as platform.report shows it:
+#   post-runtime extensions duration per invocation (`postRuntimeExtensionsDurationMs` of `local --json`),
+#   init duration (cold start), invocation duration, and the extension's own peak memory (VmHWM, from its
+#   SHUTDOWN log line). Node.js (aws-lambda-ric) and the C++ sample custom runtime. Rounds are interleaved and
+#   per-invocation numbers pooled over rounds. Prints markdown on stdout.
+# Targets (issue 5): post-runtime p50 < 1 ms and p99 < 5 ms, added init < 30 ms, extension RSS < 20 MB.
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$build/src/lambdascope"
+for f in "$bin" "$build/src/liblambdascope-agent.so" "$build/tests/lambda/fixtures/recorder" \
+  "$build/examples/functions/cpp-bootstrap/bootstrap"; do
+  [ -e "$f" ] || { echo "missing $f (build first)" >&2; exit 1; }
+done
+rounds=${LS_BENCH_ROUNDS:-3}
+invocations=${LS_BENCH_INVOCATIONS:-40}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export LS_BINARY="$bin" LS_SOURCE_DIR="$root"
+# shellcheck source=../tests/e2e/lib/lambda_layer.sh
+. "$root/tests/e2e/lib/lambda_layer.sh"
+make_layer "$tmp/layer"
+mkdir -p "$tmp/peer/extensions"
+ln -s "$build/tests/lambda/fixtures/recorder" "$tmp/peer/extensions/recorder"
+mkdir "$tmp/cpp-burn"
+cp "$build/examples/functions/cpp-bootstrap/bootstrap" "$tmp/cpp-burn/sample"
+printf '#!/bin/sh\nexec "$LAMBDASCOPE_WRAP" "$LAMBDA_TASK_ROOT/sample" "$@"\n' >"$tmp/cpp-burn/bootstrap"
+chmod +x "$tmp/cpp-burn/bootstrap"
+for i in $(seq 0 19); do printf '{"fn":"burn_r%02d","ms":50}\n' "$i"; done >"$tmp/node.jsonl"
+for i in $(seq 0 19); do printf '{"action":"burn","fn":"burn_r%02d","ms":50}\n' "$i"; done >"$tmp/cpp.jsonl"
+
+python3 - "$bin" "$root" "$tmp" "$rounds" "$invocations" <<'PY'
+import json, os, re, shutil, statistics, subprocess, sys
+
+bin, root, tmp, rounds, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+layer = f"{tmp}/layer"
+node_fn = f"{root}/tests/lambda/fixtures/node-burn"
+cpp_fn = f"{tmp}/cpp-burn"
+wrapper = ["--env", f"AWS_LAMBDA_EXEC_WRAPPER={layer}/lambdascope-wrapper"]
+ours = ["--extensions", f"{layer}/extensions"]
+configs = [
+    # (runtime, name, local flags)
+    ("node", "no extension", []),
+    ("node", "minimal extension (recorder)", ["--extensions", f"{tmp}/peer/extensions", "--env", f"LS_RECORDER_OUT={tmp}"]),
+    ("node", "lambdascope extension only (no wrapper, no profiles)", ours),
+    ("node", "lambdascope wrapper only (agent, JIT flags; no extension)", wrapper),
+    ("node", "lambdascope, FLUSH=background", ours + wrapper),
+    ("node", "lambdascope, FLUSH=invoke", ours + wrapper + ["--env", "LAMBDASCOPE_FLUSH=invoke"]),
+    ("cpp", "no extension", ["--env", "LAMBDASCOPE_WRAP=env"]),
+    ("cpp", "lambdascope, FLUSH=background", ours + ["--env", f"LAMBDASCOPE_WRAP={layer}/lambdascope-wrapper"]),
+]
+
+def pct(values, p):
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
+
+stats = {c[:2]: {"post": [], "dur": [], "init": [], "rss": [], "profiles": []} for c in configs}
+for r in range(rounds):
+    for runtime, name, flags in configs:
+        run = f"{tmp}/run"
+        shutil.rmtree(run, ignore_errors=True)
+        os.makedirs(run)
+        fn, events = (node_fn, f"{tmp}/node.jsonl") if runtime == "node" else (cpp_fn, f"{tmp}/cpp.jsonl")
+        cmd = [bin, "local", "--function", fn, "--events", events, "--invocations", str(n), "--json",
+               "--env", f"LAMBDASCOPE_SPOOL_DIR={run}/spool"] + flags
+        p = subprocess.run(cmd, cwd=run, capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"{runtime} / {name}: local failed\n{p.stderr[-2000:]}")
+        results = [json.loads(l) for l in p.stdout.splitlines()]
+        s = stats[(runtime, name)]
+        s["post"] += [x["postRuntimeExtensionsDurationMs"] for x in results]
+        s["dur"] += [x["durationMs"] for x in results]
+        s["init"].append(results[0]["initDurationMs"])
+        m = re.search(r"(\d+) profiles written.*peak memory ([\d.]+) MB", p.stderr)
+        if m:
+            s["profiles"].append(int(m.group(1)))
+            s["rss"].append(float(m.group(2)))
+
+print("## Lambda extension")
+print()
+print(f"`lambdascope local`, {n} invocations per run of a handler burning 50 ms of CPU, {rounds} interleaved rounds "
+      f"(per-invocation numbers pooled; init and memory: median of the rounds). Node.js 20 through aws-lambda-ric "
+      f"and the C++ sample custom runtime (its bootstrap execs the wrapper).")
+print()
+print("| runtime | configuration | post-runtime p50 | post-runtime p99 | duration p50 | init duration | extension peak RSS | profiles per run |")
+print("|---|---|---|---|---|---|---|---|")
+for runtime, name, _ in configs:
+    s = stats[(runtime, name)]
+    rss = f"{statistics.median(s['rss']):.1f} MB" if s["rss"] else "-"
+    prof = f"{statistics.median(s['profiles']):.0f}" if s["profiles"] else "-"
+    print(f"| {runtime} | {name} | {pct(s['post'], 50):.2f} ms | {pct(s['post'], 99):.2f} ms | "
+          f"{pct(s['dur'], 50):.1f} ms | {statistics.median(s['init']):.1f} ms | {rss} | {prof} |")
+print()
+for runtime in ("node", "cpp"):
+    base = stats[(runtime, "no extension")]
+    ext = stats[(runtime, "lambdascope, FLUSH=background")]
+    added_init = statistics.median(ext["init"]) - statistics.median(base["init"])
+    print(f"- {runtime}: lambdascope (background) adds post-runtime p50 {pct(ext['post'], 50):.2f} ms, "
+          f"p99 {pct(ext['post'], 99):.2f} ms (targets < 1 ms, < 5 ms); init {added_init:+.1f} ms (target < 30 ms); "
+          f"extension peak RSS {statistics.median(ext['rss']):.1f} MB (target < 20 MB).")
+PY

@@ -1,0 +1,197 @@
+// The extension's ring follower on ring files written the way the agent writes them (agent::RingWriter
+// over a mapped header), with a clock anchor so sample times map to known Unix times.
+#include "lambda/extension/ring_follower.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "agent/ring_writer.hpp"
+#include "support/test_support.hpp"
+
+namespace lambdascope::lambda::extension {
+namespace {
+
+namespace ring = agent::ring;
+namespace fs = std::filesystem;
+constexpr int64_t kMs = 1000000;
+constexpr uint64_t kAnchorReal = 1700000000000 * kMs;  // Unix ns when the ring's monotonic clock read 0
+
+struct TestRing {
+  ring::Header* header = nullptr;
+  agent::RingWriter writer;
+
+  TestRing(const std::string& path, int pid, ring::Mode mode = ring::Mode::kCpu) {
+    const uint64_t data_size = 1 << 16;
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(::ftruncate(fd, static_cast<off_t>(ring::kHeaderSize + data_size)), 0);
+    void* mem = ::mmap(nullptr, ring::kHeaderSize + data_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ::close(fd);
+    header = static_cast<ring::Header*>(mem);
+    header->version = ring::kVersion;
+    header->header_size = ring::kHeaderSize;
+    header->data_size = data_size;
+    header->allocated = data_size;
+    header->pid = pid;
+    header->mode = static_cast<uint32_t>(mode);
+    header->period_ns = 10 * kMs;
+    header->anchor_monotonic_ns = 0;
+    header->anchor_realtime_ns = kAnchorReal;
+    std::memcpy(header->magic, ring::kMagic, 8);
+    writer.attach(header);
+  }
+
+  // A sample at Unix time kAnchorReal + at_ms, with `depth` made-up return addresses starting at `pc`.
+  void sample(int64_t at_ms, int tid, uint64_t pc, uint32_t depth = 3) {
+    uint32_t size = static_cast<uint32_t>(sizeof(ring::SampleRecord) + depth * 8);
+    uint8_t* p = writer.reserve(size);
+    ASSERT_NE(p, nullptr);
+    auto* rec = reinterpret_cast<ring::SampleRecord*>(p);
+    rec->time_ns = static_cast<uint64_t>(at_ms * kMs);
+    rec->tid = tid;
+    rec->weight = 1;
+    rec->depth = depth;
+    auto* pcs = reinterpret_cast<uint64_t*>(p + sizeof(ring::SampleRecord));
+    for (uint32_t i = 0; i < depth; ++i) pcs[i] = pc + i;
+    agent::RingWriter::publish(p, ring::RecordType::kSample, size, 0);
+    writer.count(ring::kSamples);
+  }
+  void idle(int64_t at_ms, int tid) {
+    uint8_t* p = writer.reserve(sizeof(ring::IdleRecord));
+    ASSERT_NE(p, nullptr);
+    auto* rec = reinterpret_cast<ring::IdleRecord*>(p);
+    rec->time_ns = static_cast<uint64_t>(at_ms * kMs);
+    rec->tid = tid;
+    rec->weight = 1;
+    agent::RingWriter::publish(p, ring::RecordType::kIdle, sizeof(ring::IdleRecord), 0);
+  }
+};
+
+int64_t at(int64_t ms) {
+  return static_cast<int64_t>(kAnchorReal) + ms * kMs;
+}
+
+size_t total_samples(const std::vector<symbolize::RingData>& slices) {
+  size_t n = 0;
+  for (const auto& s : slices) n += s.samples.size();
+  return n;
+}
+
+TEST(RingFollower, CutsWindowsByUnixTimeAndForgetsWhatWasCut) {
+  std::string dir = testing::make_temp_dir();
+  TestRing r(dir + "/lambdascope-" + std::to_string(::getpid()) + "-0.ring", ::getpid());
+  RingFollower f({.dir = dir});
+  f.start();
+  for (int ms = 0; ms < 100; ms += 10) r.sample(ms, 1, 0x1000 + ms);
+  auto slices = f.cut(at(20), at(49));
+  ASSERT_EQ(slices.size(), 1u);
+  ASSERT_EQ(slices[0].samples.size(), 3u);  // 20, 30, 40
+  EXPECT_EQ(slices[0].pcs[slices[0].samples[0].first_pc], 0x1000u + 20);
+  EXPECT_EQ(slices[0].counters[ring::kSamples], 10u);  // since the last cut
+  EXPECT_EQ(f.earliest_start_ns(), at(0));
+  EXPECT_EQ(f.last_sample_ns(at(20), at(49)), at(40));
+
+  f.discard_through(at(49));
+  EXPECT_EQ(f.stats().samples_buffered, 5u);
+  EXPECT_EQ(total_samples(f.cut(at(0), at(49))), 0u);  // forgotten
+  r.sample(120, 1, 0x2000);
+  slices = f.cut(at(50), at(200));
+  EXPECT_EQ(total_samples(slices), 6u);  // 50..90 and 120
+  EXPECT_EQ(slices[0].counters[ring::kSamples], 1u);
+  f.stop();
+  fs::remove_all(dir);
+}
+
+TEST(RingFollower, AWallModeIdleRecordGetsTheStackFromBeforeTheWindow) {
+  std::string dir = testing::make_temp_dir();
+  TestRing r(dir + "/lambdascope-" + std::to_string(::getpid()) + "-0.ring", ::getpid(), ring::Mode::kWall);
+  RingFollower f({.dir = dir});
+  f.start();
+  r.sample(10, 7, 0xabc0, 4);  // the thread's last real stack, before any window
+  f.poll();
+  f.discard_through(at(15));
+  r.idle(20, 7);
+  r.idle(30, 7);
+  auto slices = f.cut(at(20), at(40));
+  ASSERT_EQ(slices.size(), 1u);
+  ASSERT_EQ(slices[0].samples.size(), 2u);
+  EXPECT_FALSE(slices[0].samples[0].idle);  // given its stack
+  EXPECT_EQ(slices[0].samples[0].depth, 4u);
+  EXPECT_EQ(slices[0].pcs[slices[0].samples[0].first_pc], 0xabc0u);
+  EXPECT_TRUE(slices[0].samples[1].idle);  // repeats the one before, in the window
+  f.stop();
+  fs::remove_all(dir);
+}
+
+TEST(RingFollower, RingsOfExitedProcessesGoOnceTheirSamplesAreCut) {
+  std::string dir = testing::make_temp_dir();
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);  // a pid that no longer runs
+  std::string path = dir + "/lambdascope-" + std::to_string(child) + "-0.ring";
+  std::string perf_map = dir + "/perf-" + std::to_string(child) + ".map";
+  std::ofstream(perf_map) << "1000 10 f\n";
+  {
+    TestRing r(path, child);
+    r.sample(10, 1, 0x1000);
+  }
+  RingFollower::Options o;
+  o.dir = dir;
+  o.perf_map_dir = dir;
+  RingFollower f(o);
+  f.poll();  // (not start(): that clears rings of exited processes at once, as a new sandbox generation)
+  f.remove_finished_rings();
+  EXPECT_TRUE(fs::exists(path)) << "its samples are not cut yet";
+  EXPECT_EQ(total_samples(f.cut(at(0), at(20))), 1u);
+  f.discard_through(at(20));
+  f.remove_finished_rings();
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(perf_map));
+  EXPECT_EQ(f.stats().rings, 0u);
+  fs::remove_all(dir);
+}
+
+TEST(RingFollower, StartRemovesLeftoverRingsOfExitedProcesses) {
+  std::string dir = testing::make_temp_dir();
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  std::string stale = dir + "/lambdascope-" + std::to_string(child) + "-0.ring";
+  std::string live = dir + "/lambdascope-" + std::to_string(::getpid()) + "-0.ring";
+  { TestRing r(stale, child); }
+  TestRing mine(live, ::getpid());
+  RingFollower f({.dir = dir});
+  f.start();
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(live));
+  f.stop();
+  fs::remove_all(dir);
+}
+
+TEST(RingFollower, BeyondTheMemoryCapSamplesAreDroppedAndCounted) {
+  std::string dir = testing::make_temp_dir();
+  TestRing r(dir + "/lambdascope-" + std::to_string(::getpid()) + "-0.ring", ::getpid());
+  RingFollower::Options o;
+  o.dir = dir;
+  o.max_buffered_pcs = 30;  // ten samples of depth 3
+  RingFollower f(o);
+  for (int i = 0; i < 15; ++i) r.sample(i, 1, 0x1000);
+  f.poll();
+  EXPECT_EQ(f.stats().samples_buffered, 10u);
+  EXPECT_EQ(f.stats().samples_dropped, 5u);
+  f.discard_through(at(100));
+  r.sample(200, 1, 0x1000);
+  f.poll();
+  EXPECT_EQ(f.stats().samples_buffered, 1u);  // room again
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace lambdascope::lambda::extension
