@@ -22,7 +22,7 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/lists/partial" "$work/src"
+mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/src"
 codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
 cat >"$work/sources.list" <<LIST
 deb-src http://deb.debian.org/debian $codename main
@@ -30,7 +30,7 @@ deb-src http://deb.debian.org/debian $codename-updates main
 deb-src http://deb.debian.org/debian-security $codename-security main
 LIST
 apt_opts=(-q -o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-  -o "Dir::State::Lists=$work/lists" -o APT::Sandbox::User=root)
+  -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o APT::Sandbox::User=root)
 if ! apt-get "${apt_opts[@]}" update >"$work/apt.log" 2>&1 ||
   ! (cd "$work/src" && apt-get "${apt_opts[@]}" source --download-only \
     "simdjson=$simdjson_version" "cpp-httplib=$httplib_version" >>"$work/apt.log" 2>&1); then
