@@ -16,10 +16,13 @@ fail() {
 cat "$tmp/layer.log"
 [ -s "$tmp/layer.zip" ] || fail "no zip written"
 
-# Bad output path: clear error, non-zero exit, nothing left behind.
-if "$LS_BINARY" layer -o "$tmp/missing-dir/layer.zip" 2>"$tmp/bad.log"; then fail "layer into a missing folder succeeded"; fi
+# Bad output path: clear error, exit 1 (the exception reached the command's handler: C++ unwinding works in
+# this binary), nothing left behind.
+rc=0
+"$LS_BINARY" layer -o "$tmp/missing-dir/layer.zip" 2>"$tmp/bad.log" || rc=$?
+((rc == 1)) || fail "layer into a missing folder: exit $rc, expected 1: $(cat "$tmp/bad.log")"
 [ ! -e "$tmp/missing-dir" ] || fail "a missing output folder was created"
-grep -q "missing-dir" "$tmp/bad.log" || fail "the error names the output: $(cat "$tmp/bad.log")"
+grep -q "^lambdascope: .*missing-dir" "$tmp/bad.log" || fail "the error names the output: $(cat "$tmp/bad.log")"
 
 # The archive as a reader sees it: CRCs, names, Unix modes, no symlinks, the size limits Lambda enforces.
 python3 - "$tmp/layer.zip" <<'PY'
@@ -84,6 +87,11 @@ env -i LD_LIBRARY_PATH= "$opt/lambdascope/bin/lambdascope" --help >"$tmp/help.tx
   fail "lambdascope --help from the layer: $(cat "$tmp/help.txt")"
 grep -q "layer" "$tmp/help.txt" || fail "--help lists the commands"
 env -i "$opt/lambdascope/bin/lambdascope" layer --help >/dev/null || fail "the layer's binary runs a command"
+# The layer's binary (static C++ runtime, its own _dl_find_object for the unwinder) catches its exceptions.
+rc=0
+env -i "$opt/lambdascope/bin/lambdascope" collapse "$tmp/no-such-file" >/dev/null 2>"$tmp/throw.log" || rc=$?
+((rc == 2)) && grep -q "^lambdascope: .*no-such-file" "$tmp/throw.log" ||
+  fail "an error in the layer's binary: exit $rc, expected 2 and a message: $(cat "$tmp/throw.log")"
 
 # The wrapper preloads the layer's agent and runs its arguments unchanged (as Lambda runs the runtime).
 out=$(env -i PATH=/usr/bin:/bin LAMBDASCOPE_RING_DIR="$tmp/rings" "$opt/lambdascope-wrapper" /bin/sh -c 'printf "%s|%s" "$LD_PRELOAD" "$1"' sh 'a b') ||
