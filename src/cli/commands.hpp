@@ -17,6 +17,8 @@ Action add_heatmap_command(CLI::App& app);
 Action add_diff_command(CLI::App& app);
 Action add_record_command(CLI::App& app);
 Action add_local_command(CLI::App& app);
+Action add_pull_command(CLI::App& app);
+Action add_merge_command(CLI::App& app);
 
 // Runs the whole command line; used by main() and by tests.
 int run(int argc, char** argv);

@@ -34,6 +34,8 @@ int run(int argc, char** argv) {
   add(add_diff_command);
   add(add_record_command);
   add(add_local_command);
+  add(add_pull_command);
+  add(add_merge_command);
 
   try {
     app.parse(argc, argv);
