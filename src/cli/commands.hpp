@@ -19,6 +19,10 @@ Action add_record_command(CLI::App& app);
 Action add_local_command(CLI::App& app);
 Action add_pull_command(CLI::App& app);
 Action add_merge_command(CLI::App& app);
+Action add_extension_command(CLI::App& app);
+// The binary itself started from an extensions folder (/opt/extensions/NAME, no arguments): runs the
+// extension under NAME and returns its exit code; -1 otherwise.
+int run_from_extensions_folder(int argc, char** argv);
 
 // Runs the whole command line; used by main() and by tests.
 int run(int argc, char** argv);

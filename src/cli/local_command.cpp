@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <stdexcept>
 
@@ -126,6 +127,10 @@ Action add_local_command(CLI::App& app) {
         throw std::invalid_argument("--env expects KEY=VALUE, got '" + kv + "'");
       o.environment[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
+    // lambdascope's extension stores profiles here unless told otherwise (on Lambda: /tmp/lambdascope).
+    if (o.environment.count("LAMBDASCOPE_DESTINATION") == 0)
+      o.environment["LAMBDASCOPE_DESTINATION"] =
+          "file://" + (std::filesystem::current_path() / "lambdascope-data").string();
     o.on_log = [](lambda::LogSource, const std::string&, const std::string& line) {
       std::fprintf(stderr, "%s\n", line.c_str());
       std::fflush(stderr);

@@ -10,6 +10,7 @@
 namespace lambdascope::cli {
 
 int run(int argc, char** argv) {
+  if (int code = run_from_extensions_folder(argc, argv); code >= 0) return code;
   CLI::App app{"lambdascope: profiles for serverless functions, and the tools to read, merge and show them."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "lambdascope 0.1.0");
@@ -36,6 +37,7 @@ int run(int argc, char** argv) {
   add(add_local_command);
   add(add_pull_command);
   add(add_merge_command);
+  add(add_extension_command);
 
   try {
     app.parse(argc, argv);

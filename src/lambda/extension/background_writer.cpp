@@ -1,0 +1,137 @@
+#include "lambda/extension/background_writer.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "lambda/extension/log.hpp"
+
+namespace lambdascope::lambda::extension {
+
+using SteadyClock = std::chrono::steady_clock;
+
+BackgroundWriter::BackgroundWriter(Options options, WindowCutter& cutter, RingFollower& follower,
+                                   ProfileWriter& writer, store::Spool* spool)
+    : options_(options), cutter_(cutter), follower_(follower), writer_(writer), spool_(spool) {}
+
+BackgroundWriter::~BackgroundWriter() {
+  stop();
+}
+
+void BackgroundWriter::start() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void BackgroundWriter::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void BackgroundWriter::wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool BackgroundWriter::drain(SteadyClock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  // Two idle rounds: the first may have begun before this call.
+  uint64_t target = idle_rounds_ + 2;
+  wake_ = true;
+  cv_.notify_all();
+  return idle_cv_.wait_until(lock, deadline, [&] { return idle_rounds_ >= target || stop_; });
+}
+
+WriterStats BackgroundWriter::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void BackgroundWriter::loop() {
+  // Symbolizing and compressing compete with the function for the sandbox's CPU: let the function win.
+  if (options_.lower_priority) ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    wake_ = false;
+    lock.unlock();
+    std::vector<Window> ready = cutter_.take_ready();
+    for (Window& w : ready) process(std::move(w));
+    if (!ready.empty()) follower_.remove_finished_rings();
+    lock.lock();
+    if (!ready.empty()) continue;
+    ++idle_rounds_;
+    idle_cv_.notify_all();
+    auto until = std::min(cutter_.next_grace_deadline(), SteadyClock::now() + std::chrono::milliseconds(50));
+    cv_.wait_until(lock, until, [&] { return stop_ || wake_; });
+  }
+}
+
+void BackgroundWriter::process(Window w) {
+  try {
+    if (w.start_ns == Window::kFromRingStart) {
+      int64_t first = follower_.earliest_start_ns();
+      w.start_ns = first != 0 && first < w.end_ns ? first : w.end_ns;
+    }
+    // Keep or skip: decided here, with the window known, never on the function's time.
+    const char* skip = nullptr;
+    if (w.phase == Phase::kInvoke) {
+      double duration =
+          w.runtime_duration_ms ? *w.runtime_duration_ms : static_cast<double>(w.end_ns - w.start_ns) / 1e6;
+      if (options_.sample_rate < 1.0 &&
+          std::uniform_real_distribution<double>(0, 1)(rng_) >= options_.sample_rate) {
+        skip = "LAMBDASCOPE_SAMPLE_RATE";
+        std::lock_guard<std::mutex> lock(mu_);
+        ++stats_.skipped_sample_rate;
+      } else if (options_.min_duration_ms > 0 && duration < options_.min_duration_ms) {
+        skip = "LAMBDASCOPE_MIN_DURATION_MS";
+        std::lock_guard<std::mutex> lock(mu_);
+        ++stats_.skipped_min_duration;
+      }
+    }
+    std::vector<symbolize::RingData> slices;
+    if (skip == nullptr) slices = follower_.cut(w.start_ns, w.end_ns);
+    follower_.discard_through(w.end_ns);
+    if (skip != nullptr) {
+      Log::debug(std::string("invocation ") + w.request_id + " not kept (" + skip + ")");
+      return;
+    }
+    std::vector<std::string> comments;
+    if (spool_ != nullptr) {
+      if (uint64_t dropped = spool_->take_dropped(); dropped != 0) {
+        comments.push_back(std::to_string(dropped) + " profiles dropped from the spool");
+        Log::info(std::to_string(dropped) + " profiles dropped from the spool " + spool_->dir() +
+                  " before this one (see earlier lines for why)");
+      }
+    }
+    uint64_t follower_drops = follower_.stats().samples_dropped;
+    if (follower_drops > reported_follower_drops_) {
+      comments.push_back(std::to_string(follower_drops - reported_follower_drops_) +
+                         " samples dropped: the extension's sample buffer was full");
+      reported_follower_drops_ = follower_drops;
+    }
+    StoredProfile sp = writer_.write(w, slices, comments);
+    Log::debug("profile " + sp.key + ": " + std::to_string(sp.samples) + " samples, " +
+               std::to_string(sp.body.size()) + " bytes" + (w.note.empty() ? "" : " (" + w.note + ")"));
+    bool stored = spool_ != nullptr && spool_->add(sp.key, sp.body, sp.metadata);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stored) {
+      ++stats_.written;
+      stats_.samples += sp.samples;
+      stats_.bytes += sp.body.size();
+    } else {
+      ++stats_.failed;
+    }
+  } catch (const std::exception& e) {
+    Log::info(std::string("cannot write the profile of ") +
+              (w.phase == Phase::kInit ? "the init phase" : "invocation " + w.request_id) + ": " + e.what());
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.failed;
+  }
+}
+
+}  // namespace lambdascope::lambda::extension

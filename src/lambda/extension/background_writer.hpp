@@ -1,0 +1,76 @@
+// The thread that turns ready windows into stored profiles, off the invocation's critical path: it takes
+// windows from the cutter in time order, cuts their samples from the rings, decides whether the invocation
+// is kept (LAMBDASCOPE_SAMPLE_RATE, LAMBDASCOPE_MIN_DURATION_MS: decided once the window is known, so the
+// function never pays for it), symbolizes and serializes, and hands the result to the spool. It runs at a
+// lower CPU priority than the function. Only this thread symbolizes (the Symbolizer is not thread-safe).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "lambda/extension/profile_writer.hpp"
+#include "lambda/extension/ring_follower.hpp"
+#include "lambda/extension/window_cutter.hpp"
+#include "store/spool.hpp"
+
+namespace lambdascope::lambda::extension {
+
+struct WriterStats {
+  uint64_t written = 0;
+  uint64_t skipped_sample_rate = 0;
+  uint64_t skipped_min_duration = 0;
+  uint64_t failed = 0;
+  uint64_t samples = 0;
+  uint64_t bytes = 0;
+};
+
+class BackgroundWriter {
+ public:
+  struct Options {
+    double sample_rate = 1.0;
+    double min_duration_ms = 0;
+    bool lower_priority = true;
+  };
+  // `spool` may be null (no usable destination): profiles are then counted as failed.
+  BackgroundWriter(Options options, WindowCutter& cutter, RingFollower& follower, ProfileWriter& writer,
+                   store::Spool* spool);
+  ~BackgroundWriter();
+
+  void start();
+  void stop();
+  void wake();
+  // Wakes the thread and waits until it found no ready window (or the deadline): everything ready when
+  // this was called has been written to the spool. False at the deadline.
+  bool drain(std::chrono::steady_clock::time_point deadline);
+
+  WriterStats stats() const;
+
+ private:
+  void loop();
+  void process(Window window);
+
+  Options options_;
+  WindowCutter& cutter_;
+  RingFollower& follower_;
+  ProfileWriter& writer_;
+  store::Spool* spool_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  uint64_t reported_follower_drops_ = 0;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable idle_cv_;
+  bool stop_ = false;
+  bool wake_ = false;
+  uint64_t idle_rounds_ = 0;
+  WriterStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace lambdascope::lambda::extension

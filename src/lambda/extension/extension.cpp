@@ -1,0 +1,279 @@
+#include "lambda/extension/extension.hpp"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "lambda/emulator/ids.hpp"
+#include "lambda/extension/background_writer.hpp"
+#include "lambda/extension/extensions_client.hpp"
+#include "lambda/extension/log.hpp"
+#include "lambda/extension/profile_writer.hpp"
+#include "lambda/extension/ring_follower.hpp"
+#include "lambda/extension/telemetry_listener.hpp"
+#include "lambda/extension/window_cutter.hpp"
+#include "store/destination.hpp"
+#include "store/spool.hpp"
+
+namespace lambdascope::lambda::extension {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+int64_t realtime_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A Unix-ms deadline as a steady-clock instant (wall-clock steps cannot stretch it), `fallback` from now
+// when Lambda gave none.
+SteadyClock::time_point steady_deadline(int64_t deadline_ms, milliseconds fallback) {
+  auto now = SteadyClock::now();
+  if (deadline_ms <= 0) return now + fallback;
+  return now + milliseconds(deadline_ms - epoch_ms_now());
+}
+
+std::string sandbox_id() {
+  std::string id = new_uuid();
+  std::string out;
+  for (char c : id)
+    if (c != '-') out += c;
+  return out.substr(0, 16);
+}
+
+// Everything the extension does once registered; separate so that a failure to set up profiling leaves a
+// registered extension that just keeps calling /event/next.
+class Profiler {
+ public:
+  Profiler(const ExtensionConfig& config, ExtensionsClient& client)
+      : config_(config),
+        client_(client),
+        sandbox_(sandbox_id()),
+        follower_({.dir = config.ring_dir}),
+        writer_(config.function_name, sandbox_) {}
+
+  void setup() {
+    follower_.start();
+    Log::debug("sandbox " + sandbox_ + ", rings in " + config_.ring_dir + ", flush " +
+               flush_mode_name(config_.flush));
+
+    listener_ = std::make_unique<TelemetryListener>([this](const TelemetryBatch& batch) {
+      for (const TelemetryEvent& e : batch.events) cutter_.on_telemetry(e);
+      if (writer_thread_) writer_thread_->wake();
+    });
+    std::string error;
+    int port = listener_->start(&error);
+    bool telemetry = false;
+    if (port == 0) {
+      Log::info("telemetry: " + error + "; profiles will span INVOKE to INVOKE");
+    } else {
+      std::string detail;
+      switch (client_.subscribe_telemetry(port, &detail)) {
+        case TelemetrySubscription::kSubscribed:
+          telemetry = true;
+          Log::debug("telemetry: subscribed on port " + std::to_string(port));
+          break;
+        case TelemetrySubscription::kNotSupported:
+          Log::info("the Telemetry API is not supported here (" + detail +
+                    "); profiles will span INVOKE to the next INVOKE and are marked window=invoke-to-invoke");
+          break;
+        case TelemetrySubscription::kRefused:
+          Log::info("telemetry subscription refused (" + detail +
+                    "); profiles will span INVOKE to the next INVOKE and are marked window=invoke-to-invoke");
+          break;
+      }
+      if (!telemetry) listener_->stop();
+    }
+    cutter_.set_telemetry(telemetry);
+
+    open_outputs();
+    BackgroundWriter::Options wo;
+    wo.sample_rate = config_.sample_rate;
+    wo.min_duration_ms = config_.min_duration_ms;
+    writer_thread_ = std::make_unique<BackgroundWriter>(wo, cutter_, follower_, writer_, spool_.get());
+    writer_thread_->start();
+  }
+
+  void on_invoke(const LifecycleEvent& e) {
+    cutter_.on_invoke(e.request_id, realtime_ns(), e.deadline_ms);
+    writer_thread_->wake();
+    if (config_.flush != FlushMode::kInvoke) return;
+    // FLUSH=invoke: this invocation's profile is written and sent before /event/next, leaving 100 ms of
+    // the function's deadline (a late /next would turn into a timeout).
+    auto deadline = steady_deadline(e.deadline_ms, milliseconds(3000)) - milliseconds(100);
+    if (cutter_.telemetry()) {
+      if (!cutter_.wait_for_end(e.request_id, deadline))
+        Log::info("invocation " + e.request_id + ": no platform.runtimeDone before the deadline");
+      cutter_.release(e.request_id);
+    }
+    // (Without telemetry the previous invocation has just ended: its window is what is ready now.)
+    writer_thread_->drain(deadline);
+    if (spool_) spool_->flush(deadline);
+  }
+
+  void on_shutdown(const LifecycleEvent& e) {
+    int64_t receipt = realtime_ns();
+    auto budget_end = steady_deadline(e.deadline_ms, milliseconds(1800));
+    // Exit before Lambda's SIGKILL, with room for the process to end.
+    auto finish_by = budget_end - milliseconds(150);
+    auto now = SteadyClock::now();
+    Log::debug("SHUTDOWN (" + e.shutdown_reason + "), " +
+               std::to_string(std::chrono::duration_cast<milliseconds>(budget_end - now).count()) +
+               " ms to go");
+    // The last invocation's runtimeDone and report may still be on their way.
+    if (cutter_.telemetry())
+      cutter_.wait_settled(std::min(now + milliseconds(300), now + (finish_by - now) / 4));
+    cutter_.on_shutdown(receipt);
+    // Writing gets up to half of what is left; sending gets the rest.
+    now = SteadyClock::now();
+    if (!writer_thread_->drain(now + (finish_by - now) / 2))
+      Log::info("SHUTDOWN: not every profile could be written before the deadline");
+    size_t left = 0;
+    if (spool_) left = spool_->flush(finish_by);
+    follower_.remove_finished_rings();
+    WriterStats ws = writer_thread_->stats();
+    std::string sent = spool_ ? std::to_string(spool_->stats().sent) : "0";
+    Log::info("SHUTDOWN (" + (e.shutdown_reason.empty() ? std::string("?") : e.shutdown_reason) +
+              "): " + std::to_string(ws.written) + " profiles written, " + sent + " sent to " + destination_ +
+              (left ? ", " + std::to_string(left) + " left in the spool" : "") +
+              (ws.skipped_sample_rate + ws.skipped_min_duration
+                   ? ", " + std::to_string(ws.skipped_sample_rate + ws.skipped_min_duration) +
+                         " not kept by sampling"
+                   : "") +
+              (ws.failed ? ", " + std::to_string(ws.failed) + " failed" : ""));
+  }
+
+ private:
+  void open_outputs() {
+    store::Destination destination;
+    try {
+      destination = store::parse_destination(config_.destination);
+    } catch (const std::exception& e) {
+      Log::info(std::string("LAMBDASCOPE_DESTINATION: ") + e.what() + "; using file:///tmp/lambdascope");
+      destination = store::parse_destination("file:///tmp/lambdascope");
+    }
+    try {
+      sink_ = store::open_sink(destination);
+    } catch (const std::exception& e) {
+      Log::info(std::string("cannot open the destination: ") + e.what() + "; using file:///tmp/lambdascope");
+      try {
+        sink_ = store::open_sink(store::parse_destination("file:///tmp/lambdascope"));
+      } catch (const std::exception& e2) {
+        Log::info(std::string("cannot open file:///tmp/lambdascope either: ") + e2.what() +
+                  "; no profiles will be stored");
+        return;
+      }
+    }
+    destination_ = sink_->describe();
+    store::SpoolOptions so;
+    so.dir = config_.spool_dir;
+    so.max_bytes = config_.spool_bytes;
+    so.drain = config_.flush != FlushMode::kShutdown;
+    so.log = [](const std::string& line) { Log::info(line); };
+    so.drainer_setup = [] { ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10); };
+    try {
+      spool_ = std::make_unique<store::Spool>(so, *sink_);
+      spool_->start();
+    } catch (const std::exception& e) {
+      Log::info(std::string("cannot use the spool: ") + e.what() + "; no profiles will be stored");
+      spool_.reset();
+    }
+    Log::debug("destination " + destination_ + ", spool " + config_.spool_dir);
+  }
+
+  const ExtensionConfig& config_;
+  ExtensionsClient& client_;
+  std::string sandbox_;
+  RingFollower follower_;
+  WindowCutter cutter_;
+  ProfileWriter writer_;
+  std::unique_ptr<TelemetryListener> listener_;
+  std::unique_ptr<store::Sink> sink_;
+  std::unique_ptr<store::Spool> spool_;
+  std::unique_ptr<BackgroundWriter> writer_thread_;
+  std::string destination_ = "(none)";
+};
+
+}  // namespace
+
+int run_extension(ExtensionConfig config) {
+  // A write to a connection the platform closed must be an error, not the end of the process.
+  ::signal(SIGPIPE, SIG_IGN);
+  Log::set_debug(config.debug);
+  for (const std::string& w : config.warnings) Log::info(w);
+  if (config.runtime_api.empty()) {
+    Log::info(
+        "AWS_LAMBDA_RUNTIME_API is not set: `lambdascope extension` runs inside Lambda (or `lambdascope "
+        "local`), started from the extensions folder");
+    return 2;
+  }
+
+  ExtensionsClient client(config.runtime_api);
+  std::string error;
+  if (!client.register_extension(config.name, &error)) {
+    Log::info("cannot register the extension '" + config.name + "': " + error);
+    return 1;
+  }
+  Log::debug("registered as '" + config.name + "'");
+
+  std::unique_ptr<Profiler> profiler;
+  if (config.enabled) {
+    try {
+      profiler = std::make_unique<Profiler>(config, client);
+      profiler->setup();
+    } catch (const std::exception& e) {
+      Log::info(std::string("profiling is off for this sandbox: ") + e.what());
+      profiler.reset();
+    }
+  } else {
+    Log::debug("LAMBDASCOPE_ENABLED=0: not profiling");
+  }
+
+  int failures = 0;
+  for (;;) {
+    LifecycleEvent e = client.next();
+    switch (e.type) {
+      case LifecycleEvent::Type::kInvoke:
+        failures = 0;
+        if (profiler) {
+          try {
+            profiler->on_invoke(e);
+          } catch (const std::exception& ex) {
+            Log::info(std::string("INVOKE: ") + ex.what());
+          }
+        }
+        break;
+      case LifecycleEvent::Type::kShutdown:
+        if (profiler) {
+          try {
+            profiler->on_shutdown(e);
+          } catch (const std::exception& ex) {
+            Log::info(std::string("SHUTDOWN: ") + ex.what());
+          }
+        }
+        std::fflush(nullptr);
+        // No orderly teardown: a drainer may be blocked in a put past the deadline; exiting is what
+        // SHUTDOWN asks for, and the spool keeps what was not sent.
+        std::_Exit(0);
+      case LifecycleEvent::Type::kUnknown:
+        Log::info("unexpected answer from /event/next: " + e.error);
+        if (++failures >= 5) {
+          Log::info("giving up after 5 failed calls to /event/next");
+          std::fflush(nullptr);
+          std::_Exit(1);
+        }
+        std::this_thread::sleep_for(milliseconds(100 * failures));
+        break;
+    }
+  }
+}
+
+}  // namespace lambdascope::lambda::extension

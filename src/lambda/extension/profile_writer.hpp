@@ -1,0 +1,52 @@
+// Makes one stored profile from a window and the ring samples cut for it: symbolized (with one Symbolizer
+// for the extension's life, so each library is read once however many invocations it appears in), labelled
+// on every sample (request_id, phase, cold_start, sandbox; window and status when they say something), with
+// Lambda's numbers (duration, billed duration, memory) as comments, gzip'd pprof, and the object key of
+// store/object_key.hpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lambda/extension/window.hpp"
+#include "store/sink.hpp"
+#include "symbolize/ring_reader.hpp"
+#include "symbolize/symbolizer.hpp"
+
+namespace lambdascope::profile {
+class Profile;
+}
+
+namespace lambdascope::lambda::extension {
+
+struct StoredProfile {
+  std::string key;
+  std::string body;  // gzip'd profile.proto
+  store::ObjectMetadata metadata;
+  size_t samples = 0;
+  int64_t start_ms = 0;
+  int64_t duration_ms = 0;
+};
+
+class ProfileWriter {
+ public:
+  ProfileWriter(std::string function_name, std::string sandbox_id, std::string key_prefix = "");
+
+  // `window.start_ns` must be resolved (not kFromRingStart). `comments` are added as they are.
+  StoredProfile write(const Window& window, const std::vector<symbolize::RingData>& slices,
+                      const std::vector<std::string>& comments);
+
+  // The profile before serialization (for tests).
+  void build(profile::Profile& p, const Window& window, const std::vector<symbolize::RingData>& slices,
+             const std::vector<std::string>& comments);
+
+  int64_t duration_ms(const Window& window, const std::vector<symbolize::RingData>& slices) const;
+
+ private:
+  std::string function_;
+  std::string sandbox_;
+  std::string prefix_;
+  symbolize::Symbolizer symbolizer_;
+};
+
+}  // namespace lambdascope::lambda::extension

@@ -1,0 +1,287 @@
+#include "lambda/extension/ring_follower.hpp"
+
+#include <signal.h>
+
+#include <cerrno>
+#include <climits>
+#include <filesystem>
+
+#include "lambda/extension/log.hpp"
+
+namespace lambdascope::lambda::extension {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+int64_t realtime_of(const symbolize::RingInfo& info, uint64_t monotonic_ns) {
+  return static_cast<int64_t>(info.anchor_realtime_ns) +
+         (static_cast<int64_t>(monotonic_ns) - static_cast<int64_t>(info.anchor_monotonic_ns));
+}
+
+bool process_alive(int pid) {
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
+
+// lambdascope-<pid>-<n>.ring -> pid, or 0.
+int pid_of_ring_name(const std::string& name) {
+  const std::string prefix = "lambdascope-";
+  if (name.rfind(prefix, 0) != 0 || !ends_with(name, ".ring")) return 0;
+  size_t dash = name.find('-', prefix.size());
+  if (dash == std::string::npos) return 0;
+  try {
+    return std::stoi(name.substr(prefix.size(), dash - prefix.size()));
+  } catch (...) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+RingFollower::RingFollower(Options options) : options_(std::move(options)) {}
+
+RingFollower::~RingFollower() {
+  stop();
+}
+
+void RingFollower::start() {
+  std::error_code ec;
+  fs::create_directories(options_.dir, ec);
+  if (ec) Log::info("cannot create the ring folder " + options_.dir + ": " + ec.message());
+  fs::permissions(options_.dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  // Rings of processes that are gone: an earlier generation of this sandbox (before a reset) whose
+  // extension could not clean up. Their samples fall in no window of ours.
+  size_t removed = 0;
+  for (const auto& entry : fs::directory_iterator(options_.dir, ec)) {
+    std::string name = entry.path().filename().string();
+    int pid = pid_of_ring_name(name);
+    if (pid == 0 || process_alive(pid)) continue;
+    fs::remove(entry.path(), ec);
+    ++removed;
+  }
+  if (removed != 0) Log::debug("removed " + std::to_string(removed) + " rings of exited processes");
+  thread_ = std::thread([this] { loop(); });
+}
+
+void RingFollower::stop() {
+  stop_ = true;
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void RingFollower::loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    scan_locked();
+    drain_locked();
+    cv_.wait_for(lock, options_.interval, [&] { return stop_.load(); });
+  }
+}
+
+void RingFollower::poll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  scan_locked();
+  drain_locked();
+}
+
+void RingFollower::scan_locked() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(options_.dir, ec)) {
+    std::string path = entry.path().string();
+    if (!ends_with(path, ".ring") || rings_.count(path) != 0) continue;
+    std::string error;
+    auto reader = symbolize::RingReader::open(path, &error);
+    if (reader == nullptr) {
+      // Its header may still be being written: try again, and say so once if it never becomes a ring.
+      if (++unopened_[path] == 40) Log::info("cannot read ring " + path + ": " + error);
+      continue;
+    }
+    unopened_.erase(path);
+    Log::debug("following ring " + path + " (pid " + std::to_string(reader->info().pid) + ", " +
+               reader->info().exe + ")");
+    Followed f;
+    f.reader = std::move(reader);
+    rings_.emplace(path, std::move(f));
+  }
+}
+
+void RingFollower::drain_locked() {
+  symbolize::RingData scratch;
+  for (auto& [path, f] : rings_) {
+    scratch.samples.clear();
+    scratch.pcs.clear();
+    scratch.mappings.clear();
+    scratch.thread_names.clear();
+    f.reader->poll(scratch);
+    symbolize::RingData& d = f.data;
+    d.info = scratch.info;
+    d.counters = scratch.counters;
+    d.state = scratch.state;
+    d.message = scratch.message;
+    d.unfinished_bytes = scratch.unfinished_bytes;
+    d.corrupt_records += scratch.corrupt_records;
+    scratch.corrupt_records = 0;
+    for (auto& m : scratch.mappings) d.mappings.push_back(std::move(m));
+    for (auto& n : scratch.thread_names) d.thread_names.push_back(std::move(n));
+    for (const symbolize::RawSample& s : scratch.samples) {
+      if (buffered_pcs_ + s.depth > options_.max_buffered_pcs) {
+        ++dropped_samples_;
+        continue;
+      }
+      symbolize::RawSample copy = s;
+      copy.first_pc = static_cast<uint32_t>(d.pcs.size());
+      d.pcs.insert(d.pcs.end(), scratch.pcs.begin() + s.first_pc, scratch.pcs.begin() + s.first_pc + s.depth);
+      buffered_pcs_ += s.depth;
+      d.samples.push_back(copy);
+    }
+  }
+}
+
+std::vector<symbolize::RingData> RingFollower::cut(int64_t start_ns, int64_t end_ns) {
+  std::lock_guard<std::mutex> lock(mu_);
+  scan_locked();
+  drain_locked();
+  std::vector<symbolize::RingData> out;
+  for (auto& [path, f] : rings_) {
+    const symbolize::RingData& d = f.data;
+    symbolize::RingData slice;
+    slice.info = d.info;
+    // Known stacks per thread, for wall-mode idle records (they repeat the thread's previous stack).
+    std::map<int32_t, std::pair<uint32_t, uint32_t>> last_full;         // tid -> (first_pc in slice, depth)
+    std::map<int32_t, std::pair<uint32_t, uint32_t>> last_full_before;  // in d, before the window
+    for (const symbolize::RawSample& s : d.samples) {
+      int64_t t = realtime_of(d.info, s.time_ns);
+      if (t > end_ns) continue;
+      if (t < start_ns) {
+        if (!s.idle) last_full_before[s.tid] = {s.first_pc, s.depth};
+        continue;
+      }
+      symbolize::RawSample copy = s;
+      if (s.idle) {
+        if (last_full.count(s.tid) != 0) {
+          slice.samples.push_back(copy);
+          continue;
+        }
+        // The first record of this thread in the window is idle: give it the stack it had before.
+        copy.idle = false;
+        copy.first_pc = static_cast<uint32_t>(slice.pcs.size());
+        if (auto it = last_full_before.find(s.tid); it != last_full_before.end()) {
+          slice.pcs.insert(slice.pcs.end(), d.pcs.begin() + it->second.first,
+                           d.pcs.begin() + it->second.first + it->second.second);
+          copy.depth = it->second.second;
+        } else if (auto old = f.last_stack.find(s.tid); old != f.last_stack.end()) {
+          slice.pcs.insert(slice.pcs.end(), old->second.begin(), old->second.end());
+          copy.depth = static_cast<uint32_t>(old->second.size());
+        } else {
+          slice.samples.push_back(s);  // never seen: the builder shows "[not sampled yet]"
+          continue;
+        }
+        last_full[s.tid] = {copy.first_pc, copy.depth};
+        slice.samples.push_back(copy);
+        continue;
+      }
+      copy.first_pc = static_cast<uint32_t>(slice.pcs.size());
+      slice.pcs.insert(slice.pcs.end(), d.pcs.begin() + s.first_pc, d.pcs.begin() + s.first_pc + s.depth);
+      last_full[s.tid] = {copy.first_pc, copy.depth};
+      slice.samples.push_back(copy);
+    }
+    // Counters: what happened since the previous cut, so drops are reported once, in the window they hit.
+    for (size_t i = 0; i < d.counters.size(); ++i)
+      slice.counters[i] = d.counters[i] >= f.counters_at_cut[i] ? d.counters[i] - f.counters_at_cut[i] : 0;
+    f.counters_at_cut = d.counters;
+    slice.corrupt_records = d.corrupt_records - f.corrupt_at_cut;
+    f.corrupt_at_cut = d.corrupt_records;
+    slice.state = d.state;
+    if (d.state == agent::ring::State::kFailed) slice.message = d.message;
+    if (slice.samples.empty() && slice.counters[agent::ring::kDroppedFull] == 0) continue;
+    slice.mappings = d.mappings;
+    slice.thread_names = d.thread_names;
+    out.push_back(std::move(slice));
+  }
+  return out;
+}
+
+void RingFollower::discard_through(int64_t t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [path, f] : rings_) {
+    symbolize::RingData& d = f.data;
+    size_t keep_from = 0;
+    while (keep_from < d.samples.size() && realtime_of(d.info, d.samples[keep_from].time_ns) <= t) {
+      const symbolize::RawSample& s = d.samples[keep_from];
+      if (!s.idle)
+        f.last_stack[s.tid].assign(d.pcs.begin() + s.first_pc, d.pcs.begin() + s.first_pc + s.depth);
+      ++keep_from;
+    }
+    if (keep_from == 0) continue;
+    // Samples are in ring order, which is time order up to the few that raced for the same slot; a late
+    // one among the kept is harmless (it is only looked at by time).
+    std::vector<symbolize::RawSample> kept(d.samples.begin() + static_cast<long>(keep_from), d.samples.end());
+    std::vector<uint64_t> pcs;
+    for (symbolize::RawSample& s : kept) {
+      uint32_t first = static_cast<uint32_t>(pcs.size());
+      if (!s.idle) pcs.insert(pcs.end(), d.pcs.begin() + s.first_pc, d.pcs.begin() + s.first_pc + s.depth);
+      s.first_pc = first;
+    }
+    buffered_pcs_ -= d.pcs.size() - pcs.size();
+    d.samples = std::move(kept);
+    d.pcs = std::move(pcs);
+  }
+}
+
+int64_t RingFollower::earliest_start_ns() {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t best = 0;
+  for (auto& [path, f] : rings_) {
+    auto t = static_cast<int64_t>(f.reader->info().anchor_realtime_ns);
+    if (best == 0 || t < best) best = t;
+  }
+  return best;
+}
+
+int64_t RingFollower::last_sample_ns(int64_t start_ns, int64_t end_ns) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t best = 0;
+  for (auto& [path, f] : rings_)
+    for (const symbolize::RawSample& s : f.data.samples) {
+      int64_t t = realtime_of(f.data.info, s.time_ns);
+      if (t >= start_ns && t <= end_ns && t > best) best = t;
+    }
+  return best;
+}
+
+void RingFollower::remove_finished_rings() {
+  std::lock_guard<std::mutex> lock(mu_);
+  drain_locked();
+  for (auto it = rings_.begin(); it != rings_.end();) {
+    Followed& f = it->second;
+    int pid = f.reader->info().pid;
+    if (!f.data.samples.empty() || process_alive(pid)) {
+      ++it;
+      continue;
+    }
+    std::error_code ec;
+    fs::remove(it->first, ec);
+    // The perf map belongs to the process, and no other ring of the same pid is still being read.
+    bool other_ring_of_pid = false;
+    for (auto& [path, g] : rings_)
+      if (&g != &f && g.reader->info().pid == pid) other_ring_of_pid = true;
+    if (!other_ring_of_pid) fs::remove(options_.perf_map_dir + "/perf-" + std::to_string(pid) + ".map", ec);
+    Log::debug("ring of exited pid " + std::to_string(pid) + " removed");
+    it = rings_.erase(it);
+  }
+}
+
+FollowerStats RingFollower::stats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  FollowerStats s;
+  s.rings = rings_.size();
+  for (auto& [path, f] : rings_) s.samples_buffered += f.data.samples.size();
+  s.samples_dropped = dropped_samples_;
+  s.pcs_buffered = buffered_pcs_;
+  return s;
+}
+
+}  // namespace lambdascope::lambda::extension

@@ -1,0 +1,93 @@
+// Follows the agent's rings in one folder: every ring file that appears (the runtime, its children, a new
+// runtime after a reset, an exec'd image), drained continuously so the agent never finds its ring full, with
+// the raw samples kept in memory only until the window they fall in has been cut. Mapping and thread-name
+// records are kept for the ring's life: symbolizing a later window needs the mappings of its time.
+//
+// Sample times are the ring's CLOCK_MONOTONIC; windows are Unix epoch (telemetry's clock), converted per ring
+// through its clock anchor. Thread-safe: a background thread polls, cut() and discard() come from others.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "symbolize/ring_reader.hpp"
+
+namespace lambdascope::lambda::extension {
+
+struct FollowerStats {
+  size_t rings = 0;
+  uint64_t samples_buffered = 0;
+  uint64_t samples_dropped = 0;  // over the memory cap
+  uint64_t pcs_buffered = 0;
+};
+
+class RingFollower {
+ public:
+  struct Options {
+    std::string dir;
+    std::string perf_map_dir = "/tmp";  // perf-PID.map of dead processes are removed with their rings
+    std::chrono::milliseconds interval{25};
+    uint64_t max_buffered_pcs = 1u << 20;  // ~8 MB of return addresses, beyond which samples are dropped
+  };
+  explicit RingFollower(Options options);
+  ~RingFollower();
+  RingFollower(const RingFollower&) = delete;
+  RingFollower& operator=(const RingFollower&) = delete;
+
+  // Creates the folder, removes rings of processes that are gone (a previous sandbox generation's, whose
+  // samples belong to no window of ours), and starts the polling thread.
+  void start();
+  void stop();
+
+  // Opens new rings and drains all of them now.
+  void poll();
+
+  // The samples with realtime in [start_ns, end_ns] of every ring, as one RingData per ring that has any
+  // (mappings and thread names whole; counters as the change since the previous cut). start_ns ==
+  // INT64_MIN means "from the ring's start". Polls first, so samples published up to now are included.
+  std::vector<symbolize::RingData> cut(int64_t start_ns, int64_t end_ns);
+
+  // Forgets samples with realtime <= t (they belong to windows already cut, or to none).
+  void discard_through(int64_t t);
+
+  // The earliest clock anchor (≈ process start) of the rings seen, Unix ns; 0 when there is none yet.
+  int64_t earliest_start_ns();
+  // The latest sample time (Unix ns) at or before `end_ns` and at or after `start_ns`, or 0.
+  int64_t last_sample_ns(int64_t start_ns, int64_t end_ns);
+
+  // Removes the rings (and perf maps) of processes that have exited and whose samples are all gone.
+  void remove_finished_rings();
+
+  FollowerStats stats();
+
+ private:
+  struct Followed {
+    std::unique_ptr<symbolize::RingReader> reader;
+    symbolize::RingData data;  // samples/pcs: only those not yet discarded
+    std::array<uint64_t, agent::ring::kMaxCounters> counters_at_cut{};
+    uint64_t corrupt_at_cut = 0;
+    std::map<int32_t, std::vector<uint64_t>> last_stack;  // per tid, of discarded samples (wall-mode idle)
+  };
+  void scan_locked();
+  void drain_locked();
+  void loop();
+
+  Options options_;
+  std::mutex mu_;
+  std::map<std::string, Followed> rings_;
+  std::map<std::string, int> unopened_;  // path -> failed open attempts
+  uint64_t buffered_pcs_ = 0;
+  uint64_t dropped_samples_ = 0;
+  std::atomic<bool> stop_{false};
+  std::condition_variable cv_;
+  std::thread thread_;
+};
+
+}  // namespace lambdascope::lambda::extension

@@ -1,0 +1,59 @@
+#include "lambda/extension/telemetry_listener.hpp"
+
+#include <httplib.h>
+#include <netdb.h>
+
+#include "lambda/extension/log.hpp"
+
+namespace lambdascope::lambda::extension {
+
+namespace {
+
+bool resolves(const char* host) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host, nullptr, &hints, &res) != 0) return false;
+  ::freeaddrinfo(res);
+  return true;
+}
+
+}  // namespace
+
+TelemetryListener::TelemetryListener(Callback callback) : callback_(std::move(callback)) {}
+
+TelemetryListener::~TelemetryListener() {
+  stop();
+}
+
+int TelemetryListener::start(std::string* error) {
+  server_ = std::make_unique<httplib::Server>();
+  server_->set_tcp_nodelay(true);
+  server_->Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
+    TelemetryBatch batch = parse_telemetry(req.body);
+    if (!batch.error.empty()) Log::info("telemetry delivery ignored: " + batch.error);
+    if (batch.skipped != 0)
+      Log::info("telemetry: " + std::to_string(batch.skipped) + " malformed events skipped");
+    try {
+      callback_(batch);
+    } catch (const std::exception& e) {
+      Log::info(std::string("telemetry: ") + e.what());
+    }
+    res.status = 200;
+  });
+  const char* host = resolves("sandbox.localdomain") ? "0.0.0.0" : "127.0.0.1";
+  int port = server_->bind_to_any_port(host);
+  if (port <= 0) {
+    *error = std::string("cannot bind a telemetry listener on ") + host;
+    return 0;
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return port;
+}
+
+void TelemetryListener::stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace lambdascope::lambda::extension

@@ -1,0 +1,111 @@
+// The spool: finished profiles wait in a local directory (Lambda's /tmp) until a background drainer has
+// put them to the Sink, so a slow, failing or absent destination never holds up the one who produced them,
+// and profiles survive the producer's crash (the next start sends the leftovers).
+//
+// Each profile is one file, written whole (temporary file + rename) with its key and object metadata in a
+// small header, named by creation time so names sort oldest first. Rules:
+//   - sent: the file is deleted;
+//   - retryable StoreError (network, 5xx, throttling): the same file is tried again after an exponential
+//     backoff with jitter (capped), oldest first, nothing is lost;
+//   - permanent StoreError (access denied, no such bucket, a refused key): retrying cannot help, so the file
+//     is deleted, counted as dropped and logged with the destination, key and error;
+//   - over the size limit: the OLDEST files are deleted first (the newest profiles are the ones a user is
+//     looking for) and counted;
+//   - a file that cannot be read back (truncated, not ours) is deleted and counted.
+// Dropped counts are persisted in the directory (file `dropped`) until take_dropped() reports them, so the
+// next profile written can say how many went missing, even across restarts.
+// It never throws from add(), flush() or the drainer: failures are log lines and counts.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "store/sink.hpp"
+
+namespace lambdascope::store {
+
+struct SpoolOptions {
+  std::string dir;                   // created when missing
+  uint64_t max_bytes = 64ull << 20;  // the whole spool, headers included
+  bool drain = true;                 // false: keep everything until flush() (LAMBDASCOPE_FLUSH=shutdown)
+  std::chrono::milliseconds initial_backoff{200};
+  std::chrono::milliseconds max_backoff{10000};
+  std::function<void(const std::string&)> log;  // one line, no prefix; default: stderr "[lambdascope] ..."
+  std::function<void()> drainer_setup;          // runs first on the drainer thread (e.g. lower priority)
+};
+
+struct SpoolStats {
+  uint64_t added = 0;
+  uint64_t sent = 0;
+  uint64_t retries = 0;         // retryable failures
+  uint64_t dropped_full = 0;    // size limit
+  uint64_t dropped_failed = 0;  // permanent errors, unreadable files, failed writes
+  uint64_t leftovers = 0;       // found at start
+};
+
+class Spool {
+ public:
+  // Creates the directory; throws StoreError when it cannot.
+  Spool(SpoolOptions options, Sink& sink);
+  ~Spool();  // stops the drainer without flushing (files stay for the next start)
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+
+  // Takes the files already in the directory (a crashed producer's, a previous sandbox's) into the queue
+  // and starts the drainer thread.
+  void start();
+
+  // Stores one profile for the drainer. Returns false (after a log line) when it could not be kept: larger
+  // than the whole spool, or the write failed (disk full).
+  bool add(const std::string& key, std::string_view body, const ObjectMetadata& metadata);
+
+  // Sends what it can until `deadline` (also with drain = false); returns how many profiles were left
+  // unsent, after a log line saying so. The files stay for a later start.
+  size_t flush(std::chrono::steady_clock::time_point deadline);
+
+  // Profiles dropped since the last call (persisted across restarts), and resets the count.
+  uint64_t take_dropped();
+
+  size_t pending() const;
+  uint64_t pending_bytes() const;
+  SpoolStats stats() const;
+  const std::string& dir() const { return options_.dir; }
+
+ private:
+  void drain_loop();
+  void drop_oldest_for(uint64_t incoming, std::unique_lock<std::mutex>& lock);
+  void count_dropped(uint64_t n);  // with mu_ held
+  void remove_file(const std::string& name);
+  void log(const std::string& line) const;
+
+  SpoolOptions options_;
+  Sink& sink_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, uint64_t> queue_;  // file name -> size; names sort oldest first
+  uint64_t queued_bytes_ = 0;
+  std::string in_flight_;  // the file being sent (never dropped under the drainer's feet)
+  bool stop_ = false;
+  bool flushing_ = false;
+  std::chrono::steady_clock::time_point flush_deadline_{};
+  std::chrono::steady_clock::time_point retry_at_{};
+  std::chrono::milliseconds backoff_{0};
+  uint64_t sequence_ = 0;
+  SpoolStats stats_;
+  std::thread drainer_;
+};
+
+// The header format of a spool file, exposed for tests: encode and decode one entry.
+std::string encode_spool_entry(const std::string& key, std::string_view body, const ObjectMetadata& metadata);
+// False when `bytes` is not a complete entry.
+bool decode_spool_entry(std::string_view bytes, std::string* key, std::string_view* body,
+                        ObjectMetadata* metadata);
+
+}  // namespace lambdascope::store
