@@ -50,8 +50,11 @@ Action add_pull_command(CLI::App& app) {
                            cache.put(o.key, body, {});
                            ++done;
                          });
-    std::fprintf(stderr, "lambdascope pull: %zu selected, %zu downloaded, %zu already cached, into %s\n",
-                 selected.size(), done, selected.size() - missing.size(), flags->output.c_str());
+    std::fprintf(stderr,
+                 "lambdascope pull: %zu selected (%lld list requests), %zu downloaded, %zu already cached, "
+                 "into %s\n",
+                 selected.size(), static_cast<long long>(reader->list_calls()), done,
+                 selected.size() - missing.size(), flags->output.c_str());
     return 0;
   };
 }

@@ -32,20 +32,31 @@ std::string S3StoreReader::describe() const {
 }
 
 std::vector<std::string> S3StoreReader::list_functions() {
+  // The function folders, by a skip scan: list from the start, note the function folders of the page, then
+  // start after the last one ("prof/api0" sorts after every "prof/api/..." key). One request per page of
+  // distinct functions, whatever the number of profiles. Not a '/' delimiter listing: s3rver only reports
+  // a common prefix that has an object directly in it, which ours never do.
   std::vector<std::string> out;
   ListRequest request;
   request.prefix = prefix_.empty() ? "" : prefix_ + "/";
-  request.delimiter = "/";
   for (;;) {
     ++list_calls_;
     ListPage page = lister_.list_objects_v2(request);
-    for (const auto& p : page.common_prefixes) {
-      std::string name = p.substr(request.prefix.size());
-      if (!name.empty() && name.back() == '/') name.pop_back();
-      if (!name.empty()) out.push_back(name);
+    std::string last_function;
+    for (const auto& o : page.objects) {
+      std::string name = o.key.substr(request.prefix.size());
+      size_t slash = name.find('/');
+      if (slash == std::string::npos || slash == 0) continue;  // not in a function folder
+      last_function = name.substr(0, slash);
+      if (out.empty() || last_function > out.back()) out.push_back(last_function);
     }
-    if (!page.truncated) break;
-    request.continuation_token = page.next_continuation_token;
+    if (!page.truncated || page.objects.empty()) break;
+    std::string next =
+        last_function.empty() || page.objects.back().key.find('/', request.prefix.size()) == std::string::npos
+            ? page.objects.back().key
+            : request.prefix + last_function + "0";  // '0' follows '/'
+    if (next <= request.start_after) break;          // a server that ignores start-after: stop, do not loop
+    request.start_after = next;
   }
   return out;
 }
