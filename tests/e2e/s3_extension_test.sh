@@ -144,4 +144,14 @@ for p in glob.glob(f"{tmp}/down2/**/*.pb.gz", recursive=True):
 assert said, "no profile's comments say profiles were dropped"
 print(f"ok: oldest dropped first ({olds.count(False)} of 3 old profiles), leftovers sent by the next sandbox")
 PY
+
+# --- wrong credentials: every profile is refused (permanent), said with bucket and S3 code; the function
+# does not notice ---
+printf '{"fn":"burn_r06","ms":50}\n{"fn":"burn_r07","ms":50}\n' >events4.jsonl
+AWS_ACCESS_KEY_ID=AKIAWRONGKEY AWS_SECRET_ACCESS_KEY=wrong-secret-value \
+  run_local events4.jsonl out4.jsonl err4.log --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool4" || { tail -30 err4.log; fail "local with wrong keys"; }
+[ "$(grep -c '"status":"success"' out4.jsonl)" -eq 2 ] || fail "invocations with wrong keys should succeed"
+grep -q "s3://$S3_BUCKET/prof/node-burn/.*HTTP 403 InvalidAccessKeyId" err4.log || { tail -20 err4.log; fail "no clear error naming the bucket and InvalidAccessKeyId"; }
+! grep -q "wrong-secret-value" err4.log || fail "the secret key is in the log"
+echo "ok: wrong credentials: clear error, function unaffected"
 echo "ok: s3 extension end to end"
