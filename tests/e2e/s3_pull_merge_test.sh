@@ -62,7 +62,7 @@ now=$(python3 -c 'import json; print(json.load(open("'"$tmp"'/items.json"))["now
 "$LS_BINARY" pull "s3://$S3_BUCKET/prof" --function api -o "$tmp/all" 2>"$tmp/pull1.err" || { cat "$tmp/pull1.err"; fail "pull api"; }
 [ "$(names_in "$tmp/all")" = "$(expect '{"function":"api"}')" ] || fail "pull --function api: not the 1,100 api profiles"
 grep -q "1100 selected (2 list requests), 1100 downloaded, 0 already cached" "$tmp/pull1.err" || { cat "$tmp/pull1.err"; fail "pull summary"; }
-cmp -s "$tmp/all/api/$(cd "$tmp/all/api" && find . -name '*.pb.gz' | head -1)" "$LS_SHARED_DATA/pprof/go-cpu.pb.gz" || fail "downloaded bytes differ"
+cmp -s "$tmp/all/api/$(cd "$tmp/all/api" && find . -name '*.pb.gz' -print -quit)" "$LS_SHARED_DATA/pprof/go-cpu.pb.gz" || fail "downloaded bytes differ"
 
 # 2. Absolute time range, phase and minimum duration.
 since=$((now - 15000 - 200 * 30000 - 10000)); until=$((now - 15000 - 40 * 30000 + 10000))
