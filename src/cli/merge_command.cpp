@@ -1,8 +1,10 @@
 // `lambdascope merge`: merges stored profiles straight from S3 prefixes, directory stores or profile files
 // into one pprof, streaming: each object is read, folded into the merger and dropped, so the memory used
 // grows with the distinct stacks, not with the number of profiles.
+#include <any>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/store_query_flags.hpp"
@@ -53,11 +55,17 @@ Action add_merge_command(CLI::App& app) {
       auto reader = store::open_store_reader(source);
       std::vector<store::StoredObject> selected = reader->list(query);
       std::string base = reader->describe() + "/";
-      store::fetch_objects(*reader, selected, flags->filters.jobs,
-                           [&](const store::StoredObject& o, std::string&& body) {
-                             auto in = formats::InputSource::from_memory(base + o.key, std::move(body));
-                             merger.add(formats::read_profile(*in, read_options));
-                           });
+      // Workers fetch and parse; only the merge itself is serial.
+      store::fetch_and_prepare_objects(
+          *reader, selected, flags->filters.jobs,
+          [&](const store::StoredObject& o, std::string&& body) {
+            auto in = formats::InputSource::from_memory(base + o.key, std::move(body));
+            return std::make_any<std::shared_ptr<profile::Profile>>(
+                std::make_shared<profile::Profile>(formats::read_profile(*in, read_options)));
+          },
+          [&](const store::StoredObject&, std::any&& parsed) {
+            merger.add(**std::any_cast<std::shared_ptr<profile::Profile>>(&parsed));
+          });
     }
     if (merger.count() == 0) {
       throw std::invalid_argument("no profile matches the filters in " + flags->sources.front() +

@@ -65,12 +65,24 @@ std::string fetch_with_retries(ObjectFetcher& fetcher, const StoredObject& objec
 
 void fetch_objects(StoreReader& reader, const std::vector<StoredObject>& objects, unsigned workers,
                    const std::function<void(const StoredObject&, std::string&& body)>& consume) {
+  fetch_and_prepare_objects(
+      reader, objects, workers,
+      [](const StoredObject&, std::string&& body) { return std::make_any<std::string>(std::move(body)); },
+      [&](const StoredObject& o, std::any&& prepared) {
+        consume(o, std::move(*std::any_cast<std::string>(&prepared)));
+      });
+}
+
+void fetch_and_prepare_objects(
+    StoreReader& reader, const std::vector<StoredObject>& objects, unsigned workers,
+    const std::function<std::any(const StoredObject&, std::string&& body)>& prepare,
+    const std::function<void(const StoredObject&, std::any&& prepared)>& consume) {
   if (objects.empty()) return;
   workers = std::clamp<unsigned>(workers, 1, static_cast<unsigned>(std::min<size_t>(objects.size(), 64)));
   const size_t capacity = 2 * workers;
   std::mutex mutex;
   std::condition_variable changed;
-  std::deque<std::pair<size_t, std::string>> ready;
+  std::deque<std::pair<size_t, std::any>> ready;
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
   std::exception_ptr failure;
@@ -81,11 +93,11 @@ void fetch_objects(StoreReader& reader, const std::vector<StoredObject>& objects
       for (;;) {
         size_t i = next.fetch_add(1);
         if (i >= objects.size() || stop) break;
-        std::string body = fetch_with_retries(*fetcher, objects[i]);
+        std::any prepared = prepare(objects[i], fetch_with_retries(*fetcher, objects[i]));
         std::unique_lock lock(mutex);
         changed.wait(lock, [&] { return ready.size() < capacity || stop; });
         if (stop) break;
-        ready.emplace_back(i, std::move(body));
+        ready.emplace_back(i, std::move(prepared));
         changed.notify_all();
       }
     } catch (...) {

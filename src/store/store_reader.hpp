@@ -2,6 +2,7 @@
 // then fetch the bodies with a bounded pool of workers. `pull` and `merge` are built on this.
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -55,5 +56,12 @@ std::unique_ptr<StoreReader> open_store_reader(const std::string& source);
 // jitter); the first failure left, or an exception from `consume`, stops the workers and is rethrown.
 void fetch_objects(StoreReader& reader, const std::vector<StoredObject>& objects, unsigned workers,
                    const std::function<void(const StoredObject&, std::string&& body)>& consume);
+
+// The same, with a `prepare` step that runs on the worker threads (parsing a profile, say) so that only
+// `consume` (merging) is serial. At most 2 x workers prepared values are held at once.
+void fetch_and_prepare_objects(
+    StoreReader& reader, const std::vector<StoredObject>& objects, unsigned workers,
+    const std::function<std::any(const StoredObject&, std::string&& body)>& prepare,
+    const std::function<void(const StoredObject&, std::any&& prepared)>& consume);
 
 }  // namespace lambdascope::store

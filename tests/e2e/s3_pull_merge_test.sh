@@ -136,4 +136,14 @@ grep -q "no profile matches" "$tmp/empty.err" || { cat "$tmp/empty.err"; fail "e
 [ ! -e "$tmp/none.pb.gz" ] || fail "failed merges left an output"
 if "$LS_BINARY" pull "s3://$S3_BUCKET/prof" --since 2h --until 3h -o "$tmp/x" 2>"$tmp/order.err"; then fail "--since after --until accepted"; fi
 grep -q "is not before --until" "$tmp/order.err" || { cat "$tmp/order.err"; fail "since/until message"; }
+
+# 8. A corrupt object: merge names it (bucket and key) and exits 2 with no output.
+echo "not a profile" | awscli s3 cp - "s3://$S3_BUCKET/prof/api/2020/01/01/00/1577836800000_5_invoke_corrupt.pb.gz" >/dev/null
+set +e
+"$LS_BINARY" merge "s3://$S3_BUCKET/prof" --function api --until 2020-01-02T00:00:00Z -o "$tmp/bad.pb.gz" 2>"$tmp/bad.err"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || { cat "$tmp/bad.err"; fail "merge of a corrupt object: exit $rc, expected 2"; }
+grep -q "s3://$S3_BUCKET/prof/api/2020/01/01/00/1577836800000_5_invoke_corrupt.pb.gz" "$tmp/bad.err" || { cat "$tmp/bad.err"; fail "corrupt object not named"; }
+[ ! -e "$tmp/bad.pb.gz" ] || fail "merge of a corrupt object left an output"
 echo "ok: pull and merge over 1,200 S3 objects with filters, caching, pagination, errors"
