@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "store/destination.hpp"
 #include "store/s3_sink.hpp"
 #include "store/sigv4.hpp"
 
@@ -279,6 +280,46 @@ TEST(S3Xml, ListPagesAndErrorsParseAndMalformedXmlIsAClearError) {
   EXPECT_EQ(e.code, "NoSuchBucket");
   EXPECT_EQ(e.message, "The bucket does not exist");
   EXPECT_EQ(parse_error_document("<html>502 Bad Gateway").code, "");
+}
+
+}  // namespace
+}  // namespace lambdascope::store
+
+namespace lambdascope::store {
+namespace {
+
+// open_sink's S3 branch reads the environment as Lambda sets it; what is missing is named, never a value.
+TEST(S3Destination, OpenSinkTakesCredentialsRegionAndEndpointFromTheEnvironment) {
+  FakeS3 s3;
+  ::setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "env-secret", 1);
+  ::setenv("AWS_SESSION_TOKEN", "env-token", 1);
+  ::setenv("AWS_REGION", "ap-south-1", 1);
+  ::setenv("LAMBDASCOPE_S3_ENDPOINT", (s3.config().endpoint + "/").c_str(), 1);
+  auto sink = open_sink(parse_destination("s3://env-bucket/p/q/"));
+  EXPECT_EQ(sink->describe(), "s3://env-bucket/p/q at " + s3.config().endpoint);
+  sink->put("f/k.pb.gz", "body", {});
+  auto reqs = s3.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].path, "/env-bucket/p/q/f/k.pb.gz");
+  EXPECT_EQ(reqs[0].get_header_value("x-amz-security-token"), "env-token");
+  EXPECT_NE(reqs[0].get_header_value("Authorization").find("Credential=AKIDENV/"), std::string::npos);
+  EXPECT_NE(reqs[0].get_header_value("Authorization").find("/ap-south-1/s3/aws4_request"), std::string::npos);
+
+  ::setenv("LAMBDASCOPE_S3_ENDPOINT", "127.0.0.1:9000", 1);
+  EXPECT_THROW(open_sink(parse_destination("s3://env-bucket")), std::invalid_argument);
+  ::unsetenv("LAMBDASCOPE_S3_ENDPOINT");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+  try {
+    open_sink(parse_destination("s3://env-bucket/p"));
+    ADD_FAILURE() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("s3://env-bucket"), std::string::npos) << what;
+    EXPECT_NE(what.find("AWS_SECRET_ACCESS_KEY"), std::string::npos) << what;
+    EXPECT_EQ(what.find("AKIDENV"), std::string::npos) << what;
+  }
+  for (const char* v : {"AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "AWS_REGION"}) ::unsetenv(v);
 }
 
 }  // namespace
