@@ -8,7 +8,8 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
   zlib1g-dev libdeflate-dev libprotobuf-dev protobuf-compiler libsimdjson-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libelf-dev libdw-dev libcurl4-openssl-dev libcpp-httplib-dev
+  libelf-dev libdw-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev libexpat1-dev
+  awscli curl
   golang-go hyperfine python3 gzip time
   chromium fonts-dejavu-core
   autoconf automake libtool unzip zip

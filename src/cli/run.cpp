@@ -36,6 +36,8 @@ int run(int argc, char** argv) {
   add(add_record_command);
   add(add_local_command);
   add(add_layer_command);
+  add(add_pull_command);
+  add(add_merge_command);
   add(add_extension_command);
 
   try {

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "store/directory_sink.hpp"
+#include "store/s3_sink.hpp"
 
 namespace lambdascope::store {
 
@@ -45,8 +46,10 @@ Destination parse_destination(const std::string& text) {
 
 std::unique_ptr<Sink> open_sink(const Destination& destination) {
   if (destination.scheme == "file") return std::make_unique<DirectorySink>(destination.path);
-  throw std::invalid_argument("destination s3://" + destination.bucket +
-                              ": S3 is not supported by this build");
+  if (destination.scheme == "s3") {
+    return std::make_unique<S3Sink>(s3_config_from_environment(destination.bucket), destination.path);
+  }
+  throw std::invalid_argument("destination scheme '" + destination.scheme + "' is not supported");
 }
 
 }  // namespace lambdascope::store
