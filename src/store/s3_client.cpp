@@ -2,8 +2,12 @@
 
 #include <curl/curl.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -11,6 +15,21 @@
 
 namespace lambdascope::store {
 namespace {
+
+// The CA bundle of the machine we run on, which is not always the one libcurl was built for: the layer
+// carries Debian's libcurl (default /etc/ssl/certs/ca-certificates.crt) to Amazon Linux 2023, whose bundle
+// is /etc/pki/tls/certs/ca-bundle.crt. SSL_CERT_FILE wins, as with OpenSSL itself.
+const char* ca_bundle() {
+  static const std::string path = [] {
+    if (const char* env = std::getenv("SSL_CERT_FILE"); env && *env) return std::string(env);
+    for (const char* candidate : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                                  "/etc/ssl/cert.pem", "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"}) {
+      if (::access(candidate, R_OK) == 0) return std::string(candidate);
+    }
+    return std::string();
+  }();
+  return path.empty() ? nullptr : path.c_str();
+}
 
 void global_init() {
   static std::once_flag once;
@@ -132,6 +151,7 @@ S3Client::Response S3Client::perform(const std::string& method, const std::strin
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  if (const char* ca = ca_bundle()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, config_.connect_timeout_ms);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, config_.request_timeout_ms);
