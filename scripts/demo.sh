@@ -27,8 +27,8 @@ unzip -q "$out/lambdascope-layer.zip" -d "$out/layer"
 #    invocation computes the same fibonacci(35), so the first (cold: V8 still interprets and compiles) and the
 #    last (warm) differ only by the JIT's warm-up. Profiles go to a folder instead of S3.
 printf '{"n":35}\n' >"$out/events.jsonl"
-# A copy: the runtime's working folder is the function's, and what it writes there (V8 writes an isolate log
-# with --perf-basic-prof) belongs under out/demo, not in the source tree.
+# A copy: the runtime's working folder is the function's, and whatever it writes there belongs under
+# out/demo, not in the source tree.
 mkdir -p "$out/function"
 cp -r "$root/examples/functions/node-hello" "$out/function/sample-function"
 data=$out/lambdascope-data

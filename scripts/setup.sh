@@ -38,4 +38,7 @@ if [ -f package.json ]; then
     touch "$stamp"
   fi
 fi
+# simdjson and cpp-httplib from Debian's source packages, linked statically so the Lambda layer's binary needs no
+# shared C++ runtime (cmake/static_cxx_libraries.cmake). Without network the build links the shared libraries.
+bash scripts/fetch_debian_sources.sh || echo "setup: warning: the Lambda layer will need libstdc++.so.6 (not on Amazon Linux 2023)"
 echo "setup: ok"

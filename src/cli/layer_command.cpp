@@ -83,16 +83,16 @@ Action add_layer_command(CLI::App& app) {
       "Build the Lambda layer zip: the extension, the exec wrapper, the agent, and this binary with its "
       "shared libraries (docs/lambda.md)");
   sub->add_option("-o,--output", flags->output,
-                  "the zip to write (default lambdascope-layer.zip; - for stdout)");
+                  "The zip to write (default lambdascope-layer.zip; - for stdout)");
   sub->add_option(
          "--agent", flags->agent,
-         "liblambdascope-agent.so to pack (default: the one beside this binary, or $LAMBDASCOPE_AGENT)")
+         "The liblambdascope-agent.so to pack (default: the one beside this binary, or $LAMBDASCOPE_AGENT)")
       ->check(CLI::ExistingFile);
   sub->add_flag("--no-strip", flags->no_strip,
-                "keep debug information in the binary and the agent (larger zip)");
-  sub->add_flag("-q,--quiet", flags->quiet, "no summary on stderr");
+                "Keep debug information in the binary and the agent (larger zip)");
+  sub->add_flag("-q,--quiet", flags->quiet, "No summary on stderr");
   sub->footer(
-      "Example:\n"
+      "Examples:\n"
       "  lambdascope layer -o lambdascope-layer.zip\n"
       "  aws lambda publish-layer-version --layer-name lambdascope --zip-file fileb://lambdascope-layer.zip");
   return [flags] { return run_layer(*flags); };

@@ -7,8 +7,10 @@ namespace lambdascope::profile {
 
 namespace {
 
-// Sorted, for binary search.
+// Sorted, for binary search. "(idle)" is V8's and Chrome's node for a JavaScript thread waiting for work
+// (.cpuprofile, Chrome traces): idle in the same sense.
 constexpr std::array kIdleLeaves = std::to_array<std::string_view>({
+    "(idle)",
     "acpi_idle_do_entry",
     "acpi_idle_enter",
     "acpi_idle_enter_bm",

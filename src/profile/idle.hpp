@@ -16,7 +16,7 @@ namespace lambdascope::profile {
 // Functions where an idle CPU sits: halt (native_safe_halt, default_idle, xen_safe_halt, ...), mwait
 // (intel_idle, mwait_idle_with_hints, acpi_idle_do_entry, ...), polling (poll_idle, cpu_idle_poll) and the
 // arm64 equivalents (cpu_do_idle, arch_cpu_idle). Compiler clone suffixes (".isra.0", ".constprop.0") and a
-// folded "_[k]" annotation are ignored.
+// folded "_[k]" annotation are ignored. Also V8's "(idle)" (a JavaScript thread waiting in its event loop).
 bool is_idle_leaf(std::string_view name);
 
 // Hypervisor calls that are idle only when the idle loop made them (xen_hypercall_sched_op blocks the vCPU

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "render/markup_escape.hpp"
 #include "render/payload_encoding.hpp"
 
 namespace lambdascope::render {
@@ -20,30 +21,7 @@ bool contains_script_end(std::string_view text) {
 }  // namespace
 
 std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return markup_escape(text);
 }
 
 std::string html_page(std::string_view title, std::string_view payload_json, std::string_view bundle,

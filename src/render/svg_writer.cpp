@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "render/embedded_files.hpp"
+#include "render/markup_escape.hpp"
 #include "render/utf8.hpp"
 
 namespace lambdascope::render {
@@ -13,47 +14,6 @@ namespace lambdascope::render {
 namespace {
 
 constexpr int kXPad = 10;  // left and right margins, pixels
-
-void append_xml_escaped(std::string& out, std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      size_t n = utf8_multibyte_length(text, i);
-      if (n == 0) {
-        out += "\xEF\xBF\xBD";
-        ++i;
-      } else {
-        out.append(text.data() + i, n);
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        if (c < 0x20 && c != '\t') {
-          out += "\xEF\xBF\xBD";  // not allowed in XML 1.0
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
-}
 
 // "1,234,567" or "1,234.57": flamegraph.pl's thousands separators; fractions (normalized diffs, fractional
 // folded counts) keep two decimals.
@@ -100,9 +60,7 @@ std::string_view utf8_prefix(std::string_view s, size_t chars) {
 }  // namespace
 
 std::string xml_escape(std::string_view text) {
-  std::string out;
-  append_xml_escaped(out, text);
-  return out;
+  return markup_escape(text);
 }
 
 std::string_view display_name(std::string_view name) {

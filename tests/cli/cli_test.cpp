@@ -27,14 +27,15 @@ class Cli : public ::testing::Test {
 };
 
 TEST_F(Cli, EveryCommandHasHelpWithExamples) {
-  for (const char* cmd : {"collapse", "convert"}) {
+  auto top = run_command(binary_path() + " --help");
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* cmd :
+       {"collapse", "convert", "flamegraph", "heatmap", "diff", "record", "local", "layer"}) {
     auto r = run_command(binary_path() + " " + cmd + " --help");
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.out.find("Examples:"), std::string::npos) << cmd << ": " << r.out;
+    EXPECT_NE(top.out.find(cmd), std::string::npos) << cmd << " missing from the top-level help";
   }
-  auto top = run_command(binary_path() + " --help");
-  EXPECT_EQ(top.exit_code, 0);
-  EXPECT_NE(top.out.find("collapse"), std::string::npos);
 }
 
 TEST_F(Cli, UsageErrorsExitTwo) {

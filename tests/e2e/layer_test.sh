@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # `lambdascope layer`: the zip is read back by Python's zipfile and Debian's unzip, has the decided layout and
-# modes, its binary runs from the unzipped layer with nothing but its RPATH to find its libraries, and every
-# ELF in it would load on Amazon Linux 2023 (glibc 2.34): no GLIBC_2.35+ symbol version, no shared libstdc++.
+# modes, its binary runs from the unzipped layer with nothing but its RPATH to find its libraries, the unzipped
+# layer profiles a function in `local`, and every ELF in it would load on Amazon Linux 2023 (glibc 2.34): no
+# GLIBC_2.35+ symbol version, no shared libstdc++.
 set -euo pipefail
-: "${LS_BINARY:?run through ctest}"
-build_dir=$(cd "$(dirname "$LS_BINARY")/.." && pwd)
+: "${LS_BINARY:?run through ctest}" "${LS_SOURCE_DIR:?run through ctest}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() {
@@ -16,10 +16,13 @@ fail() {
 cat "$tmp/layer.log"
 [ -s "$tmp/layer.zip" ] || fail "no zip written"
 
-# Bad output path: clear error, non-zero exit, nothing left behind.
-if "$LS_BINARY" layer -o "$tmp/missing-dir/layer.zip" 2>"$tmp/bad.log"; then fail "layer into a missing folder succeeded"; fi
+# Bad output path: clear error, exit 1 (the exception reached the command's handler: C++ unwinding works in
+# this binary), nothing left behind.
+rc=0
+"$LS_BINARY" layer -o "$tmp/missing-dir/layer.zip" 2>"$tmp/bad.log" || rc=$?
+((rc == 1)) || fail "layer into a missing folder: exit $rc, expected 1: $(cat "$tmp/bad.log")"
 [ ! -e "$tmp/missing-dir" ] || fail "a missing output folder was created"
-grep -q "missing-dir" "$tmp/bad.log" || fail "the error names the output: $(cat "$tmp/bad.log")"
+grep -q "^lambdascope: .*missing-dir" "$tmp/bad.log" || fail "the error names the output: $(cat "$tmp/bad.log")"
 
 # The archive as a reader sees it: CRCs, names, Unix modes, no symlinks, the size limits Lambda enforces.
 python3 - "$tmp/layer.zip" <<'PY'
@@ -84,6 +87,11 @@ env -i LD_LIBRARY_PATH= "$opt/lambdascope/bin/lambdascope" --help >"$tmp/help.tx
   fail "lambdascope --help from the layer: $(cat "$tmp/help.txt")"
 grep -q "layer" "$tmp/help.txt" || fail "--help lists the commands"
 env -i "$opt/lambdascope/bin/lambdascope" layer --help >/dev/null || fail "the layer's binary runs a command"
+# The layer's binary (static C++ runtime, its own _dl_find_object for the unwinder) catches its exceptions.
+rc=0
+env -i "$opt/lambdascope/bin/lambdascope" collapse "$tmp/no-such-file" >/dev/null 2>"$tmp/throw.log" || rc=$?
+((rc == 2)) && grep -q "^lambdascope: .*no-such-file" "$tmp/throw.log" ||
+  fail "an error in the layer's binary: exit $rc, expected 2 and a message: $(cat "$tmp/throw.log")"
 
 # The wrapper preloads the layer's agent and runs its arguments unchanged (as Lambda runs the runtime).
 out=$(env -i PATH=/usr/bin:/bin LAMBDASCOPE_RING_DIR="$tmp/rings" "$opt/lambdascope-wrapper" /bin/sh -c 'printf "%s|%s" "$LD_PRELOAD" "$1"' sh 'a b') ||
@@ -104,6 +112,21 @@ env -i PATH=/usr/bin:/bin LAMBDASCOPE_AGENT="$opt/lib/liblambdascope-agent.so" \
   fail "record with the layer's agent: $(cat "$tmp/record.log")"
 samples=$(awk '{s += $NF} END {print s + 0}' "$tmp/busy.folded")
 ((samples > 0)) || fail "no samples from the layer's agent"
+
+# The unzipped layer in a Lambda environment: its extension (the layer's binary) and its wrapper profile the
+# Node.js sample; one init profile and one per invocation are stored.
+if ! (cd "$tmp" && env -u LD_LIBRARY_PATH "$LS_BINARY" local --function "$LS_SOURCE_DIR/examples/functions/node-hello" \
+  --events "$LS_SOURCE_DIR/examples/functions/node-hello/events.jsonl" --invocations 3 \
+  --extensions "$opt/extensions" --env AWS_LAMBDA_EXEC_WRAPPER="$opt/lambdascope-wrapper" \
+  --env LAMBDASCOPE_DESTINATION="file://$tmp/data" --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool" \
+  --env LAMBDASCOPE_RING_DIR="$tmp/rings-local" >"$tmp/local.out" 2>"$tmp/local.log"); then
+  tail -20 "$tmp/local.log" >&2
+  fail "lambdascope local with the unzipped layer"
+fi
+grep -q '^\[lambdascope\] SHUTDOWN' "$tmp/local.log" || fail "the layer's extension ran: $(tail -5 "$tmp/local.log")"
+invokes=$(find "$tmp/data" -name '*_invoke_*.pb.gz' | wc -l)
+inits=$(find "$tmp/data" -name '*_init_*.pb.gz' | wc -l)
+((invokes == 3 && inits == 1)) || fail "3 invoke profiles and 1 init profile from the layer, got $invokes and $inits"
 
 # Amazon Linux 2023 has glibc 2.34: no ELF may require a newer symbol version, or the shared C++ runtime
 # (Debian's libstdc++ itself requires GLIBC_2.36).

@@ -3,10 +3,14 @@
 #include "lambda/layer/layer_builder.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <set>
 #include <stdexcept>
 
+#include "lambda/layer/glibc_requirements.hpp"
 #include "lambda/layer/layer_scripts.hpp"
 
 namespace lambdascope::lambda::layer {
@@ -75,6 +79,56 @@ TEST(LayerBuilder, PlansThisMachinesLibrariesWithoutGlibc) {
   EXPECT_TRUE(names.count("lambdascope/bin/lambdascope"));
   EXPECT_FALSE(names.count("lambdascope/lib/libc.so.6"));
   EXPECT_TRUE(names.count("lambdascope/lib/libselinux.so.1"));
+}
+
+TEST(LayerBuilder, WarnsAboutFilesNeedingANewerGlibc) {
+  const char* newer = "/usr/lib/x86_64-linux-gnu/libexpat.so.1";  // Debian 12's needs GLIBC_2.36
+  if (newest_glibc_required(newer) != "GLIBC_2.36") GTEST_SKIP() << newer << " is not Debian 12's";
+  LayerPlan plan;
+  plan.entries.push_back({"lambdascope/lib/libexpat.so.1", newer, "", 0644, false});
+  plan.entries.push_back(
+      {"lambdascope/lib/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1", "", 0644, false});
+  std::vector<std::string> warnings;
+  std::string zip = build_layer_zip(plan, &warnings);
+  EXPECT_FALSE(zip.empty());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("lambdascope/lib/libexpat.so.1 requires GLIBC_2.36"), std::string::npos)
+      << warnings[0];
+}
+
+TEST(GlibcRequirements, ParsesVersionNames) {
+  EXPECT_EQ(parse_glibc_version("GLIBC_2.34"), (std::pair{2, 34}));
+  EXPECT_EQ(parse_glibc_version("GLIBC_2.2.5"), (std::pair{2, 2}));
+  EXPECT_FALSE(parse_glibc_version("GLIBC_PRIVATE"));
+  EXPECT_FALSE(parse_glibc_version("GCC_3.0"));
+  EXPECT_FALSE(parse_glibc_version("GLIBC_2.34x"));
+  EXPECT_GT(*parse_glibc_version("GLIBC_2.36"), kLambdaGlibc);
+  EXPECT_FALSE(*parse_glibc_version("GLIBC_2.34") > kLambdaGlibc);
+}
+
+// Checked against binutils' reading of the same files: the newest GLIBC_ in `objdump -p`'s version
+// references.
+TEST(GlibcRequirements, AgreesWithObjdump) {
+  int compared = 0;
+  for (const char* path :
+       {"/bin/ls", "/usr/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libexpat.so.1",
+        "/usr/lib/x86_64-linux-gnu/libstdc++.so.6"}) {
+    if (access(path, R_OK) != 0) continue;
+    std::string command = std::string("objdump -p ") + path +
+                          " | awk '/Version References/,0' | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1";
+    FILE* p = popen(command.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    char line[64] = {};
+    std::string expected = fgets(line, sizeof line, p) != nullptr ? std::string(line) : "";
+    pclose(p);
+    while (!expected.empty() && expected.back() == '\n') expected.pop_back();
+    ASSERT_FALSE(expected.empty()) << "objdump read no version reference from " << path;
+    EXPECT_EQ(newest_glibc_required(path), expected) << path;
+    ++compared;
+  }
+  EXPECT_GE(compared, 2);
+  EXPECT_THROW(newest_glibc_required("/nonexistent"), std::runtime_error);
+  EXPECT_THROW(newest_glibc_required("/etc/hostname"), std::runtime_error);
 }
 
 }  // namespace

@@ -26,10 +26,11 @@ StackId stack(Profile& p, std::string_view folded) {
 TEST(Idle, LeafNames) {
   for (const char* n :
        {"native_safe_halt", "default_idle", "intel_idle", "mwait_idle_with_hints", "acpi_idle_do_entry",
-        "poll_idle", "cpu_idle_poll", "intel_idle.isra.0", "native_safe_halt_[k]", "cpu_do_idle"})
+        "poll_idle", "cpu_idle_poll", "intel_idle.isra.0", "native_safe_halt_[k]", "cpu_do_idle", "(idle)"})
     EXPECT_TRUE(is_idle_leaf(n)) << n;
-  for (const char* n : {"menu_select", "cpu_startup_entry", "cpuidle_enter_state", "do_idle",
-                        "native_write_msr_safe", "xen_hypercall_sched_op", "net_rx_action", "", "idle"})
+  for (const char* n :
+       {"menu_select", "cpu_startup_entry", "cpuidle_enter_state", "do_idle", "native_write_msr_safe",
+        "xen_hypercall_sched_op", "net_rx_action", "", "idle", "(program)", "(garbage collector)"})
     EXPECT_FALSE(is_idle_leaf(n)) << n;
   EXPECT_TRUE(is_idle_hypercall("xen_hypercall_sched_op"));
   EXPECT_TRUE(is_idle_loop_function("cpu_bringup_and_idle"));

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "lambda/layer/glibc_requirements.hpp"
 #include "lambda/layer/layer_scripts.hpp"
 #include "lambda/layer/zip_writer.hpp"
 
@@ -186,10 +187,12 @@ LayerPlan plan_layer(const LayerOptions& options) {
   for (const SharedLibrary& lib : shared_libraries(options.binary)) {
     if (is_glibc_library(lib.soname) || !seen.insert(lib.soname).second) continue;
     if (is_cxx_runtime_library(lib.soname)) {
-      // Not bundled: Debian's copy needs a newer glibc than Amazon Linux 2023 has, so the layer would rely on
-      // the runtime's own (if any). Say so instead of failing: the layer still works on a new enough system.
-      plan.warnings.push_back(options.binary + " (or one of its libraries) needs " + lib.soname +
-                              ": not bundled; the layer relies on the Lambda runtime's copy");
+      // Not bundled: Debian's copy needs glibc 2.36, newer than Amazon Linux 2023's 2.34. Say so instead of
+      // failing: the layer still runs where the runtime has a compatible copy, and locally.
+      plan.warnings.push_back(
+          options.binary + " (or one of its libraries) needs " + lib.soname +
+          ", which is not bundled: the layer will not load on Amazon Linux 2023. Build with simdjson and "
+          "cpp-httplib linked statically (scripts/fetch_debian_sources.sh, then reconfigure)");
       continue;
     }
     plan.entries.push_back({"lambdascope/lib/" + lib.soname, lib.path, "", 0644, false});
@@ -205,6 +208,15 @@ std::string build_layer_zip(const LayerPlan& plan, std::vector<std::string>* war
     for (size_t slash = e.name.find('/'); slash != std::string::npos; slash = e.name.find('/', slash + 1)) {
       std::string dir = e.name.substr(0, slash + 1);
       if (directories.insert(dir).second) zip.add_directory(dir);
+    }
+    if (!e.source.empty() && warnings != nullptr) {
+      std::string needed = newest_glibc_required(e.source);
+      auto version = parse_glibc_version(needed);
+      if (version && *version > kLambdaGlibc) {
+        warnings->push_back(
+            e.name + " requires " + needed + ": the layer will not load on Amazon Linux 2023 (glibc " +
+            std::to_string(kLambdaGlibc.first) + "." + std::to_string(kLambdaGlibc.second) + ")");
+      }
     }
     // fs::canonical: ldd names the symlink (libz.so.1); the zip gets the file it points to, as a real file.
     std::string bytes = !e.source.empty() ? (e.strip ? stripped(fs::canonical(e.source).string(), warnings)

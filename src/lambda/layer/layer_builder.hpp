@@ -54,7 +54,9 @@ struct LayerOptions {
 // Decides what goes into the layer (runs ldd on the binary). Throws std::runtime_error naming the file when
 // an input is missing.
 LayerPlan plan_layer(const LayerOptions& options);
-// Reads (and strips) every entry and returns the zip's bytes. Throws std::runtime_error on a read failure.
+// Reads (and strips) every entry and returns the zip's bytes; `warnings` gets a line per file that needs a
+// glibc newer than Amazon Linux 2023's, and per file that could not be stripped. Throws std::runtime_error
+// on a read failure.
 std::string build_layer_zip(const LayerPlan& plan, std::vector<std::string>* warnings);
 
 }  // namespace lambdascope::lambda::layer

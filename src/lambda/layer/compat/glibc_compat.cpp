@@ -3,6 +3,7 @@
 // runtime calls two functions that glibc added after 2.34; defining them here binds those calls at link time
 // to these versions instead of to glibc's (tests/e2e/layer_test.sh checks no GLIBC_2.35+ reference remains):
 //   arc4random       (2.36) std::random_device's entropy source in libstdc++.a; getrandom(2) instead
+//   arc4random_buf   (2.36) the same for static libraries that take it (libexpat.a's hash salt)
 //   _dl_find_object  (2.35) libgcc_eh's lookup of the unwind tables for a PC (every C++ exception); the
 //                    dl_iterate_phdr walk that libgcc did before glibc 2.35 instead
 #include <dlfcn.h>
@@ -61,6 +62,19 @@ uint32_t arc4random(void) {
     ssize_t n = getrandom(&value, sizeof value, 0);
     if (n == static_cast<ssize_t>(sizeof value)) return value;
     if (n < 0 && errno != EINTR) __builtin_trap();  // glibc's arc4random cannot fail either: it aborts
+  }
+}
+
+void arc4random_buf(void* buffer, size_t size) {
+  auto* p = static_cast<unsigned char*>(buffer);
+  while (size > 0) {
+    ssize_t n = getrandom(p, size, 0);
+    if (n < 0) {
+      if (errno != EINTR) __builtin_trap();
+      continue;
+    }
+    p += n;
+    size -= static_cast<size_t>(n);
   }
 }
 
