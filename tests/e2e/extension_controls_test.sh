@@ -2,7 +2,8 @@
 # The extension's controls, with the C++ sample custom runtime: LAMBDASCOPE_MIN_DURATION_MS keeps only the
 # slow invocations, a bad LAMBDASCOPE_SAMPLE_RATE is one clear log line and the default (never a failed
 # invocation), LAMBDASCOPE_FLUSH=invoke writes each profile before the extension's next /event/next (so the
-# invocation's post-runtime time shows it), and LAMBDASCOPE_ENABLED=0 leaves no profile at all.
+# invocation's post-runtime time shows it), LAMBDASCOPE_ENABLED=0 leaves no profile at all, and without the
+# agent in the runtime the extension writes no empty profiles and says why once.
 set -euo pipefail
 : "${LS_BINARY:?run through ctest}" "${LS_SOURCE_DIR:?run through ctest}"
 build_dir=$(cd "$(dirname "$LS_BINARY")/.." && pwd)
@@ -33,6 +34,16 @@ mkdir off && cd off
   --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool-off" --env LAMBDASCOPE_ENABLED=0 --json >out.jsonl 2>err.log ||
   { cat err.log; exit 1; }
 cd ..
+# The extension without the agent (a bootstrap that does not exec the wrapper): no empty profiles, one line.
+mkdir plain plain/fn && cp "$tmp/cpp-burn/sample" plain/fn/sample
+printf '#!/bin/sh\nexec "$LAMBDA_TASK_ROOT/sample"\n' >plain/fn/bootstrap && chmod +x plain/fn/bootstrap
+(cd plain && "$LS_BINARY" local --function "$tmp/plain/fn" --events ../events.jsonl --extensions "$tmp/layer/extensions" \
+  --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool-plain" --json >out.jsonl 2>err.log) || { cat plain/err.log; exit 1; }
+grep -q "no profile written: no sample ring from the runtime appeared" plain/err.log ||
+  { echo "FAIL: no line about the missing agent"; cat plain/err.log; exit 1; }
+[ "$(grep -c "no profile written" plain/err.log)" = 1 ] || { echo "FAIL: the missing agent is said more than once"; exit 1; }
+[ ! -d plain/lambdascope-data ] || [ -z "$(find plain/lambdascope-data -type f)" ] ||
+  { echo "FAIL: profiles written without an agent"; exit 1; }
 
 python3 - "$tmp" "$LS_SOURCE_DIR/tests/e2e/lib" <<'PY'
 import json, os, sys

@@ -88,6 +88,7 @@ class Profiler {
     BackgroundWriter::Options wo;
     wo.sample_rate = config_.sample_rate;
     wo.min_duration_ms = config_.min_duration_ms;
+    wo.ring_dir = config_.ring_dir;
     writer_thread_ = std::make_unique<BackgroundWriter>(wo, cutter_, follower_, writer_, spool_.get());
     writer_thread_->start();
 
