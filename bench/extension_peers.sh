@@ -45,7 +45,7 @@ configs = [
     # (runtime, name, local flags)
     ("node", "no extension", []),
     ("node", "minimal extension (recorder)", ["--extensions", f"{tmp}/peer/extensions", "--env", f"LS_RECORDER_OUT={tmp}"]),
-    ("node", "lambdascope extension only (no wrapper, no profiles)", ours),
+    ("node", "lambdascope extension only (no wrapper: no agent, no profiles)", ours),
     ("node", "lambdascope wrapper only (agent, JIT flags; no extension)", wrapper),
     ("node", "lambdascope, FLUSH=background", ours + wrapper),
     ("node", "lambdascope, FLUSH=invoke", ours + wrapper + ["--env", "LAMBDASCOPE_FLUSH=invoke"]),

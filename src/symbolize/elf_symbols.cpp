@@ -192,6 +192,13 @@ std::shared_ptr<const ElfSymbols> ElfSymbols::load(const std::string& path,
     Elf_Data* data = elf_getdata(scn, nullptr);
     if (data == nullptr) continue;
     size_t count = sh.sh_size / sh.sh_entsize;
+    // Reserved up front: node's 110,000 symbols and 7 MB of names would otherwise be copied as the vectors
+    // double, and that transient doubling was most of a Lambda extension's peak memory.
+    out->symbols_.reserve(out->symbols_.size() + count);
+    GElf_Shdr strtab;
+    if (Elf_Scn* str = elf_getscn(sym_elf, sh.sh_link);
+        str != nullptr && gelf_getshdr(str, &strtab) != nullptr)
+      out->names_.reserve(out->names_.size() + strtab.sh_size);
     for (size_t i = 0; i < count; ++i) {
       GElf_Sym sym;
       if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) continue;
@@ -225,6 +232,7 @@ std::shared_ptr<const ElfSymbols> ElfSymbols::load(const std::string& path,
   std::stable_sort(out->symbols_.begin(), out->symbols_.end(),
                    [](const ElfSymbol& a, const ElfSymbol& b) { return a.start < b.start; });
   std::vector<ElfSymbol> unique;
+  unique.reserve(out->symbols_.size());
   for (const ElfSymbol& s : out->symbols_) {
     if (!unique.empty() && unique.back().start == s.start) {
       if (rank(s) > rank(unique.back())) unique.back() = s;

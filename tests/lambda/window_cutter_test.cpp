@@ -137,6 +137,24 @@ TEST(WindowCutter, WithoutTelemetryWindowsRunFromInvokeToInvoke) {
   EXPECT_FALSE(ready[0].cold_start);
 }
 
+TEST(WindowCutter, WithoutTelemetryTheDeadlinesCorrectALateInvokeArrival) {
+  WindowCutter c;
+  c.set_telemetry(false);
+  auto t0 = SteadyClock::now();
+  // Timeout 3 s; the invocations start at 1000, 2000 and 3000 ms; our INVOKE arrives 1, 9 and 2 ms late.
+  c.on_invoke("r1", 1001 * kMs, 4000, t0);
+  c.on_invoke("r2", 2009 * kMs, 5000, t0);
+  c.on_invoke("r3", 3002 * kMs, 6000, t0);
+  c.on_shutdown(9000 * kMs);
+  auto ready = c.take_ready(t0);
+  ASSERT_EQ(ready.size(), 4u);
+  EXPECT_EQ(ready[1].start_ns, 1001 * kMs);  // nothing better known yet
+  EXPECT_EQ(ready[1].end_ns, 2001 * kMs);    // r2's start: 5000 - (4000 - 1001), not its late arrival
+  EXPECT_EQ(ready[2].start_ns, 2001 * kMs);
+  EXPECT_EQ(ready[2].end_ns, 3001 * kMs);  // never later than the arrival, never earlier than the best gap
+  EXPECT_EQ(ready[3].start_ns, 3001 * kMs);
+}
+
 TEST(WindowCutter, ShutdownClosesWhatIsOpenAndKeepsTheStatusOfATimeout) {
   WindowCutter c;
   auto t0 = SteadyClock::now();

@@ -11,7 +11,12 @@ using SteadyClock = std::chrono::steady_clock;
 
 BackgroundWriter::BackgroundWriter(Options options, WindowCutter& cutter, RingFollower& follower,
                                    ProfileWriter& writer, store::Spool* spool)
-    : options_(options), cutter_(cutter), follower_(follower), writer_(writer), spool_(spool) {}
+    : options_(options),
+      cutter_(cutter),
+      follower_(follower),
+      writer_(writer),
+      spool_(spool),
+      ring_dir_(options.ring_dir) {}
 
 BackgroundWriter::~BackgroundWriter() {
   stop();
@@ -96,6 +101,17 @@ void BackgroundWriter::process(Window w) {
     }
     std::vector<symbolize::RingData> slices;
     if (skip == nullptr) slices = follower_.cut(w.start_ns, w.end_ns);
+    if (skip == nullptr && !follower_.seen_any_ring()) {
+      // No agent in the runtime: an empty profile per invocation would only cost storage. Say why, once.
+      if (!warned_no_agent_)
+        Log::info("no profile written: no sample ring from the runtime appeared in " + ring_dir_ +
+                  " (is AWS_LAMBDA_EXEC_WRAPPER=/opt/lambdascope-wrapper set, or does a custom runtime's "
+                  "bootstrap exec the wrapper?)");
+      warned_no_agent_ = true;
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.skipped_no_agent;
+      return;
+    }
     follower_.discard_through(w.end_ns);
     if (skip != nullptr) {
       Log::debug(std::string("invocation ") + w.request_id + " not kept (" + skip + ")");

@@ -25,6 +25,7 @@ struct WriterStats {
   uint64_t written = 0;
   uint64_t skipped_sample_rate = 0;
   uint64_t skipped_min_duration = 0;
+  uint64_t skipped_no_agent = 0;  // no ring ever appeared
   uint64_t failed = 0;
   uint64_t samples = 0;
   uint64_t bytes = 0;
@@ -36,6 +37,7 @@ class BackgroundWriter {
     double sample_rate = 1.0;
     double min_duration_ms = 0;
     bool lower_priority = true;
+    std::string ring_dir;  // for the log line when no ring appears
   };
   // `spool` may be null (no usable destination): profiles are then counted as failed.
   BackgroundWriter(Options options, WindowCutter& cutter, RingFollower& follower, ProfileWriter& writer,
@@ -62,6 +64,8 @@ class BackgroundWriter {
   store::Spool* spool_;
   std::mt19937_64 rng_{std::random_device{}()};
   uint64_t reported_follower_drops_ = 0;
+  bool warned_no_agent_ = false;
+  std::string ring_dir_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

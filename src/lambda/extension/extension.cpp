@@ -88,6 +88,7 @@ class Profiler {
     BackgroundWriter::Options wo;
     wo.sample_rate = config_.sample_rate;
     wo.min_duration_ms = config_.min_duration_ms;
+    wo.ring_dir = config_.ring_dir;
     writer_thread_ = std::make_unique<BackgroundWriter>(wo, cutter_, follower_, writer_, spool_.get());
     writer_thread_->start();
 
@@ -161,6 +162,11 @@ class Profiler {
     size_t left = 0;
     if (spool_) left = spool_->flush(finish_by);
     follower_.remove_finished_rings();
+    if (config_.default_dirs) {
+      // Empty folders of ours go (rmdir only: anything left in them stays for the next start).
+      ::rmdir(config_.ring_dir.c_str());
+      if (left == 0) ::rmdir(config_.spool_dir.c_str());
+    }
     WriterStats ws = writer_thread_->stats();
     std::string sent = spool_ ? std::to_string(spool_->stats().sent) : "0";
     Log::info(

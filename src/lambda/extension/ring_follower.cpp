@@ -107,6 +107,7 @@ void RingFollower::scan_locked() {
     if (reader->info().pid == ::getpid()) continue;  // the extension itself, preloaded by a global LD_PRELOAD
     Log::debug("following ring " + path + " (pid " + std::to_string(reader->info().pid) + ", " +
                reader->info().exe + ")");
+    seen_any_ = true;
     Followed f;
     f.reader = std::move(reader);
     rings_.emplace(path, std::move(f));
@@ -277,6 +278,11 @@ void RingFollower::remove_finished_rings() {
     Log::debug("ring of exited pid " + std::to_string(pid) + " removed");
     it = rings_.erase(it);
   }
+}
+
+bool RingFollower::seen_any_ring() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return seen_any_;
 }
 
 FollowerStats RingFollower::stats() {

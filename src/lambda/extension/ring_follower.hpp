@@ -66,6 +66,8 @@ class RingFollower {
   void remove_finished_rings();
 
   FollowerStats stats();
+  // Whether any ring has been seen since start (none: the runtime runs without the agent).
+  bool seen_any_ring();
 
  private:
   struct Followed {
@@ -85,6 +87,7 @@ class RingFollower {
   std::map<std::string, int> unopened_;  // path -> failed open attempts
   uint64_t buffered_pcs_ = 0;
   uint64_t dropped_samples_ = 0;
+  bool seen_any_ = false;
   std::atomic<bool> stop_{false};
   std::condition_variable cv_;
   std::thread thread_;

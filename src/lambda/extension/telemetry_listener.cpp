@@ -3,6 +3,8 @@
 #include <httplib.h>
 #include <netdb.h>
 
+#include <chrono>
+
 #include "lambda/extension/log.hpp"
 
 namespace lambdascope::lambda::extension {
@@ -52,8 +54,19 @@ int TelemetryListener::start(std::string* error) {
 }
 
 void TelemetryListener::stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (!server_ || !thread_.joinable()) return;
+  // httplib's stop() does nothing until listening has begun, and a listen that begins after it never ends:
+  // wait for it (bounded) so that the join cannot hang the extension's init.
+  for (int i = 0; i < 2000 && !server_->is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  bool started = server_->is_running();
+  server_->stop();
+  if (started) {
+    thread_.join();
+  } else {
+    thread_.detach();         // never began listening: leave it rather than wait for it forever
+    (void)server_.release();  // and the server it uses with it
+  }
 }
 
 }  // namespace lambdascope::lambda::extension

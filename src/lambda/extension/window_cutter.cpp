@@ -53,17 +53,28 @@ Window& WindowCutter::invoke_window(const std::string& request_id, int64_t start
 void WindowCutter::on_invoke(const std::string& request_id, int64_t receipt_ns, int64_t deadline_ms,
                              SteadyClock::time_point now) {
   std::lock_guard<std::mutex> lock(mu_);
+  int64_t start_ns = receipt_ns;
+  if (!telemetry_ && deadline_ms > 0) {
+    // The INVOKE reaches us a scheduling delay after the runtime got its event. Its deadline is the
+    // invocation's start plus the function's timeout, both on Lambda's clock, so deadline minus arrival is
+    // the timeout minus our delay: the largest such gap seen is the best estimate of the timeout, and
+    // deadline minus that estimate a start that is no later than our arrival.
+    int64_t gap = deadline_ms * kTelemetryPrecisionNs - receipt_ns;
+    if (gap > timeout_estimate_ns_) timeout_estimate_ns_ = gap;
+    if (timeout_estimate_ns_ > 0)
+      start_ns = std::min(receipt_ns, deadline_ms * kTelemetryPrecisionNs - timeout_estimate_ns_);
+  }
   if (!telemetry_) {
     // The previous window (init, or the previous invocation) ends where this one begins.
     for (Window& w : windows_) {
       if (w.end_ns != 0) continue;
-      w.end_ns = receipt_ns;
+      w.end_ns = start_ns;
       w.end_known_at = now;
       w.reported = true;  // nothing more will come
       w.invoke_to_invoke = true;
     }
   }
-  Window& w = invoke_window(request_id, receipt_ns);
+  Window& w = invoke_window(request_id, start_ns);
   w.deadline_ms = deadline_ms;
   w.invoke_to_invoke = !telemetry_;
   cv_.notify_all();

@@ -4,7 +4,9 @@
 //   invoke  [platform.start or the INVOKE's arrival, whichever is earlier .. platform.runtimeDone]
 // and without the Telemetry API (AWS's emulator answers Telemetry.NotSupported):
 //   init    [the ring's start .. the first INVOKE]
-//   invoke  [INVOKE .. the next INVOKE or SHUTDOWN], marked invoke_to_invoke.
+//   invoke  [INVOKE .. the next INVOKE or SHUTDOWN], marked invoke_to_invoke; the INVOKE's moment is
+//           estimated from its deadline (minus the largest deadline-to-arrival gap seen, i.e. the timeout)
+//           when that is earlier than its arrival, which lags by our scheduling delay.
 // A window is ready when its end is known and its report (platform.report / initReport: billed duration,
 // memory) arrived or a grace period passed; windows are handed out in time order, so samples up to a
 // handed-out window's end can be forgotten. A window whose end never comes (lost telemetry) is closed by the
@@ -12,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -73,6 +76,7 @@ class WindowCutter {
   std::deque<Window> windows_;  // in time order; the init window first
   uint64_t ignored_ = 0;
   SteadyClock::time_point last_take_{};
+  int64_t timeout_estimate_ns_ = 0;  // largest INVOKE deadline minus arrival seen (no telemetry)
 };
 
 }  // namespace lambdascope::lambda::extension

@@ -195,8 +195,9 @@ def verify_burn_run(tmp, function, handler_frame, init_frame, telemetry=True, me
             check(abs(p["duration_ms"] - r["runtimeDurationMs"]) <= 1,
                   f"key duration {p['duration_ms']} vs runtime {r['runtimeDurationMs']}")
         else:
-            # Estimated from the last sample: within the handler's time, give or take a sampling period.
-            check(0.5 * r["runtimeDurationMs"] <= p["duration_ms"] <= r["runtimeDurationMs"] + 50,
+            # Estimated from the last sample (an estimate: on a loaded machine the runtime may wait for a CPU
+            # after its last sample): some of the burn, never more than the handler's time.
+            check(50 <= p["duration_ms"] <= r["runtimeDurationMs"] + 50,
                   f"key duration {p['duration_ms']} vs runtime {r['runtimeDurationMs']}")
         check(len(p["samples"]) > 0, f"{want}: samples")
         for s in p["samples"]:

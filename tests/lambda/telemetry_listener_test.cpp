@@ -1,0 +1,51 @@
+#include "lambda/extension/telemetry_listener.hpp"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+
+namespace lambdascope::lambda::extension {
+namespace {
+
+TEST(TelemetryListener, DeliveriesReachTheCallbackParsed) {
+  std::mutex mu;
+  std::vector<TelemetryEvent> got;
+  TelemetryListener listener([&](const TelemetryBatch& b) {
+    std::lock_guard<std::mutex> lock(mu);
+    got.insert(got.end(), b.events.begin(), b.events.end());
+  });
+  std::string error;
+  int port = listener.start(&error);
+  ASSERT_GT(port, 0) << error;
+  httplib::Client client("127.0.0.1", port);
+  auto r = client.Post(
+      "/", R"([{"time":"2022-10-12T00:00:15.064Z","type":"platform.start","record":{"requestId":"r1"}}])",
+      "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  auto bad = client.Post("/", "not json", "application/json");  // answered, not retried forever
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 200);
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].request_id, "r1");
+}
+
+// httplib's stop() is a no-op until the listening thread has begun; stopping right after start (what the
+// extension does when the subscription is refused) must still return, not hang the extension's init.
+TEST(TelemetryListener, StopRightAfterStartReturns) {
+  auto begin = std::chrono::steady_clock::now();
+  for (int i = 0; i < 30; ++i) {
+    TelemetryListener listener([](const TelemetryBatch&) {});
+    std::string error;
+    ASSERT_GT(listener.start(&error), 0) << error;
+    listener.stop();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(20));
+}
+
+}  // namespace
+}  // namespace lambdascope::lambda::extension
