@@ -19,8 +19,14 @@ Action add_extension_command(CLI::App& app) {
   cmd->footer(
       "Settings (environment): LAMBDASCOPE_DESTINATION (file:///tmp/lambdascope), LAMBDASCOPE_FLUSH "
       "(background|invoke|shutdown), LAMBDASCOPE_SAMPLE_RATE, LAMBDASCOPE_MIN_DURATION_MS, "
-      "LAMBDASCOPE_SPOOL_DIR, "
-      "LAMBDASCOPE_SPOOL_MB, LAMBDASCOPE_DEBUG. See docs/lambda-extension.md.");
+      "LAMBDASCOPE_SPOOL_DIR, LAMBDASCOPE_SPOOL_MB, LAMBDASCOPE_DEBUG. See docs/lambda-extension.md.\n\n"
+      "Examples:\n"
+      "  # Lambda starts it as /opt/extensions/lambdascope (from `lambdascope layer`); locally:\n"
+      "  lambdascope layer -o layer.zip && unzip -q layer.zip -d layer\n"
+      "  lambdascope local --function examples/functions/node-hello --handler index.handler \\\n"
+      "      --events examples/functions/node-hello/events.jsonl --extensions layer/extensions \\\n"
+      "      --env AWS_LAMBDA_EXEC_WRAPPER=$PWD/layer/lambdascope-wrapper\n"
+      "  lambdascope flamegraph lambdascope-data/node-hello/*/*/*/*/*_invoke_*.pb.gz -o invocations.html");
   return [name] {
     lambda::extension::ExtensionConfig config =
         lambda::extension::load_config([](const char* key) { return std::getenv(key); });

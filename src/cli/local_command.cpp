@@ -111,16 +111,21 @@ Action add_local_command(CLI::App& app) {
   return [flags] {
     const LocalFlags& f = *flags;
     lambda::EmulatorOptions o;
-    o.function_dir = f.function_dir;
+    // The sandbox's processes run in other working directories (Lambda's /var/task, /opt): relative paths
+    // from the command line would point elsewhere for them.
+    auto absolute = [](const std::string& path) {
+      return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
+    };
+    o.function_dir = absolute(f.function_dir);
     o.handler = f.handler;
-    o.extensions_dir = f.extensions_dir;
+    o.extensions_dir = absolute(f.extensions_dir);
     o.function_name = f.name;
     o.region = f.region;
     o.memory_mb = f.memory;
     o.timeout = std::chrono::milliseconds(static_cast<int64_t>(f.timeout_s * 1000 + 0.5));
     o.telemetry = !f.no_telemetry;
     o.port = f.port;
-    o.ric_path = f.ric;
+    o.ric_path = absolute(f.ric);
     for (const auto& kv : f.env) {
       size_t eq = kv.find('=');
       if (eq == std::string::npos || eq == 0)

@@ -29,8 +29,8 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, EveryCommandHasHelpWithExamples) {
   auto top = run_command(binary_path() + " --help");
   EXPECT_EQ(top.exit_code, 0);
-  for (const char* cmd :
-       {"collapse", "convert", "flamegraph", "heatmap", "diff", "record", "local", "layer"}) {
+  for (const char* cmd : {"collapse", "convert", "flamegraph", "heatmap", "diff", "record", "local", "layer",
+                          "extension", "pull", "merge"}) {
     auto r = run_command(binary_path() + " " + cmd + " --help");
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.out.find("Examples:"), std::string::npos) << cmd << ": " << r.out;
