@@ -161,7 +161,7 @@ class Profiler {
       Log::info("SHUTDOWN: not every profile could be written before the deadline");
     size_t left = 0;
     if (spool_) left = spool_->flush(finish_by);
-    follower_.remove_finished_rings();
+    follower_.remove_finished_rings(/*discard_unclaimed=*/true);
     if (config_.default_dirs) {
       // Empty folders of ours go (rmdir only: anything left in them stays for the next start).
       ::rmdir(config_.ring_dir.c_str());

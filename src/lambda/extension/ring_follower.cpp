@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "lambda/extension/log.hpp"
 
@@ -25,8 +26,14 @@ int64_t realtime_of(const symbolize::RingInfo& info, uint64_t monotonic_ns) {
          (static_cast<int64_t>(monotonic_ns) - static_cast<int64_t>(info.anchor_monotonic_ns));
 }
 
+// A zombie (exited, not yet reaped by its parent) counts as gone: it will never write to its ring again.
 bool process_alive(int pid) {
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+  if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  size_t paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'Z';
 }
 
 // lambdascope-<pid>-<n>.ring -> pid, or 0.
@@ -258,13 +265,13 @@ int64_t RingFollower::last_sample_ns(int64_t start_ns, int64_t end_ns) {
   return best;
 }
 
-void RingFollower::remove_finished_rings() {
+void RingFollower::remove_finished_rings(bool discard_unclaimed) {
   std::lock_guard<std::mutex> lock(mu_);
   drain_locked();
   for (auto it = rings_.begin(); it != rings_.end();) {
     Followed& f = it->second;
     int pid = f.reader->info().pid;
-    if (!f.data.samples.empty() || process_alive(pid)) {
+    if ((!discard_unclaimed && !f.data.samples.empty()) || process_alive(pid)) {
       ++it;
       continue;
     }

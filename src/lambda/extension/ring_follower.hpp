@@ -62,8 +62,10 @@ class RingFollower {
   // The latest sample time (Unix ns) at or before `end_ns` and at or after `start_ns`, or 0.
   int64_t last_sample_ns(int64_t start_ns, int64_t end_ns);
 
-  // Removes the rings (and perf maps) of processes that have exited and whose samples are all gone.
-  void remove_finished_rings();
+  // Removes the rings (and perf maps) of processes that have exited and whose samples are all gone. At
+  // SHUTDOWN, when every window has been cut, `discard_unclaimed` also drops the samples no window took
+  // (taken after the last invocation ended), which would otherwise keep the files.
+  void remove_finished_rings(bool discard_unclaimed = false);
 
   FollowerStats stats();
   // Whether any ring has been seen since start (none: the runtime runs without the agent).
