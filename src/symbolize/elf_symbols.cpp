@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -106,6 +107,47 @@ bool has_section(Elf* elf, Elf64_Word type) {
 
 }  // namespace
 
+struct ElfSymbols::FileStrings {
+  int fd = -1;
+  uint64_t offset = 0;  // of the string table in the file
+  uint64_t size = 0;
+  ~FileStrings() {
+    if (fd >= 0) ::close(fd);
+  }
+  // Opens `path` for reading the string table [offset, offset + size) from it; nullptr when anything is off
+  // (the caller copies the names instead).
+  static std::shared_ptr<FileStrings> open(const std::string& path, uint64_t offset, uint64_t size) {
+    auto out = std::make_shared<FileStrings>();
+    out->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (out->fd < 0) return nullptr;
+    struct stat st;
+    if (::fstat(out->fd, &st) != 0 || size == 0 || offset + size > static_cast<uint64_t>(st.st_size))
+      return nullptr;
+    out->offset = offset;
+    out->size = size;
+    char last = 0;
+    if (::pread(out->fd, &last, 1, static_cast<off_t>(offset + size - 1)) != 1 || last != '\0')
+      return nullptr;  // every name must end inside the table
+    return out;
+  }
+  // The name at `name` (an offset into the table), read up to its NUL.
+  std::string read(uint32_t name, size_t limit = SIZE_MAX) const {
+    std::string out;
+    char buffer[256];
+    uint64_t at = name;
+    while (at < size && out.size() < limit) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(sizeof buffer, size - at));
+      ssize_t n = ::pread(fd, buffer, want, static_cast<off_t>(offset + at));
+      if (n <= 0) break;
+      size_t len = strnlen(buffer, static_cast<size_t>(n));
+      out.append(buffer, len);
+      if (len < static_cast<size_t>(n)) break;
+      at += static_cast<uint64_t>(n);
+    }
+    return out;
+  }
+};
+
 std::string find_debug_file(const std::string& path, const std::string& build_id,
                             const std::string& debuglink, const std::vector<std::string>& debug_dirs) {
   std::error_code ec;
@@ -185,6 +227,7 @@ std::shared_ptr<const ElfSymbols> ElfSymbols::load(const std::string& path,
     if (!dbg.empty()) out->debug_file_ = dbg;
   }
 
+  const std::string& sym_path = out->debug_file_.empty() || sym_elf == elf ? path : out->debug_file_;
   Elf_Scn* scn = nullptr;
   while ((scn = elf_nextscn(sym_elf, scn)) != nullptr) {
     GElf_Shdr sh;
@@ -192,56 +235,71 @@ std::shared_ptr<const ElfSymbols> ElfSymbols::load(const std::string& path,
     Elf_Data* data = elf_getdata(scn, nullptr);
     if (data == nullptr) continue;
     size_t count = sh.sh_size / sh.sh_entsize;
-    // Reserved up front: node's 110,000 symbols and 7 MB of names would otherwise be copied as the vectors
-    // double, and that transient doubling was most of a Lambda extension's peak memory.
     out->symbols_.reserve(out->symbols_.size() + count);
-    GElf_Shdr strtab;
-    if (Elf_Scn* str = elf_getscn(sym_elf, sh.sh_link);
-        str != nullptr && gelf_getshdr(str, &strtab) != nullptr)
-      out->names_.reserve(out->names_.size() + strtab.sh_size);
+    // Names stay in the file when its string table can be read there (one table per file; others are copied).
+    GElf_Shdr strtab{};
+    Elf_Scn* str = elf_getscn(sym_elf, sh.sh_link);
+    bool have_strtab =
+        str != nullptr && gelf_getshdr(str, &strtab) != nullptr && strtab.sh_type == SHT_STRTAB;
+    bool in_file = false;
+    if (have_strtab && out->strings_ == nullptr && (strtab.sh_flags & SHF_COMPRESSED) == 0) {
+      out->strings_ = FileStrings::open(sym_path, strtab.sh_offset, strtab.sh_size);
+      in_file = out->strings_ != nullptr;
+    }
     for (size_t i = 0; i < count; ++i) {
       GElf_Sym sym;
       if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) continue;
       int type = GELF_ST_TYPE(sym.st_info);
-      if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF || sym.st_value == 0)
+      if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF || sym.st_value == 0 ||
+          sym.st_name == 0)
         continue;
-      const char* name = elf_strptr(sym_elf, sh.sh_link, sym.st_name);
-      if (name == nullptr || *name == '\0') continue;
-      // .symtab spells versioned symbols "name@@VERSION"; the version is not part of the name.
-      size_t len = std::strlen(name);
-      if (const char* at = std::strchr(name, '@'); at != nullptr && at != name)
-        len = static_cast<size_t>(at - name);
       ElfSymbol s;
       s.start = sym.st_value;
       s.size = sym.st_size;
       s.binding = static_cast<uint8_t>(GELF_ST_BIND(sym.st_info));
-      s.name = static_cast<uint32_t>(out->names_.size());
-      out->names_.insert(out->names_.end(), name, name + len);
-      out->names_.push_back('\0');
+      if (in_file) {
+        if (sym.st_name >= out->strings_->size) continue;
+        s.name = sym.st_name;
+        s.in_file = 1;
+      } else {
+        const char* name = elf_strptr(sym_elf, sh.sh_link, sym.st_name);
+        if (name == nullptr || *name == '\0') continue;
+        s.name = static_cast<uint32_t>(out->names_.size());
+        out->names_.insert(out->names_.end(), name, name + std::strlen(name) + 1);
+      }
       out->symbols_.push_back(s);
     }
   }
-  // Sorted by address; of aliases at one address keep the one a person would call it by.
+  // Sorted by address; of aliases at one address keep the one a person would call it by (only aliases have
+  // their names read here).
   auto rank = [&](const ElfSymbol& s) {
-    const char* n = out->names_.data() + s.name;
+    std::string n = s.in_file ? out->strings_->read(s.name, 2) : out->name(s);
     int r = s.size != 0 ? 8 : 0;
     r += s.binding == STB_GLOBAL ? 4 : s.binding == STB_WEAK ? 2 : 0;
-    if (!(n[0] == '_' && n[1] == '_')) r += 1;  // qsort_r over __qsort_r
+    if (!n.starts_with("__")) r += 1;  // qsort_r over __qsort_r
     return r;
   };
   std::stable_sort(out->symbols_.begin(), out->symbols_.end(),
                    [](const ElfSymbol& a, const ElfSymbol& b) { return a.start < b.start; });
-  std::vector<ElfSymbol> unique;
-  unique.reserve(out->symbols_.size());
-  for (const ElfSymbol& s : out->symbols_) {
-    if (!unique.empty() && unique.back().start == s.start) {
-      if (rank(s) > rank(unique.back())) unique.back() = s;
+  size_t kept = 0;
+  for (size_t i = 0; i < out->symbols_.size(); ++i) {
+    const ElfSymbol& s = out->symbols_[i];
+    if (kept != 0 && out->symbols_[kept - 1].start == s.start) {
+      if (rank(s) > rank(out->symbols_[kept - 1])) out->symbols_[kept - 1] = s;
       continue;
     }
-    unique.push_back(s);
+    out->symbols_[kept++] = s;
   }
-  out->symbols_ = std::move(unique);
+  out->symbols_.resize(kept);
+  out->symbols_.shrink_to_fit();
   return out;
+}
+
+std::string ElfSymbols::name(const ElfSymbol& s) const {
+  std::string n = s.in_file ? strings_->read(s.name) : std::string(names_.data() + s.name);
+  // .symtab spells versioned symbols "name@@VERSION"; the version is not part of the name.
+  if (size_t at = n.find('@'); at != std::string::npos && at != 0) n.resize(at);
+  return n;
 }
 
 bool ElfSymbols::offset_to_vaddr(uint64_t offset, uint64_t* vaddr) const {

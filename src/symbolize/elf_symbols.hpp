@@ -14,8 +14,9 @@ namespace lambdascope::symbolize {
 struct ElfSymbol {
   uint64_t start = 0;
   uint64_t size = 0;
-  uint32_t name = 0;    // offset into ElfSymbols::names
+  uint32_t name = 0;    // offset into the file's string table (in_file) or into ElfSymbols::names
   uint8_t binding = 0;  // STB_*
+  uint8_t in_file = 0;  // 1: the name is read from the file when asked for
 };
 
 class ElfSymbols {
@@ -39,7 +40,8 @@ class ElfSymbols {
   bool offset_to_vaddr(uint64_t offset, uint64_t* vaddr) const;
   // The function containing `vaddr`, or nullptr.
   const ElfSymbol* find(uint64_t vaddr) const;
-  const char* name(const ElfSymbol& s) const { return names_.data() + s.name; }
+  // The symbol's name, without a "@VERSION"/"@@VERSION" suffix (read from the file: one pread).
+  std::string name(const ElfSymbol& s) const;
   size_t size() const { return symbols_.size(); }
 
  private:
@@ -50,7 +52,11 @@ class ElfSymbols {
   const char* source_ = "none";
   std::vector<Segment> segments_;
   std::vector<ElfSymbol> symbols_;
-  std::vector<char> names_;
+  std::vector<char> names_;  // copied names, when the string table cannot be read from the file
+  // The symbol file's string table, kept open: names are read (pread, through the page cache) only for
+  // the symbols a profile hits, so a big binary's names (node's 7.5 MB) never take memory of ours.
+  struct FileStrings;
+  std::shared_ptr<const FileStrings> strings_;
 };
 
 // Where the separate debug file of an ELF file is, or "" (exposed for tests).
