@@ -49,6 +49,21 @@ void check_name(std::string_view name) {
 
 }  // namespace
 
+// The fields the local header and the central directory entry share, in the same order: version needed,
+// flags, method, time, date, CRC, sizes, name length, extra length.
+void ZipWriter::put_entry_fields(std::string& out, const Entry& e) {
+  put16(out, kVersionNeeded);
+  put16(out, kFlagUtf8);
+  put16(out, e.method);
+  put16(out, kDosTime);
+  put16(out, kDosDate);
+  put32(out, e.crc);
+  put32(out, e.compressed);
+  put32(out, e.size);
+  put16(out, static_cast<uint16_t>(e.name.size()));
+  put16(out, 0);  // extra field length
+}
+
 void ZipWriter::add_file(std::string_view name, std::string_view bytes, uint32_t mode) {
   if (!name.empty() && name.back() == '/') {
     throw std::invalid_argument("zip: file name '" + std::string(name) + "' ends with '/'");
@@ -98,16 +113,7 @@ void ZipWriter::add(std::string_view name, std::string_view bytes, uint32_t unix
   e.offset = checked32(out_.size(), "the archive");
 
   put32(out_, 0x04034b50);  // local file header
-  put16(out_, kVersionNeeded);
-  put16(out_, kFlagUtf8);
-  put16(out_, e.method);
-  put16(out_, kDosTime);
-  put16(out_, kDosDate);
-  put32(out_, e.crc);
-  put32(out_, e.compressed);
-  put32(out_, e.size);
-  put16(out_, static_cast<uint16_t>(e.name.size()));
-  put16(out_, 0);  // extra field length
+  put_entry_fields(out_, e);
   out_ += e.name;
   out_ += data;
   central_.push_back(std::move(e));
@@ -118,16 +124,7 @@ std::string ZipWriter::finish() {
   for (const Entry& e : central_) {
     put32(out_, 0x02014b50);  // central directory header
     put16(out_, kVersionMadeBy);
-    put16(out_, kVersionNeeded);
-    put16(out_, kFlagUtf8);
-    put16(out_, e.method);
-    put16(out_, kDosTime);
-    put16(out_, kDosDate);
-    put32(out_, e.crc);
-    put32(out_, e.compressed);
-    put32(out_, e.size);
-    put16(out_, static_cast<uint16_t>(e.name.size()));
-    put16(out_, 0);  // extra field length
+    put_entry_fields(out_, e);
     put16(out_, 0);  // comment length
     put16(out_, 0);  // disk number
     put16(out_, 0);  // internal attributes

@@ -31,6 +31,7 @@ class ZipWriter {
     uint16_t method = 0;
   };
   void add(std::string_view name, std::string_view bytes, uint32_t unix_mode);
+  static void put_entry_fields(std::string& out, const Entry& e);
 
   std::string out_;
   std::vector<Entry> central_;
