@@ -54,7 +54,12 @@ class InProcessExtension {
       }
     });
   }
-  ~InProcessExtension() { thread_.join(); }
+  ~InProcessExtension() { join(); }
+  // Waits until the extension has stopped (after SHUTDOWN, or when a call fails): what it received is then
+  // complete, not just what its thread had recorded by the time the emulator answered.
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
   std::vector<std::string> events() {
     std::lock_guard<std::mutex> lock(mu_);
     return events_;
@@ -243,6 +248,7 @@ TEST(ExtensionsApi, InvokeAndShutdownEventsAndPostRuntimeTimeCountsInTheReport) 
     r = e.invoke(req);
     shutdown_called_ms = epoch_ms_now();
     shutdown = e.shutdown();
+    ext.join();
     events = ext.events();
     ids = ext.event_ids();
     types = ext.content_types();
@@ -293,6 +299,7 @@ TEST(ExtensionsApi, AnExtensionThatStaysBusyPastTheDeadlineTimesTheInvocationOut
     ASSERT_EQ(init.get().status, "success");
     r = e.invoke(InvokeRequest{});
     e.shutdown();
+    ext.join();
     events = ext.events();
   }
   // The caller already had the response; the report says the invocation timed out.
