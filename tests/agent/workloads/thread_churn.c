@@ -1,12 +1,15 @@
 // Creates many short-lived threads (default 10,000, eight at a time) that each do a little work, some of them
 // exiting through pthread_exit. Prints the work's result and how many POSIX timers the process still has
-// (/proc/self/timers): the agent must delete each thread's timer when it ends.
+// (/proc/self/timers) after an optional pause (argv[2], ms): the agent must delete each thread's timer when it
+// ends. (A thread the agent's periodic scan found just as it was exiting can get a timer after its own exit
+// hook ran; the next scan deletes it, which the pause lets happen.)
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 __attribute__((noinline)) static uint64_t work(uint64_t seed) {
   uint64_t x = seed;
@@ -46,6 +49,10 @@ int main(int argc, char** argv) {
     }
   }
   printf("threads=%d sum=%llu\n", total, (unsigned long long)sum);
+  int settle_ms = argc > 2 ? atoi(argv[2]) : 0;
+  struct timespec pause = {settle_ms / 1000, (long)(settle_ms % 1000) * 1000000L};
+  while (settle_ms > 0 && nanosleep(&pause, &pause) != 0) {
+  }
   fprintf(stderr, "timers=%d\n", count_timers());
   return 0;
 }
