@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "profile/utf8.hpp"
+
 namespace lambdascope::formats {
 
 class JsonWriter {
@@ -43,6 +45,6 @@ class JsonWriter {
 };
 
 // `s` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD.
-std::string valid_utf8(std::string_view s);
+using profile::valid_utf8;
 
 }  // namespace lambdascope::formats

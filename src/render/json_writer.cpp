@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "render/utf8.hpp"
+#include "profile/utf8.hpp"
 
 namespace lambdascope::render {
 
@@ -25,7 +25,7 @@ void append_json_string(std::string& out, std::string_view s) {
     if (i == s.size()) break;
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      size_t n = utf8_multibyte_length(s, i);
+      size_t n = profile::utf8_multibyte_length(s, i);
       if (n == 0) {
         out += "\\ufffd";
         ++i;

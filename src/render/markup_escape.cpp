@@ -1,6 +1,6 @@
 #include "render/markup_escape.hpp"
 
-#include "render/utf8.hpp"
+#include "profile/utf8.hpp"
 
 namespace lambdascope::render {
 
@@ -8,7 +8,7 @@ void append_markup_escaped(std::string& out, std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      size_t n = utf8_multibyte_length(text, i);
+      size_t n = profile::utf8_multibyte_length(text, i);
       if (n == 0) {
         out += "\xEF\xBF\xBD";
         ++i;

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "profile/utf8.hpp"
 #include "render/embedded_files.hpp"
 #include "render/markup_escape.hpp"
-#include "render/utf8.hpp"
 
 namespace lambdascope::render {
 
@@ -160,7 +160,7 @@ std::string write_flame_svg(const profile::Profile& p, const FlameLayout& layout
     bool root = r.type == FlameNodeType::kRoot;
     std::string_view raw = root ? std::string_view("all") : p.strings[r.name];
     std::string_view shown = r.type == FlameNodeType::kFrame ? display_name(raw) : raw;
-    name = valid_utf8(shown);
+    name = profile::valid_utf8(shown);
 
     double pct = r.w * 100 / total;
     title = xml_escape(name);

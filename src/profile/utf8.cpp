@@ -1,6 +1,6 @@
-#include "render/utf8.hpp"
+#include "profile/utf8.hpp"
 
-namespace lambdascope::render {
+namespace lambdascope::profile {
 
 size_t utf8_multibyte_length(std::string_view s, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
@@ -44,4 +44,4 @@ std::string valid_utf8(std::string_view s) {
   return out;
 }
 
-}  // namespace lambdascope::render
+}  // namespace lambdascope::profile
