@@ -1,0 +1,26 @@
+#include "server/live/nested_set_json.hpp"
+
+#include "formats/json_writer.hpp"
+
+namespace lambdascope::live {
+
+std::string nested_set_json(const std::vector<NestedSetRow>& rows) {
+  formats::JsonWriter w;
+  w.begin_array();
+  for (const NestedSetRow& r : rows) {
+    w.begin_object();
+    w.key("level");
+    w.integer(r.level);
+    w.key("value");
+    w.number(r.value);
+    w.key("self");
+    w.number(r.self);
+    w.key("label");
+    w.string(r.label);
+    w.end_object();
+  }
+  w.end_array();
+  return w.take();
+}
+
+}  // namespace lambdascope::live
