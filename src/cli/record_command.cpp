@@ -26,6 +26,8 @@
 #include "render/embedded_files.hpp"
 #include "render/html_page.hpp"
 #include "render/page_payload.hpp"
+#include "server/live/live_server.hpp"
+#include "server/live/ring_feed.hpp"
 #include "symbolize/profile_builder.hpp"
 #include "symbolize/ring_reader.hpp"
 #include "symbolize/symbolizer.hpp"
@@ -56,6 +58,8 @@ struct RecordFlags {
   bool quiet = false;
   std::vector<std::string> debug_dirs;
   std::vector<std::string> command;
+  std::string listen;  // --listen [ADDR:]PORT: serve live metrics, pprof and flame graph while it runs
+  live::LiveOptions live;
 };
 
 enum class OutputKind { kPprof, kPprofRaw, kFolded, kHtml };
@@ -170,6 +174,22 @@ class RingCollector {
  private:
   std::string dir_;
   std::map<std::string, RingSlot> slots_;
+};
+
+// --listen: the aggregator the rings feed and the server that reads it, for the command's lifetime.
+struct LiveExport {
+  LiveExport(const RecordFlags& f, const symbolize::SymbolizeOptions& so)
+      : aggregator(f.live),
+        server(aggregator, fs::path(f.command.front()).filename().string()),
+        feed(aggregator, so) {}
+  void feed_rings(std::map<std::string, RingSlot>& slots) {
+    std::vector<const symbolize::RingData*> rings;
+    for (auto& [path, slot] : slots) rings.push_back(&slot.data);
+    feed.feed(rings, live::unix_now());
+  }
+  live::LiveAggregator aggregator;
+  live::LiveServer server;
+  live::RingFeed feed;
 };
 
 volatile sig_atomic_t g_forward_pid = 0;
@@ -295,6 +315,22 @@ int run_record(const RecordFlags& f) {
     return 127;
   }
   bool is_static = is_static_elf(exe);
+  std::unique_ptr<LiveExport> live_export;
+  if (!f.listen.empty()) {
+    // Listen before running the command: a port in use fails here, not after the command started.
+    live::ListenAddress address = live::parse_listen_address(f.listen);
+    symbolize::SymbolizeOptions so;
+    so.lines = f.lines;
+    if (!f.debug_dirs.empty())
+      so.debug_dirs.insert(so.debug_dirs.begin(), f.debug_dirs.begin(), f.debug_dirs.end());
+    live_export = std::make_unique<LiveExport>(f, so);
+    int port = live_export->server.start(address);
+    std::fprintf(stderr,
+                 "lambdascope: serving http://%s:%d/ (/metrics, /debug/pprof/profile, /flamegraph.json)\n",
+                 address.host.find(':') != std::string::npos ? ("[" + address.host + "]").c_str()
+                                                             : address.host.c_str(),
+                 port);
+  }
   if (is_static)
     std::fprintf(
         stderr,
@@ -363,6 +399,9 @@ int run_record(const RecordFlags& f) {
 
   RingCollector rings(ring_dir);
   auto start = std::chrono::steady_clock::now();
+  constexpr double kLiveFeedSeconds =
+      0.25;  // how stale /metrics may be; each feed symbolizes only what is new
+  double next_feed = 0;
   bool written = false;
   int status = 0;
   for (;;) {
@@ -370,6 +409,10 @@ int run_record(const RecordFlags& f) {
     if (r == child || (r < 0 && errno != EINTR)) break;
     rings.poll();
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (live_export && elapsed >= next_feed) {
+      live_export->feed_rings(rings.slots());
+      next_feed = elapsed + kLiveFeedSeconds;
+    }
     if (f.duration > 0 && elapsed >= f.duration && !written) {
       // Profile what the duration covered now; the command itself goes on, and we wait for it.
       rings.request_all(ring::Command::kStop);
@@ -391,6 +434,10 @@ int run_record(const RecordFlags& f) {
   rings.request_all(ring::Command::kStop);
   rings.poll();
 
+  if (live_export) {
+    live_export->feed_rings(rings.slots());
+    live_export->server.stop();
+  }
   int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
   if (!written) write_profiles(f, kind, rings, child, is_static);
   if (!f.keep_rings) {
@@ -418,7 +465,9 @@ Action add_record_command(CLI::App& app) {
       "  lambdascope record -o cpu.pb.gz -- ./server --port 8080\n"
       "  lambdascope record --mode wall --hz 49 -o wall.pb.gz -- python3 app.py\n"
       "  lambdascope record --node -o app.html -- node app.js\n"
-      "  lambdascope record --duration 10 --merge -o all.pb.gz -- make -j4");
+      "  lambdascope record --duration 10 --merge -o all.pb.gz -- make -j4\n"
+      "  lambdascope record --node --listen 9142 -- node app.js   # Prometheus, pprof, Grafana: "
+      "docs/live.md");
   cmd->add_option("--mode", flags->mode,
                   "cpu (CPU time of each thread) or wall (every thread, running or not)")
       ->check(CLI::IsMember({"cpu", "wall"}))
@@ -447,6 +496,23 @@ Action add_record_command(CLI::App& app) {
   cmd->add_option("--debug-dir", flags->debug_dirs, "Also look for separate debug files here");
   cmd->add_flag("--keep-rings", flags->keep_rings, "Keep the raw sample rings (for debugging)");
   cmd->add_flag("-q,--quiet", flags->quiet, "No summary on stderr");
+  cmd->add_option(
+      "--listen", flags->listen,
+      "While the command runs, serve /metrics (Prometheus), /debug/pprof/profile, /flamegraph.json and "
+      "a live flame graph at [ADDR:]PORT (ADDR defaults to 127.0.0.1; docs/live.md)");
+  cmd->add_option(
+         "--metrics-top", flags->live.metrics_top,
+         "With --listen: functions with their own series (top by self time over a minute), plus other")
+      ->check(CLI::Range(size_t{1}, live::kMaxMetricsTop))
+      ->capture_default_str();
+  cmd->add_option("--metrics-stacks", flags->live.metrics_stacks,
+                  "With --listen: also lambdascope_stack_self_seconds_total for this many heaviest stacks")
+      ->check(CLI::Range(size_t{0}, live::kMaxMetricsStacks))
+      ->capture_default_str();
+  cmd->add_option("--max-nodes", flags->live.max_nodes,
+                  "With --listen: rows of /flamegraph.json; the rest is folded into other")
+      ->check(CLI::Range(size_t{10}, size_t{1000000}))
+      ->capture_default_str();
   cmd->add_option("command", flags->command, "The command to run, after --")->required();
   return [flags] { return run_record(*flags); };
 }

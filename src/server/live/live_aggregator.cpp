@@ -238,8 +238,9 @@ profile::Profile LiveAggregator::window_profile(double from_s, double to_s) cons
   p.meta.default_sample_type = 1;
   p.meta.period_type = {mode_, "nanoseconds"};
   p.meta.period = period_ns_;
-  p.meta.time_nanos = static_cast<int64_t>(from_s * 1e9);
-  p.meta.duration_ns = static_cast<int64_t>((to_s - from_s) * 1e9);
+  // The window is whole buckets: it starts at the second `from_s` falls in.
+  p.meta.time_nanos = static_cast<int64_t>(std::floor(from_s) * 1e9);
+  p.meta.duration_ns = static_cast<int64_t>((to_s - std::floor(from_s)) * 1e9);
   p.meta.set_attribute(profile::attr::kSourceFormat, "lambdascope-live");
   p.meta.set_attribute(profile::attr::kEvent, mode_);
 

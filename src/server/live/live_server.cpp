@@ -1,5 +1,6 @@
 #include "server/live/live_server.hpp"
 
+#include <fcntl.h>
 #include <httplib.h>
 
 #include <charconv>
@@ -8,6 +9,7 @@
 #include <stdexcept>
 
 #include "formats/writers.hpp"
+#include "server/live/live_page.hpp"
 #include "server/live/metrics_writer.hpp"
 #include "server/live/nested_set_json.hpp"
 #include "server/live/window_param.hpp"
@@ -55,12 +57,17 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-LiveServer::LiveServer(LiveAggregator& aggregator, std::string page_html, std::function<double()> clock)
+LiveServer::LiveServer(LiveAggregator& aggregator, std::string title, std::function<double()> clock)
     : aggregator_(aggregator),
-      page_html_(std::move(page_html)),
+      title_(std::move(title)),
       clock_(std::move(clock)),
       http_(std::make_unique<httplib::Server>()) {
   http_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
+  // The profiled command is forked from this process: it must not inherit the listening socket.
+  http_->set_socket_options([](socket_t sock) {
+    httplib::default_socket_options(sock);
+    ::fcntl(sock, F_SETFD, FD_CLOEXEC);
+  });
   routes();
 }
 
@@ -132,8 +139,17 @@ void LiveServer::routes() {
     res.set_content(nested_set_json(rows), "application/json");
   });
 
-  http_->Get("/", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(page_html_, "text/html; charset=utf-8");
+  http_->Get("/", [this, max_seconds](const httplib::Request& req, httplib::Response& res) {
+    std::string error;
+    auto seconds = parse_seconds(param(req, "seconds"), kDefaultFlamegraphSeconds, max_seconds, &error);
+    if (!seconds) return bad_request(res, error);
+    LivePageOptions o;
+    o.title = title_;
+    o.seconds = *seconds;
+    o.paused = req.has_param("paused");
+    double now = clock_();
+    res.set_content(live_page_html(aggregator_.window_profile(now - o.seconds, std::floor(now) + 1), o),
+                    "text/html; charset=utf-8");
   });
 
   http_->set_error_handler([](const httplib::Request&, httplib::Response& res) {

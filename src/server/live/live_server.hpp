@@ -34,8 +34,8 @@ double unix_now();  // seconds, CLOCK_REALTIME
 
 class LiveServer {
  public:
-  // `page_html`: the body of GET / (the live page); `clock`: Unix seconds (tests may drive it).
-  LiveServer(LiveAggregator& aggregator, std::string page_html, std::function<double()> clock = unix_now);
+  // `title`: what the live page calls the program; `clock`: Unix seconds (tests may drive it).
+  LiveServer(LiveAggregator& aggregator, std::string title, std::function<double()> clock = unix_now);
   ~LiveServer();
   LiveServer(const LiveServer&) = delete;
   LiveServer& operator=(const LiveServer&) = delete;
@@ -55,7 +55,7 @@ class LiveServer {
   bool wait_for(double seconds);
 
   LiveAggregator& aggregator_;
-  std::string page_html_;
+  std::string title_;
   std::function<double()> clock_;
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;

@@ -1,0 +1,29 @@
+// Feeds a LiveAggregator from record's rings while the command runs: each call symbolizes only the samples a
+// ring gained since the previous call (with one long-lived Symbolizer, whose caches and perf maps persist)
+// and hands them over as one profile batch per ring. The rings themselves are left as they are, so the
+// profile record writes at exit is the same with or without --listen. Never writes to a ring.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "server/live/live_aggregator.hpp"
+#include "symbolize/ring_reader.hpp"
+#include "symbolize/symbolizer.hpp"
+
+namespace lambdascope::live {
+
+class RingFeed {
+ public:
+  RingFeed(LiveAggregator& aggregator, symbolize::SymbolizeOptions options);
+  // Adds what each ring gained since the last call, as arrived at `now_s`, and the agents' drop counters.
+  void feed(const std::vector<const symbolize::RingData*>& rings, double now_s);
+
+ private:
+  LiveAggregator& aggregator_;
+  symbolize::Symbolizer symbolizer_;
+  std::map<std::string, size_t> fed_;  // ring path -> samples already fed
+};
+
+}  // namespace lambdascope::live
