@@ -58,7 +58,8 @@ struct RecordFlags {
   bool quiet = false;
   std::vector<std::string> debug_dirs;
   std::vector<std::string> command;
-  std::string listen;  // --listen [ADDR:]PORT: serve live metrics, pprof and flame graph while it runs
+  std::string listen;        // --listen [ADDR:]PORT: serve live metrics, pprof and flame graph while it runs
+  bool listen_only = false;  // keep no samples for a profile at exit, so nothing grows with time
   live::LiveOptions live;
 };
 
@@ -182,10 +183,10 @@ struct LiveExport {
       : aggregator(f.live),
         server(aggregator, fs::path(f.command.front()).filename().string()),
         feed(aggregator, so) {}
-  void feed_rings(std::map<std::string, RingSlot>& slots) {
-    std::vector<const symbolize::RingData*> rings;
+  void feed_rings(std::map<std::string, RingSlot>& slots, bool consume) {
+    std::vector<symbolize::RingData*> rings;
     for (auto& [path, slot] : slots) rings.push_back(&slot.data);
-    feed.feed(rings, live::unix_now());
+    feed.feed(rings, live::unix_now(), consume);
   }
   live::LiveAggregator aggregator;
   live::LiveServer server;
@@ -315,6 +316,8 @@ int run_record(const RecordFlags& f) {
     return 127;
   }
   bool is_static = is_static_elf(exe);
+  if (f.listen_only && f.listen.empty())
+    throw std::invalid_argument("--listen-only needs --listen [ADDR:]PORT");
   std::unique_ptr<LiveExport> live_export;
   if (!f.listen.empty()) {
     // Listen before running the command: a port in use fails here, not after the command started.
@@ -410,10 +413,10 @@ int run_record(const RecordFlags& f) {
     rings.poll();
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (live_export && elapsed >= next_feed) {
-      live_export->feed_rings(rings.slots());
+      live_export->feed_rings(rings.slots(), f.listen_only);
       next_feed = elapsed + kLiveFeedSeconds;
     }
-    if (f.duration > 0 && elapsed >= f.duration && !written) {
+    if (f.duration > 0 && elapsed >= f.duration && !written && !f.listen_only) {
       // Profile what the duration covered now; the command itself goes on, and we wait for it.
       rings.request_all(ring::Command::kStop);
       rings.poll();
@@ -435,11 +438,15 @@ int run_record(const RecordFlags& f) {
   rings.poll();
 
   if (live_export) {
-    live_export->feed_rings(rings.slots());
+    live_export->feed_rings(rings.slots(), f.listen_only);
     live_export->server.stop();
   }
   int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
-  if (!written) write_profiles(f, kind, rings, child, is_static);
+  if (f.listen_only) {
+    if (!f.quiet) std::fprintf(stderr, "lambdascope: --listen-only: no profile written\n");
+  } else if (!written) {
+    write_profiles(f, kind, rings, child, is_static);
+  }
   if (!f.keep_rings) {
     std::error_code ec;
     fs::remove_all(ring_dir, ec);
@@ -500,6 +507,9 @@ Action add_record_command(CLI::App& app) {
       "--listen", flags->listen,
       "While the command runs, serve /metrics (Prometheus), /debug/pprof/profile, /flamegraph.json and "
       "a live flame graph at [ADDR:]PORT (ADDR defaults to 127.0.0.1; docs/live.md)");
+  cmd->add_flag("--listen-only", flags->listen_only,
+                "With --listen: write no profile at exit and keep no samples for one, so that memory stays "
+                "bounded however long the command runs (long-running services)");
   cmd->add_option(
          "--metrics-top", flags->live.metrics_top,
          "With --listen: functions with their own series (top by self time over a minute), plus other")
@@ -508,6 +518,10 @@ Action add_record_command(CLI::App& app) {
   cmd->add_option("--metrics-stacks", flags->live.metrics_stacks,
                   "With --listen: also lambdascope_stack_self_seconds_total for this many heaviest stacks")
       ->check(CLI::Range(size_t{0}, live::kMaxMetricsStacks))
+      ->capture_default_str();
+  cmd->add_option("--max-stacks", flags->live.max_stacks,
+                  "With --listen: stack table entries kept live; samples of stacks beyond go to [other]")
+      ->check(CLI::Range(size_t{256}, size_t{1} << 24))
       ->capture_default_str();
   cmd->add_option("--max-nodes", flags->live.max_nodes,
                   "With --listen: rows of /flamegraph.json; the rest is folded into other")

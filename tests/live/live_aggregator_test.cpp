@@ -23,8 +23,10 @@ TEST(LiveAggregator, CountersAreCumulativeAndAScrapeResetsNothing) {
   LiveAggregator agg(LiveOptions{});
   agg.add(make_batch({{"main;work;hot"}, {"main;work;cold"}, {"main;work;hot", 10'000'000, "worker"}}),
           100.2);
-  MetricsSnapshot first = agg.metrics(100.5);
-  MetricsSnapshot second = agg.metrics(100.6);  // a second scraper
+  EXPECT_FALSE(
+      as_map(agg.metrics(100.5).function_self_seconds).count("hot"));  // no choice in the first seconds
+  MetricsSnapshot first = agg.metrics(105.5);
+  MetricsSnapshot second = agg.metrics(105.6);  // a second scraper
   EXPECT_EQ(as_map(first.samples_by_mode), as_map(second.samples_by_mode));
   EXPECT_EQ(as_map(first.samples_by_mode)["cpu"], 3);
   EXPECT_DOUBLE_EQ(as_map(first.seconds_by_thread)["main"], 0.02);
@@ -34,8 +36,8 @@ TEST(LiveAggregator, CountersAreCumulativeAndAScrapeResetsNothing) {
   EXPECT_DOUBLE_EQ(as_map(second.function_total_seconds)["hot"], 0.02);
   EXPECT_DOUBLE_EQ(as_map(second.function_self_seconds)["other"], 0.03);
   EXPECT_FALSE(as_map(second.function_total_seconds).count("work"));  // the set is chosen by self time
-  agg.add(make_batch({{"main;work;hot"}}), 101.0);
-  MetricsSnapshot third = agg.metrics(101.5);
+  agg.add(make_batch({{"main;work;hot"}}), 106.0);
+  MetricsSnapshot third = agg.metrics(106.5);
   EXPECT_DOUBLE_EQ(as_map(third.function_self_seconds)["hot"], 0.03);
   EXPECT_DOUBLE_EQ(as_map(third.function_self_seconds)["other"], 0.03);  // hot is named now
   EXPECT_EQ(as_map(third.samples_by_mode)["cpu"], 4);
@@ -52,7 +54,7 @@ TEST(LiveAggregator, TopFunctionsPlusOtherAndMembershipChangesOncePerWindow) {
   for (int i = 0; i < 1; ++i) batch.push_back({"main;c"});
   agg.add(make_batch(batch), 9);  // before any choice: counts as other
   agg.add(make_batch({}), 10);    // chooses from what came so far
-  MetricsSnapshot m = agg.metrics(10.5);
+  MetricsSnapshot m = agg.metrics(14.5);
   auto self = as_map(m.function_self_seconds);
   EXPECT_EQ(self.size(), 3u);  // N + other
   EXPECT_TRUE(self.count("a") && self.count("b") && self.count("other"));
@@ -66,8 +68,8 @@ TEST(LiveAggregator, TopFunctionsPlusOtherAndMembershipChangesOncePerWindow) {
   double other_before = self["other"];
   EXPECT_DOUBLE_EQ(other_before, 0.1 + 0.5);  // the first batch and c since: all unnamed
   // Counters never decrease, also across a change of membership.
-  agg.add(make_batch(c_hot), 69);
-  auto later = as_map(agg.metrics(71).function_self_seconds);
+  agg.add(make_batch(c_hot), 73);
+  auto later = as_map(agg.metrics(75).function_self_seconds);  // a window after the choice at 14
   EXPECT_TRUE(later.count("c"));
   EXPECT_FALSE(later.count("a"));  // no self time in the last window
   EXPECT_EQ(later.size(), 2u);
@@ -92,8 +94,8 @@ TEST(LiveAggregator, StackTableIsCappedAndFoldsIntoOtherPerThread) {
       EXPECT_EQ(rows[i].level, 2u);  // under a thread
     }
   // Function counters see the real stacks, not the folded ones.
-  EXPECT_DOUBLE_EQ(as_map(agg.metrics(6).function_self_seconds)["g"], 200 * 1000.0 / 1e9);
-  EXPECT_DOUBLE_EQ(as_map(agg.metrics(6).dropped_by_reason)["stack_table_full"],
+  EXPECT_DOUBLE_EQ(as_map(agg.metrics(10).function_self_seconds)["g"], 200 * 1000.0 / 1e9);
+  EXPECT_DOUBLE_EQ(as_map(agg.metrics(10).dropped_by_reason)["stack_table_full"],
                    static_cast<double>(agg.folded_samples()));
 }
 

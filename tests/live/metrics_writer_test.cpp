@@ -13,9 +13,9 @@ namespace {
 TEST(MetricsWriter, TextFormatHasTheIssuesNamesAndEscapes) {
   LiveAggregator agg(LiveOptions{});
   agg.add(testing::make_batch({{"main;say \"hi\"\\n"}}), 1);
-  agg.add(testing::make_batch({}), 1.5);  // chooses the top set
+  agg.add(testing::make_batch({}), 6.5);  // chooses the top set (5 s after the first samples)
   agg.set_dropped("ring_full", 3);
-  std::string text = write_metrics(agg.metrics(2), MetricsFormat::kText004);
+  std::string text = write_metrics(agg.metrics(7), MetricsFormat::kText004);
   EXPECT_NE(text.find("# TYPE lambdascope_samples_total counter\n"), std::string::npos) << text;
   EXPECT_NE(text.find("lambdascope_samples_total{mode=\"cpu\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("lambdascope_samples_dropped_total{reason=\"ring_full\"} 3\n"), std::string::npos)
@@ -36,7 +36,7 @@ TEST(MetricsWriter, OpenMetricsNamesFamiliesWithoutTotalAndEnds) {
   LiveAggregator agg(o);
   agg.add(testing::make_batch({{"main;a;b"}}), 1);
   std::string om =
-      write_metrics(agg.metrics(2), metrics_format_for("application/openmetrics-text;version=1.0.0"));
+      write_metrics(agg.metrics(7), metrics_format_for("application/openmetrics-text;version=1.0.0"));
   EXPECT_NE(om.find("# TYPE lambdascope_function_self_seconds counter\n"), std::string::npos) << om;
   EXPECT_NE(om.find("lambdascope_stack_self_seconds_total{stack=\"main;a;b\"} 0.01\n"), std::string::npos)
       << om;

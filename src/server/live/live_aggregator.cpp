@@ -12,7 +12,8 @@ namespace {
 
 constexpr std::string_view kOtherLabel = "other";
 constexpr std::string_view kUnknownFrame = "[unknown]";
-constexpr uint32_t kOtherFunction = 1;  // functions_ id of "[other]" (0 is the empty string)
+constexpr uint32_t kOtherFunction = 1;
+constexpr double kFirstChoiceDelayS = 5;  // functions_ id of "[other]" (0 is the empty string)
 
 uint64_t entry_key(uint32_t thread, NodeId node) {
   return (uint64_t{thread} << 32) | node;
@@ -43,6 +44,12 @@ LiveAggregator::Bucket& LiveAggregator::bucket_at(double now_s) {
   auto second = static_cast<int64_t>(std::floor(now_s));
   // A clock that steps back keeps filling the newest bucket.
   if (buckets_.empty() || buckets_.back().second < second) {
+    if (!buckets_.empty()) {
+      buckets_.back().entries.shrink_to_fit();
+      buckets_.back().function_self.shrink_to_fit();
+    }
+    open_entries_.clear();
+    open_functions_.clear();
     buckets_.emplace_back();
     buckets_.back().second = second;
   }
@@ -84,6 +91,7 @@ void LiveAggregator::add(const profile::Profile& batch, double now_s) {
   // The top sets are chosen as data arrives, not when someone scrapes: before the first choice every sample
   // counts as `other`, so the earlier it is made the less `other` holds that a named series holds too.
   choose_top(now_s);
+  if (std::isnan(first_sample_s_) && batch.num_samples() > 0) first_sample_s_ = now_s;
   mode_ = mode;
   if (batch.meta.period > 0) period_ns_ = batch.meta.period;
   Bucket& bucket = bucket_at(now_s);
@@ -134,7 +142,10 @@ void LiveAggregator::add(const profile::Profile& batch, double now_s) {
     function_counters_[leaf].self_ns += ns;
     if (!top_functions_.contains(leaf)) other_self_ns_ += ns;
     if (!named_on_stack) other_total_ns_ += ns;
-    bucket.function_self[leaf] += ns;
+    auto [fn_row, fn_new] =
+        open_functions_.try_emplace(leaf, static_cast<uint32_t>(bucket.function_self.size()));
+    if (fn_new) bucket.function_self.emplace_back(leaf, 0);
+    bucket.function_self[fn_row->second].second += ns;
 
     // The stack table, or the thread's [other] when it is full.
     NodeId node = map_stack(stack);
@@ -146,7 +157,7 @@ void LiveAggregator::add(const profile::Profile& batch, double now_s) {
     node_self_ns_[node] += ns;
     if (!top_stacks_.contains(node)) other_stack_ns_ += ns;
     auto [it, inserted] =
-        bucket.index.try_emplace(entry_key(thread, node), static_cast<uint32_t>(bucket.entries.size()));
+        open_entries_.try_emplace(entry_key(thread, node), static_cast<uint32_t>(bucket.entries.size()));
     if (inserted) bucket.entries.push_back({thread, node, 0, 0});
     bucket.entries[it->second].count += count;
     bucket.entries[it->second].ns += ns;
@@ -163,6 +174,11 @@ void LiveAggregator::set_dropped(std::string_view reason, uint64_t total) {
 }
 
 void LiveAggregator::choose_top(double now_s) {
+  // The first choice waits for a few seconds of samples: the first moments of a program (start-up, a JIT
+  // warming up) say little about where it will spend its time, and the choice then holds for a window.
+  if (std::isnan(first_sample_s_) ||
+      now_s < first_sample_s_ + std::min(kFirstChoiceDelayS, options_.window_s))
+    return;
   double from = now_s - options_.window_s;
   if (top_functions_.due(now_s)) {
     std::unordered_map<uint32_t, double> self;

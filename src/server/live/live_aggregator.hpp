@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <string>
@@ -75,11 +76,12 @@ class LiveAggregator {
     double count;
     double ns;
   };
+  // One second of history: samples per (thread, stack) and self time per function. Only the newest bucket has
+  // indexes (open_*); older ones are plain vectors, 16 and 12 bytes per row.
   struct Bucket {
     int64_t second = 0;
     std::vector<Entry> entries;
-    std::unordered_map<uint64_t, uint32_t> index;        // (thread << 32 | node) -> entry
-    std::unordered_map<uint32_t, double> function_self;  // function id -> ns
+    std::vector<std::pair<uint32_t, double>> function_self;  // function id, ns
   };
   struct FunctionCounters {
     double self_ns = 0;
@@ -114,7 +116,11 @@ class LiveAggregator {
   TopSet top_functions_;
   TopSet top_stacks_;
   std::deque<Bucket> buckets_;
+  std::unordered_map<uint64_t, uint32_t>
+      open_entries_;  // (thread << 32 | node) -> entry of the newest bucket
+  std::unordered_map<uint32_t, uint32_t> open_functions_;  // function id -> row of the newest bucket
   std::string mode_ = "cpu";
+  double first_sample_s_ = std::numeric_limits<double>::quiet_NaN();
   int64_t period_ns_ = 0;
 };
 

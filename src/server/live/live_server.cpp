@@ -63,9 +63,12 @@ LiveServer::LiveServer(LiveAggregator& aggregator, std::string title, std::funct
       clock_(std::move(clock)),
       http_(std::make_unique<httplib::Server>()) {
   http_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
-  // The profiled command is forked from this process: it must not inherit the listening socket.
+  // httplib's default sets SO_REUSEPORT, which lets a second server bind the same port and take half the
+  // scrapes; SO_REUSEADDR alone still allows a quick restart. The profiled command is forked from this process:
+  // it must not inherit the listening socket.
   http_->set_socket_options([](socket_t sock) {
-    httplib::default_socket_options(sock);
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     ::fcntl(sock, F_SETFD, FD_CLOEXEC);
   });
   routes();
@@ -95,6 +98,8 @@ void LiveServer::stop() {
   }
   stopped_cv_.notify_all();
   if (thread_.joinable()) {
+    // httplib's stop() does nothing before its loop has started; the loop marks that at once.
+    while (!http_->is_running()) std::this_thread::yield();
     http_->stop();
     thread_.join();
   }

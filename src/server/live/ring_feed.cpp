@@ -9,9 +9,9 @@ namespace ring = agent::ring;
 RingFeed::RingFeed(LiveAggregator& aggregator, symbolize::SymbolizeOptions options)
     : aggregator_(aggregator), symbolizer_(std::move(options)) {}
 
-void RingFeed::feed(const std::vector<const symbolize::RingData*>& rings, double now_s) {
+void RingFeed::feed(const std::vector<symbolize::RingData*>& rings, double now_s, bool consume) {
   uint64_t full = 0, busy = 0;
-  for (const symbolize::RingData* data : rings) {
+  for (symbolize::RingData* data : rings) {
     full += data->counters[ring::kDroppedFull];
     busy += data->counters[ring::kDroppedBusy];
     size_t& fed = fed_[data->info.path];
@@ -27,6 +27,12 @@ void RingFeed::feed(const std::vector<const symbolize::RingData*>& rings, double
     for (symbolize::RawSample& s : slice.samples) s.first_pc -= first_pc;
     slice.pcs.assign(data->pcs.begin() + first_pc, data->pcs.end());
     fed = data->samples.size();
+    if (consume) {
+      // Capacity is kept: the next batches reuse it, and it is bounded by one feed interval's samples.
+      data->samples.clear();
+      data->pcs.clear();
+      fed = 0;
+    }
 
     profile::Profile batch;
     symbolize::init_profile(batch, slice.info);

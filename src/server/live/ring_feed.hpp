@@ -1,7 +1,7 @@
 // Feeds a LiveAggregator from record's rings while the command runs: each call symbolizes only the samples a
 // ring gained since the previous call (with one long-lived Symbolizer, whose caches and perf maps persist)
-// and hands them over as one profile batch per ring. The rings themselves are left as they are, so the
-// profile record writes at exit is the same with or without --listen. Never writes to a ring.
+// and hands them over as one profile batch per ring. Unless asked to consume them, the samples read stay, so
+// the profile record writes at exit is the same with or without --listen. Never writes to a ring.
 #pragma once
 
 #include <map>
@@ -18,7 +18,8 @@ class RingFeed {
  public:
   RingFeed(LiveAggregator& aggregator, symbolize::SymbolizeOptions options);
   // Adds what each ring gained since the last call, as arrived at `now_s`, and the agents' drop counters.
-  void feed(const std::vector<const symbolize::RingData*>& rings, double now_s);
+  // `consume`: then drop the fed samples from the rings' data (--listen-only: nothing grows with time).
+  void feed(const std::vector<symbolize::RingData*>& rings, double now_s, bool consume);
 
  private:
   LiveAggregator& aggregator_;

@@ -30,3 +30,31 @@ live_start() {
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# live_setup: a temporary folder ($tmp, with HOME and go's caches in it), processes ended at exit ($pids; the
+# test programs stop when $tmp/stop exists), and failures counted by fail() and reported by live_finish.
+live_setup() {
+  tmp=$(mktemp -d)
+  pids=()
+  failures=0
+  trap live_cleanup EXIT
+  export HOME=$tmp/home GOCACHE=$tmp/gocache PPROF_TMPDIR=$tmp/pprof GOFLAGS= GOTOOLCHAIN=local
+  mkdir -p "$HOME" "$PPROF_TMPDIR"
+}
+live_cleanup() {
+  touch "$tmp/stop"
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+live_finish() {
+  if ((failures > 0)); then
+    echo "$failures check(s) failed"
+    exit 1
+  fi
+  echo ok
+}

@@ -1,9 +1,10 @@
 // A program with thousands of distinct call paths: a recursion whose shape follows a counter, through 16
 // functions, to a depth of 12, so nearly every sample has a call path not seen before (up to 16^12).
-// Runs for argv[1] seconds (default 30).
+// Runs for argv[1] seconds (default 30), or until the file argv[2] exists.
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 static volatile unsigned long sink;
 static unsigned long counter = 1;
@@ -43,7 +44,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 16; ++i) steps[i] = all[i];
   double seconds = argc > 1 ? atof(argv[1]) : 30;
   double end = now() + seconds;
-  while (now() < end) next(12);
+  const char* stop_file = argc > 2 ? argv[2] : NULL;
+  while (now() < end && (stop_file == NULL || access(stop_file, F_OK) != 0)) next(12);
   printf("done\n");
   return 0;
 }
