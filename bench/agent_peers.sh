@@ -7,7 +7,7 @@
 # processes spreads over all configurations instead of biasing one.
 set -euo pipefail
 build=${1:-build}
-work="$build/tests/agent/workloads"
+work="$build/bench"
 agent="$build/src/liblambdascope-agent.so"
 for f in "$work/agent_bench_workload" "$work/agent_sample_cost" "$agent"; do
   [ -x "$f" ] || [ -f "$f" ] || { echo "missing $f (build first)" >&2; exit 1; }
