@@ -6,6 +6,8 @@
 # agent in the runtime the extension writes no empty profiles and says why once.
 set -euo pipefail
 : "${LS_BINARY:?run through ctest}" "${LS_SOURCE_DIR:?run through ctest}"
+# shellcheck source=lib/check.sh
+. "$LS_SOURCE_DIR/tests/e2e/lib/check.sh"
 build_dir=$(cd "$(dirname "$LS_BINARY")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -47,15 +49,12 @@ grep -q "no profile written: no sample ring from the runtime appeared" plain/err
 
 python3 - "$tmp" "$LS_SOURCE_DIR/tests/e2e/lib" <<'PY'
 import json, os, sys
+from check import Check
 tmp = sys.argv[1]
 sys.path.insert(0, sys.argv[2])
 import lambda_profiles as lp
 log = open(f"{tmp}/err.log").read()
-def check(cond, what):
-    if not cond:
-        print("FAIL:", what)
-        print(log[-4000:])
-        sys.exit(1)
+check = Check(f"{tmp}/err.log", 4000)
 results = [json.loads(l) for l in open(f"{tmp}/out.jsonl")]
 check(len(results) == 10 and all(r["status"] == "success" for r in results), "a bad setting fails nothing")
 check("[lambdascope] LAMBDASCOPE_SAMPLE_RATE='lots' is not valid (expected a fraction from 0 to 1); using 1" in log,

@@ -14,7 +14,9 @@ tmp=$(mktemp -d)
 # shellcheck source=lib/lambda_layer.sh
 . "$LS_SOURCE_DIR/tests/e2e/lib/lambda_layer.sh"
 trap 'stop_s3rver; [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; [ -f "$tmp/err.log" ] && tail -30 "$tmp/err.log"; exit 1; }
+# shellcheck source=lib/check.sh
+. "$(dirname "$0")/lib/check.sh"
+FAIL_LOG=$tmp/err.log  # fail shows the end of the current run's log
 make_layer "$tmp/layer"
 start_s3rver "$tmp/s3"
 port=$S3_PORT
