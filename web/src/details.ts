@@ -41,23 +41,32 @@ export function nodeDetails(t: CallTree, v: number, c: ValueContext, hint: strin
   const p = t.parent[v];
   const ty = c.type;
   if (!t.baseTotal || !t.baseSelf) {
-    const tot = t.total[v], self = t.self[v];
+    const tot = t.total[v],
+      self = t.self[v];
     const ofParent = p >= 0 ? `, ${formatPercent(tot, t.total[p])} of parent` : "";
     rows.push(row("total", `${formatValue(tot, ty)} (${formatPercent(tot, c.grandTotal)} of all${ofParent})`));
     rows.push(row("self", `${formatValue(self, ty)} (${formatPercent(self, c.grandTotal)} of all)`));
   } else {
-    const b = t.baseTotal[v] * c.scale, n = t.total[v];
-    const bs = t.baseSelf[v] * c.scale, ns = t.self[v];
+    const b = t.baseTotal[v] * c.scale,
+      n = t.total[v];
+    const bs = t.baseSelf[v] * c.scale,
+      ns = t.self[v];
     const scaled = c.scale !== 1 ? " (scaled)" : "";
     const baseAll = c.baseGrandTotal * c.scale;
-    rows.push(row(`base${scaled}`, `${formatValue(b, ty)} (${formatPercent(b, baseAll)}), self ${formatValue(bs, ty)}`));
+    rows.push(
+      row(`base${scaled}`, `${formatValue(b, ty)} (${formatPercent(b, baseAll)}), self ${formatValue(bs, ty)}`),
+    );
     rows.push(row("new", `${formatValue(n, ty)} (${formatPercent(n, c.grandTotal)}), self ${formatValue(ns, ty)}`));
-    const d = n - b, ds = ns - bs;
+    const d = n - b,
+      ds = ns - bs;
     const cls = (x: number) => (x > 0 ? "ls-grew" : x < 0 ? "ls-shrank" : "");
     rows.push(
       row(
         "delta",
-        el("span", { class: cls(d), text: `${signed(d, ty)} (${b > 0 ? (d >= 0 ? "+" : "") + formatPercent(d, b) : n > 0 ? "new" : "–"})` }),
+        el("span", {
+          class: cls(d),
+          text: `${signed(d, ty)} (${b > 0 ? (d >= 0 ? "+" : "") + formatPercent(d, b) : n > 0 ? "new" : "–"})`,
+        }),
         ", self ",
         el("span", { class: cls(ds), text: signed(ds, ty) }),
       ),

@@ -53,8 +53,11 @@ export class Model {
     this.frameKind = Uint8Array.from(f.kind);
     const nFrames = this.frameName.length;
     for (let i = 0; i < nFrames; i++) {
-      const a = this.frameName[i], b = this.frameModule[i], c = this.frameFile[i];
-      if (a < 0 || a >= nStr || b < 0 || b >= nStr || c < 0 || c >= nStr) throw new Error(`frame ${i} refers to a string that does not exist`);
+      const a = this.frameName[i],
+        b = this.frameModule[i],
+        c = this.frameFile[i];
+      if (a < 0 || a >= nStr || b < 0 || b >= nStr || c < 0 || c >= nStr)
+        throw new Error(`frame ${i} refers to a string that does not exist`);
       if (this.frameKind[i] > 4) this.frameKind[i] = 0;
     }
     // Does any name belong to two frames?
@@ -62,7 +65,10 @@ export class Model {
     let unique = true;
     for (let i = 0; i < nFrames; i++) {
       const a = this.frameName[i];
-      if (seen[a]) { unique = false; break; }
+      if (seen[a]) {
+        unique = false;
+        break;
+      }
       seen[a] = 1;
     }
     this.namesUnique = unique;
@@ -73,7 +79,8 @@ export class Model {
     this.stackName = new Int32Array(ns);
     this.stackName[0] = -1;
     for (let i = 1; i < ns; i++) {
-      const par = this.stackParent[i], fr = this.stackFrame[i];
+      const par = this.stackParent[i],
+        fr = this.stackFrame[i];
       if (par < 0 || par >= i) throw new Error(`stack node ${i} has parent ${par}; parents must come before children`);
       if (fr < 0 || fr >= nFrames) throw new Error(`stack node ${i} refers to frame ${fr}, which does not exist`);
       this.stackName[i] = this.frameName[fr];
@@ -81,7 +88,10 @@ export class Model {
     this.idleStack = new Uint8Array(ns);
     let anyIdle = false;
     for (const s of p.idle_stacks ?? []) {
-      if (s > 0 && s < ns) { this.idleStack[s] = 1; anyIdle = true; }
+      if (s > 0 && s < ns) {
+        this.idleStack[s] = 1;
+        anyIdle = true;
+      }
     }
     this.hasIdle = anyIdle;
 
@@ -97,7 +107,10 @@ export class Model {
       const t = new Float64Array(n);
       let acc = 0;
       const d = smp.time_delta_ns;
-      for (let i = 0; i < n; i++) { acc += d[i]; t[i] = acc; }
+      for (let i = 0; i < n; i++) {
+        acc += d[i];
+        t[i] = acc;
+      }
       this.time = t;
     } else {
       this.time = null;

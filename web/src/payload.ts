@@ -134,7 +134,13 @@ function checkProfile(p: ProfileJson, index: number): void {
     if (!Array.isArray(f[k]) || f[k].length !== nf) fail(`${where}.frames.${k} must have ${nf} entries`);
   }
   const s = p.stacks;
-  if (!s || !Array.isArray(s.parent) || !Array.isArray(s.frame) || s.parent.length !== s.frame.length || s.parent.length === 0) {
+  if (
+    !s ||
+    !Array.isArray(s.parent) ||
+    !Array.isArray(s.frame) ||
+    s.parent.length !== s.frame.length ||
+    s.parent.length === 0
+  ) {
     fail(`${where}.stacks must have parent and frame arrays of equal, non-zero length`);
   }
   const smp = p.samples;
@@ -143,9 +149,11 @@ function checkProfile(p: ProfileJson, index: number): void {
   if (smp.values.length !== p.meta.sample_types.length) {
     fail(`${where}.samples.values has ${smp.values.length} arrays for ${p.meta.sample_types.length} sample types`);
   }
-  for (const v of smp.values) if (!Array.isArray(v) || v.length !== n) fail(`${where}.samples.values arrays must have ${n} entries`);
+  for (const v of smp.values)
+    if (!Array.isArray(v) || v.length !== n) fail(`${where}.samples.values arrays must have ${n} entries`);
   for (const k of ["time_delta_ns", "pid", "tid", "cpu", "thread"] as const) {
     const col = smp[k];
-    if (col != null && (!Array.isArray(col) || col.length !== n)) fail(`${where}.samples.${k} must be null or have ${n} entries`);
+    if (col != null && (!Array.isArray(col) || col.length !== n))
+      fail(`${where}.samples.${k} must be null or have ${n} entries`);
   }
 }

@@ -15,7 +15,8 @@ export class AppState {
       const before = new Map(this.values);
       this.readHash();
       const changed = new Set<string>();
-      for (const k of new Set([...before.keys(), ...this.values.keys()])) if (before.get(k) !== this.values.get(k)) changed.add(k);
+      for (const k of new Set([...before.keys(), ...this.values.keys()]))
+        if (before.get(k) !== this.values.get(k)) changed.add(k);
       if (changed.size) this.emit(changed);
     });
   }
