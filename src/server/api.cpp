@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 
 #include "formats/format.hpp"
 #include "formats/input_source.hpp"
@@ -134,6 +135,14 @@ std::string Api::invocations(const Params& params) {
       return a->object.profile.start_ms < b->object.profile.start_ms;
     });
   }
+  std::string labels = single(params, "labels").value_or("0");
+  if (labels != "0" && labels != "1") throw BadParameter("labels", "labels must be 0 or 1");
+  std::map<std::string, std::shared_ptr<const profile::Profile>> parsed;
+  if (labels == "1") {
+    std::vector<const Invocation*> shown(
+        selected.begin(), selected.begin() + std::min<int64_t>(limit, static_cast<int64_t>(selected.size())));
+    parsed = profiles_.parsed(shown);
+  }
   std::string out;
   JsonWriter w(out);
   w.begin_object();
@@ -150,6 +159,17 @@ std::string Api::invocations(const Params& params) {
     member(w, "phase", o.profile.phase);
     member(w, "request_id", o.profile.request_id);
     member(w, "bytes", o.size);
+    if (auto it = parsed.find(o.key); it != parsed.end()) {
+      // What the profile says about its invocation: cold start, status, billed duration, memory, ...
+      w.key("labels");
+      w.begin_object();
+      for (const auto& [k, v] : it->second->meta.attributes) member(w, k, v);
+      w.end_object();
+      w.key("comments");
+      w.begin_array();
+      for (const std::string& comment : it->second->meta.comments) w.string(comment);
+      w.end_array();
+    }
     w.end_object();
   }
   w.end_array();

@@ -79,6 +79,21 @@ SelectedProfile SelectedProfiles::load(const Selection& s, bool keep_times, cons
   return out;
 }
 
+std::map<std::string, std::shared_ptr<const profile::Profile>> SelectedProfiles::parsed(
+    const std::vector<const Invocation*>& invocations) {
+  std::map<size_t, std::vector<store::StoredObject>> by_store;
+  for (const Invocation* inv : invocations) by_store[inv->store].push_back(inv->object);
+  store::StoredMergeOptions o;
+  o.jobs = jobs_;
+  o.cache = &cache_;
+  std::map<std::string, std::shared_ptr<const profile::Profile>> out;
+  for (auto& [store_index, objects] : by_store)
+    store::parse_objects(*catalog_.stores()[store_index].reader, objects, o,
+                         [&](const store::StoredObject& obj,
+                             const std::shared_ptr<const profile::Profile>& p) { out.emplace(obj.key, p); });
+  return out;
+}
+
 Rendered render_profile(const SelectedProfile& p, OutputFormat format, const std::string& view) {
   switch (format) {
     case OutputFormat::kFolded: {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,10 @@ class SelectedProfiles {
   // The merged profile of a selection. `keep_times` keeps per-sample times (the heat map view). Throws
   // BadParameter, NotFound (also when nothing is selected), or what reading and merging throw.
   SelectedProfile load(const Selection& selection, bool keep_times, const Progress& progress);
+
+  // Each invocation's own parsed profile (aggregated), by key, through the cache.
+  std::map<std::string, std::shared_ptr<const profile::Profile>> parsed(
+      const std::vector<const Invocation*>& invocations);
 
  private:
   Catalog& catalog_;

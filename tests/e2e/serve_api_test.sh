@@ -64,6 +64,10 @@ check(d == sorted(d, reverse=True), "order=duration: longest first")
 check(not any("outside" in i["key"] for i in inv["invocations"]), "the symlink out of the store is not listed")
 lim = get_json(base, "api/invocations?function=node-burn&phase=invoke&limit=2")
 check(lim["total"] == 12 and len(lim["invocations"]) == 2, "limit=2 of 12")
+lab = get_json(base, "api/invocations?function=node-burn&order=start&labels=1&limit=20")["invocations"]
+check(all("labels" in i and i["labels"].get("request_id") == i["request_id"] for i in lab), "labels=1: each row carries its profile's labels")
+check(lab[0]["labels"].get("phase") == "init" and any(i["labels"].get("cold_start") == "true" for i in lab), f"labels: {lab[0]['labels']}")
+check(all("status" in i["labels"] and "duration_ms" in i["labels"] for i in lab if i["phase"] == "invoke"), f"invoke labels: {lab[1]['labels']}")
 files = get_json(base, "api/files")["files"]
 check([f["name"] for f in files] == ["perf-medium.txt"], f"files: {files}")
 check(files[0]["format"] == "perf-script" and files[0]["bytes"] == os.path.getsize(f"{store}/perf-medium.txt"), f"file row: {files}")
