@@ -156,6 +156,8 @@ struct HttpServer::Impl {
 
   void routes() {
     http.new_task_queue = [] { return new httplib::ThreadPool(16); };
+    // Answers are data, never to be sniffed into HTML; a page of another origin cannot frame the UI.
+    http.set_default_headers({{"X-Content-Type-Options", "nosniff"}, {"X-Frame-Options", "DENY"}});
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (host_allowed(req)) return httplib::Server::HandlerResponse::Unhandled;
       res.status = 403;

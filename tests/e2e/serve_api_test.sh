@@ -39,6 +39,7 @@ echo "{}" >"$store/node-burn/2025/01/01/00/metadata.json"
 ln -s /etc/hostname "$store/node-burn/2025/01/01/00/1735689600000_5_invoke_outside.pb.gz"
 cp "$LS_SHARED_DATA/perf-script/perf-medium.txt" "$store/perf-medium.txt"
 ln -s /etc/passwd "$store/passwd.txt"
+printf '%s\n' 'main;<script>alert(1)</script>;leaf 5' 'main;<img src=x onerror="alert(2)">;&amp; 3' >"$store/markup.folded"
 (cd "$store" && find . | sort && find . -type f -exec sha256sum {} + | sort) >"$tmp/store-before.txt"
 
 start_serve "$tmp/serve.log" "$store"
@@ -69,8 +70,15 @@ check(all("labels" in i and i["labels"].get("request_id") == i["request_id"] for
 check(lab[0]["labels"].get("phase") == "init" and any(i["labels"].get("cold_start") == "true" for i in lab), f"labels: {lab[0]['labels']}")
 check(all("status" in i["labels"] and "duration_ms" in i["labels"] for i in lab if i["phase"] == "invoke"), f"invoke labels: {lab[1]['labels']}")
 files = get_json(base, "api/files")["files"]
-check([f["name"] for f in files] == ["perf-medium.txt"], f"files: {files}")
-check(files[0]["format"] == "perf-script" and files[0]["bytes"] == os.path.getsize(f"{store}/perf-medium.txt"), f"file row: {files}")
+check([f["name"] for f in files] == ["markup.folded", "perf-medium.txt"], f"files: {files}")
+check(files[1]["format"] == "perf-script" and files[1]["bytes"] == os.path.getsize(f"{store}/perf-medium.txt"), f"file row: {files}")
+check(files[0]["format"] == "folded", f"folded file: {files[0]}")
+# Frame names with markup: escaped in every JSON answer ('<' as \u003c), served as data, never sniffed.
+status, headers, body = get(base + "api/profile?file=markup.folded&format=page")
+check(status == 200 and b"<" not in body and b"\\u003cscript>alert(1)\\u003c/script>" in body, f"markup escaped in the payload: {body[:300]!r}")
+check(headers.get("X-Content-Type-Options") == "nosniff", "nosniff")
+status, headers, body = get(base + "api/profile?file=markup.folded&format=folded")
+check(b"<script>alert(1)</script>" in body and headers["Content-Type"].startswith("text/plain"), "folded is plain text")
 print("ok: functions, invocations, files")
 
 # Folded answers == merge + collapse of the same objects.
