@@ -17,29 +17,25 @@ formats::ReadOptions read_options(const StoredMergeOptions& options) {
 }
 }  // namespace
 
-void merge_objects(StoreReader& reader, const std::vector<StoredObject>& objects,
-                   profile::ProfileMerger& merger, const StoredMergeOptions& options) {
+void parse_objects(StoreReader& reader, const std::vector<StoredObject>& objects,
+                   const StoredMergeOptions& options, const ParsedConsumer& consume) {
   using Parsed = std::shared_ptr<const profile::Profile>;
-  const std::string base = reader.describe() + "/";
+  // Timed and aggregated parses of one object differ: they are cached apart.
+  const std::string base = reader.describe() + "/", id = (options.keep_times ? "timed:" : "") + base;
   const formats::ReadOptions ro = read_options(options);
-  size_t done = 0;
-  auto add = [&](const Parsed& p) {
-    merger.add(*p);
-    if (options.progress) options.progress(++done, objects.size());
-  };
   std::vector<StoredObject> missing;
   if (options.cache == nullptr) {
     missing = objects;
   } else {
     for (const StoredObject& o : objects) {
-      if (Parsed p = options.cache->find(base + o.key)) {
-        add(p);
+      if (Parsed p = options.cache->find(id + o.key)) {
+        consume(o, p);
       } else {
         missing.push_back(o);
       }
     }
   }
-  // Workers fetch and parse; only the merge itself is serial.
+  // Workers fetch and parse; only `consume` is serial.
   fetch_and_prepare_objects<Parsed>(
       reader, missing, options.jobs,
       [&](const StoredObject& o, std::string&& body) -> Parsed {
@@ -47,9 +43,19 @@ void merge_objects(StoreReader& reader, const std::vector<StoredObject>& objects
         return std::make_shared<const profile::Profile>(formats::read_profile(*in, ro));
       },
       [&](const StoredObject& o, Parsed&& p) {
-        if (options.cache) options.cache->insert(base + o.key, p);
-        add(p);
+        if (options.cache) options.cache->insert(id + o.key, p);
+        consume(o, p);
       });
+}
+
+void merge_objects(StoreReader& reader, const std::vector<StoredObject>& objects,
+                   profile::ProfileMerger& merger, const StoredMergeOptions& options) {
+  size_t done = 0;
+  parse_objects(reader, objects, options,
+                [&](const StoredObject&, const std::shared_ptr<const profile::Profile>& p) {
+                  merger.add(*p);
+                  if (options.progress) options.progress(++done, objects.size());
+                });
 }
 
 StoredMerge merge_stored(const std::vector<std::string>& sources, const ProfileQuery& query,

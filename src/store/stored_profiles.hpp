@@ -16,7 +16,7 @@
 
 namespace lambdascope::store {
 
-// Parsed profiles kept between merges (serve's LRU); ids are "<source>/<key>".
+// Parsed profiles kept between merges (serve's LRU); ids are "[timed:]<source>/<key>".
 class ParsedProfileCache {
  public:
   virtual ~ParsedProfileCache() = default;
@@ -37,6 +37,14 @@ struct StoredMerge {
   profile::Profile profile;
   size_t count = 0;  // profiles merged
 };
+
+using ParsedConsumer =
+    std::function<void(const StoredObject&, const std::shared_ptr<const profile::Profile>&)>;
+
+// Fetches and parses `objects` of `reader` (through the cache), handing each to `consume` on the calling
+// thread, in completion order. Throws StoreError, formats::ParseError, or what `consume` throws.
+void parse_objects(StoreReader& reader, const std::vector<StoredObject>& objects,
+                   const StoredMergeOptions& options, const ParsedConsumer& consume);
 
 // Fetches, parses and adds `objects` of `reader` to `merger`. Throws StoreError, formats::ParseError,
 // profile::MergeError.
