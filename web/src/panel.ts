@@ -156,8 +156,20 @@ export class FlamePanel {
     st.on((changed) => {
       for (const k of changed) if (PANEL_KEYS.has(k)) return this.render();
     });
-    document.addEventListener("keydown", (ev) => panelKey(this, ev));
-    window.addEventListener("resize", () => this.redraw());
+    document.addEventListener("keydown", this.onKeyDown);
+    window.addEventListener("resize", this.onResize);
+  }
+
+  private readonly onKeyDown = (ev: KeyboardEvent) => panelKey(this, ev);
+  private readonly onResize = () => this.redraw();
+
+  /** Removes the panel and what it added to the document (a page that replaces its graph). */
+  dispose(): void {
+    document.removeEventListener("keydown", this.onKeyDown);
+    window.removeEventListener("resize", this.onResize);
+    this.tooltip.el.remove();
+    this.help.el.remove();
+    this.el.remove();
   }
 
   // ---- state ----
