@@ -9,7 +9,7 @@ packages=(
   zlib1g-dev libdeflate-dev libprotobuf-dev protobuf-compiler libsimdjson-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libelf-dev libdw-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev libexpat1-dev
-  awscli curl
+  awscli curl prometheus
   golang-go hyperfine python3 gzip time
   chromium fonts-dejavu-core
   autoconf automake libtool unzip zip

@@ -5,10 +5,8 @@
 #include "cli/input_flags.hpp"
 #include "cli/render_flags.hpp"
 #include "formats/parse_error.hpp"
-#include "render/embedded_files.hpp"
 #include "render/flame_layout.hpp"
-#include "render/html_page.hpp"
-#include "render/page_payload.hpp"
+#include "render/pages.hpp"
 #include "render/svg_writer.hpp"
 
 namespace lambdascope::cli {
@@ -91,23 +89,14 @@ Action add_flamegraph_command(CLI::App& app) {
 
     if (f.svg.any_svg_only_option())
       warn("SVG options other than --title and --inverted are ignored for HTML");
-    render::PagePayload payload;
-    payload.page = differential ? render::PageKind::kDiff : render::PageKind::kFlamegraph;
-    payload.title = f.svg.title.empty() ? "Flame graph: " + label : f.svg.title;
-    payload.options.orientation = f.svg.inverted ? render::Orientation::kIcicle : render::Orientation::kFlame;
-    payload.options.value = value;
-    payload.options.hide_idle = f.hide_idle;
-    payload.options.search = f.search;
-    if (differential) {
-      payload.options.value = 0;
-      payload.options.diff_normalize = false;  // the counts are compared as given
-      payload.profiles = {{&p, {0}}, {&p, {1}}};
-    } else {
-      payload.profiles.push_back({&p, {}});
-    }
-    payload.detail = render::SampleDetail::kAggregated;
-    f.output.write(
-        render::html_page(payload.title, render::page_payload_json(payload), render::web_bundle()));
+    render::FlamegraphPageOptions po;
+    po.title = f.svg.title.empty() ? "Flame graph: " + label : f.svg.title;
+    po.inverted = f.svg.inverted;
+    po.value = value;
+    po.differential = differential;
+    po.hide_idle = f.hide_idle;
+    po.search = f.search;
+    f.output.write(render::flamegraph_page(p, po).html());
     return 0;
   };
 }

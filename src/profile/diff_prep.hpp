@@ -5,14 +5,14 @@
 
 #include "profile/profile.hpp"
 
-namespace lambdascope::render {
+namespace lambdascope::profile {
 
 // A copy of `p` with every "0x<hex digits>" in frame names replaced by "0x..." (difffolded.pl -s); frames
 // that become equal merge. Labels are dropped; a comparison does not use them.
-profile::Profile strip_hex_addresses(const profile::Profile& p);
+Profile strip_hex_addresses(const Profile& p);
 
 // For a profile made by profile::diff (values base, new) without normalization: scales each base value to
 // new's total and truncates it to an integer, as difffolded.pl -n prints it.
-void difffolded_normalize(profile::Profile& diff);
+void difffolded_normalize(Profile& diff);
 
-}  // namespace lambdascope::render
+}  // namespace lambdascope::profile

@@ -1,10 +1,10 @@
-#include "render/diff_prep.hpp"
+#include "profile/diff_prep.hpp"
 
 #include <cctype>
 #include <cmath>
 #include <limits>
 
-namespace lambdascope::render {
+namespace lambdascope::profile {
 
 namespace {
 
@@ -27,26 +27,26 @@ std::string strip_hex(std::string_view s) {
 
 }  // namespace
 
-profile::Profile strip_hex_addresses(const profile::Profile& p) {
-  profile::Profile out;
+Profile strip_hex_addresses(const Profile& p) {
+  Profile out;
   out.meta = p.meta;
   constexpr uint32_t kUnmapped = std::numeric_limits<uint32_t>::max();
   std::vector<uint32_t> frames(p.frames.size(), kUnmapped);
   std::vector<uint32_t> stacks(p.stacks.size(), kUnmapped);
-  stacks[profile::StackTrie::kRoot] = profile::StackTrie::kRoot;
-  auto frame = [&](profile::FrameId f) {
+  stacks[StackTrie::kRoot] = StackTrie::kRoot;
+  auto frame = [&](FrameId f) {
     if (frames[f] == kUnmapped) {
-      const profile::Frame& fr = p.frames[f];
+      const Frame& fr = p.frames[f];
       frames[f] = out.intern_frame(strip_hex(p.strings[fr.name]), p.strings[fr.module], fr.kind,
                                    p.strings[fr.file], fr.line);
     }
     return frames[f];
   };
   // Parents have smaller ids, so one pass in id order maps every stack after its parent.
-  for (profile::StackId s = 1; s < p.stacks.size(); ++s)
+  for (StackId s = 1; s < p.stacks.size(); ++s)
     stacks[s] = out.stacks.push(stacks[p.stacks.parent(s)], frame(p.stacks.frame(s)));
   for (size_t i = 0; i < p.num_samples(); ++i) {
-    profile::SampleRow row;
+    SampleRow row;
     row.stack = stacks[p.samples.stack[i]];
     row.values = p.values_of(i);
     row.time_ns = p.samples.time_ns[i];
@@ -59,7 +59,7 @@ profile::Profile strip_hex_addresses(const profile::Profile& p) {
   return out;
 }
 
-void difffolded_normalize(profile::Profile& diff) {
+void difffolded_normalize(Profile& diff) {
   if (diff.num_values() < 2) return;
   double base_total = diff.total(0), new_total = diff.total(1);
   if (base_total == 0) return;
@@ -70,4 +70,4 @@ void difffolded_normalize(profile::Profile& diff) {
   }
 }
 
-}  // namespace lambdascope::render
+}  // namespace lambdascope::profile

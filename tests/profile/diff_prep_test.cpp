@@ -1,4 +1,4 @@
-#include "render/diff_prep.hpp"
+#include "profile/diff_prep.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include "render/render_test_util.hpp"
 #include "support/test_support.hpp"
 
-namespace lambdascope::render {
+namespace lambdascope::profile {
 namespace {
 
 std::string data(const std::string& name) {
@@ -18,7 +18,7 @@ std::string data(const std::string& name) {
 }
 
 std::vector<std::string> sorted_lines(const std::string& text) {
-  std::vector<std::string> lines = test::split(text, '\n');
+  std::vector<std::string> lines = render::test::split(text, '\n');
   std::erase(lines, "");
   std::sort(lines.begin(), lines.end());
   return lines;
@@ -26,8 +26,8 @@ std::vector<std::string> sorted_lines(const std::string& text) {
 
 // difffolded.pl's output for two folded files, the way `lambdascope diff --folded` computes it.
 std::string diff_folded(const std::string& before, const std::string& after, bool normalize, bool strip) {
-  profile::Profile a = test::parse_folded(data(before));
-  profile::Profile b = test::parse_folded(data(after));
+  profile::Profile a = render::test::parse_folded(data(before));
+  profile::Profile b = render::test::parse_folded(data(after));
   if (strip) {
     a = strip_hex_addresses(a);
     b = strip_hex_addresses(b);
@@ -63,8 +63,8 @@ TEST(DiffFolded, FractionalCountsStayExact) {
 }
 
 TEST(StripHex, RenamesAndMergesFrames) {
-  profile::Profile p =
-      test::make_profile({{"main;0x7f00ab;jit 0xDEAD0", 0}, {"main;0x1234;jit 0xbeef", 0}, {"main;x0y", 0}});
+  profile::Profile p = render::test::make_profile(
+      {{"main;0x7f00ab;jit 0xDEAD0", 0}, {"main;0x1234;jit 0xbeef", 0}, {"main;x0y", 0}});
   profile::Profile s = strip_hex_addresses(p);
   EXPECT_EQ(s.num_samples(), 3u);
   EXPECT_EQ(s.samples.stack[0], s.samples.stack[1]);
@@ -77,4 +77,4 @@ TEST(StripHex, RenamesAndMergesFrames) {
 }
 
 }  // namespace
-}  // namespace lambdascope::render
+}  // namespace lambdascope::profile

@@ -1,10 +1,10 @@
-#include "cli/value_choice.hpp"
+#include "profile/value_choice.hpp"
 
 #include <stdexcept>
 
-namespace lambdascope::cli {
+namespace lambdascope::profile {
 
-size_t choose_value(const profile::Profile& p, const std::string& weight) {
+size_t choose_value(const Profile& p, const std::string& weight) {
   const auto& types = p.meta.sample_types;
   auto find_count = [&]() -> std::optional<size_t> {
     for (size_t i = 0; i < types.size(); ++i)
@@ -25,4 +25,4 @@ size_t choose_value(const profile::Profile& p, const std::string& weight) {
   throw std::invalid_argument("no sample type \"" + weight + "\" in the input (it has: " + known + ")");
 }
 
-}  // namespace lambdascope::cli
+}  // namespace lambdascope::profile

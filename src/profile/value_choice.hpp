@@ -7,12 +7,12 @@
 
 #include "profile/profile.hpp"
 
-namespace lambdascope::cli {
+namespace lambdascope::profile {
 
 // "samples": the sample-count column (each sample counts 1 when the input has none).
 // "period": the first column that is not a count (perf's period, CPU or wall nanoseconds); the count column
 //           when there is no other.
 // Any other name: the sample type of that name. Throws std::invalid_argument when there is none.
-size_t choose_value(const profile::Profile& p, const std::string& weight);
+size_t choose_value(const Profile& p, const std::string& weight);
 
-}  // namespace lambdascope::cli
+}  // namespace lambdascope::profile
