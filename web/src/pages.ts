@@ -2,6 +2,7 @@
 import { type SampleQuery, forEachSample, selectEntries } from "./aggregate";
 import type { PageHandle } from "./api";
 import { rangeDiffTree, sharedPool, singleTree, twoProfileDiffTree } from "./build";
+import { companionFor } from "./companion";
 import { checkbox, clear, el, select } from "./dom";
 import { foldedDiffText, foldedText } from "./folded";
 import { formatDurationNs, formatNumber, formatValue, nsToSeconds, shellQuote } from "./format";
@@ -82,7 +83,7 @@ export function flamegraphPage(p: Payload, app: HTMLElement, embed: Embed = {}):
     mark("entries");
     const t = singleTree(m, e);
     mark("tree");
-    panel.setTree(t);
+    panel.setTree(t, companionFor(m, query(), state.bool("th")));
   };
   state.on((changed) => {
     if (changed.has("v") || changed.has("th") || changed.has("idle")) rebuild();
@@ -463,7 +464,10 @@ export function heatmapPage(p: Payload, app: HTMLElement, embed: Embed = {}): Pa
     const th = state.bool("th");
     if (selR && baseR)
       panel.setTree(rangeDiffTree(m, selectEntries(m, rangeQuery(baseR), th), selectEntries(m, rangeQuery(selR), th)));
-    else panel.setTree(singleTree(m, selectEntries(m, rangeQuery(selR ?? baseR), th)));
+    else {
+      const q = rangeQuery(selR ?? baseR);
+      panel.setTree(singleTree(m, selectEntries(m, q, th)), companionFor(m, q, th));
+    }
   };
   const syncControls = () => {
     for (const [k, c] of Object.entries(controls)) {
