@@ -46,7 +46,7 @@ demo: setup
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
-	node_modules/.bin/prettier --write web/src web/dev 'tests/e2e/*.mjs' 'bench/*.mjs'
+	node_modules/.bin/prettier --write web/src web/dev 'tests/e2e/*.mjs' 'tests/e2e/lib/*.mjs' 'bench/*.mjs'
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -180,6 +180,10 @@ async function harnessPages(all) {
     P.makePayload("flamegraph", [P.deepProfile(2500)], { title: "synthetic: 2,500-deep stacks" }),
     "json",
   );
+  pages.wall = write(
+    "harness-wall",
+    P.makePayload("flamegraph", [wallProfile(P)], { title: "wall (harness)", options: { value: 1 } }),
+  );
   if (!all) return;
   const foldedText = readText(join(DATA, "perf-script/inferno-tests/results/example-perf-stacks-collapsed.txt"));
   pages.flame = write(
@@ -795,6 +799,58 @@ async function testHostile(context) {
   await page.close();
 }
 
+/** A wall profile as issue 13's capture writes it: samples, wall and cpu (ns); waiting leaves of kind 5. */
+function wallProfile(P) {
+  const b = new P.ProfileBuilder([
+    { type: "samples", unit: "count" },
+    { type: "wall", unit: "nanoseconds" },
+    { type: "cpu", unit: "nanoseconds" },
+  ]);
+  const st = (...names) => b.stack(names.map((n) => b.frameId(n, "app", n.startsWith("[waiting") ? 5 : 0)));
+  const compute = st("main", "handler", "compute");
+  const io = st("main", "handler", "fetch", "epoll_wait", "[waiting: I/O]");
+  for (let i = 0; i < 30; i++) b.sample(compute, [1, 10e6, 10e6]);
+  for (let i = 0; i < 70; i++) b.sample(io, [1, 10e6, 0]);
+  return b.toJSON();
+}
+
+async function testWall(context) {
+  const { page, problems } = await openPage(context, pages.wall);
+  await settle(page);
+  check("wall profile: loads with no console errors", problems.length === 0, problems.join("\n"));
+  const v = await page.$eval("select[name=v]", (s) => s.options[s.selectedIndex].textContent);
+  check("wall profile: opens on wall (options.value)", v.startsWith("wall"), v);
+  const [w] = await page.evaluate(() => window.lambdascope.findFrames("^\\[waiting: I/O\\]$", 1));
+  const [c] = await page.evaluate(() => window.lambdascope.findFrames("^compute$", 1));
+  const lilac = (f) => {
+    const m = /rgb\((\d+),(\d+),(\d+)\)/.exec(f ?? "");
+    return !!m && +m[3] > +m[1] && +m[1] > +m[2] && +m[3] >= 230;
+  };
+  check(
+    "wall profile: waiting frames have their own colour",
+    !!w && lilac(w.fill) && !lilac(c?.fill),
+    `${w?.fill} vs ${c?.fill}`,
+  );
+  const legend = await page.$$eval(".ls-legend", (es) =>
+    es
+      .filter((e) => e.offsetParent !== null)
+      .map((e) => e.textContent)
+      .join(" | "),
+  );
+  check("wall profile: the legend lists waiting", legend.includes("waiting"), legend);
+  const [h] = await page.evaluate(() => window.lambdascope.findFrames("^handler$", 1));
+  await page.mouse.move(h.rect.x + 5, h.rect.y + 5);
+  await settle(page);
+  const tip = await page.$eval(".ls-tooltip", (e) => e.textContent);
+  check(
+    "wall profile: the tooltip shows wall, cpu and waiting",
+    ["total1 s", "cpu300 ms", "waiting700 ms (wall − cpu)"].every((x) => tip.includes(x)),
+    tip,
+  );
+  await shot(page, "wall-waiting");
+  await page.close();
+}
+
 async function testScale(context) {
   const { page, problems } = await openPage(context, pages.wide);
   await settle(page);
@@ -867,7 +923,7 @@ if (MODE === "cli") {
 
 const { context, close } = await launch(SRC);
 try {
-  for (const t of [testFlamegraph, testHeatmap, testDiff, testHostile, testScale]) {
+  for (const t of [testFlamegraph, testHeatmap, testDiff, testHostile, testWall, testScale]) {
     try {
       await t(context);
     } catch (e) {

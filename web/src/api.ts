@@ -8,6 +8,7 @@ export interface PageHandle {
   page: string;
   panel: FlamePanel;
   currentFolded(): string;
+  dispose(): void;
   extraState?(): Record<string, unknown>;
   heatmap?: HeatmapView;
   selection?(): { selection: Range | null; baseline: Range | null };

@@ -20,7 +20,7 @@ function rgb(r: number, g: number, b: number): string {
   return `rgb(${Math.round(r)},${Math.round(g)},${Math.round(b)})`;
 }
 
-/** kind: 0 native, 1 kernel, 2 jit, 3 interpreted, 4 inlined; v in [0, 1). */
+/** kind: 0 native, 1 kernel, 2 jit, 3 interpreted, 4 inlined, 5 waiting; v in [0, 1). */
 export function kindColor(kind: number, v: number): string {
   switch (kind) {
     case 1: // kernel: amber
@@ -31,15 +31,16 @@ export function kindColor(kind: number, v: number): string {
       return rgb(95 + 60 * v, 140 + 60 * v, 225 + 25 * v);
     case 4: // inlined: aqua
       return rgb(60 + 60 * v, 190 + 55 * v, 190 + 55 * v);
+    case 5: // waiting (wall profiles: the thread did not run): lilac, unlike any running kind
+      return rgb(190 + 20 * v, 170 + 20 * v, 230 + 15 * v);
     default: // native: red to orange ("hot")
       return rgb(220 + 35 * v, 75 + 95 * v, 45 + 35 * v);
   }
 }
 
-export const KIND_LEGEND: [string, string][] = ["native", "kernel", "jit", "interpreted", "inlined"].map((k, i) => [
-  k,
-  kindColor(i, 0.5),
-]);
+export const KIND_LEGEND: [string, string][] = ["native", "kernel", "jit", "interpreted", "inlined", "waiting"].map(
+  (k, i) => [k, kindColor(i, 0.5)],
+);
 
 export function moduleColor(module: string, v: number): string {
   if (!module) return rgb(190 + 20 * v, 190 + 20 * v, 185 + 20 * v);

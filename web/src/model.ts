@@ -2,7 +2,10 @@
 // every view (flame graph, table, heat map, diff) reads from it.
 import type { Meta, ProfileJson, SampleType } from "./payload";
 
-export const KIND_NAMES = ["native", "kernel", "jit", "interpreted", "inlined"] as const;
+export const KIND_NAMES = ["native", "kernel", "jit", "interpreted", "inlined", "waiting"] as const;
+export const WAITING_KIND = 5;
+/** Synthetic leaf frames of wall profiles: "[waiting: I/O]", "[waiting: lock]", "[waiting: sleep]". */
+const WAITING_NAME = /^\[waiting: [^\]]*\]$/;
 
 function i32(a: number[] | null | undefined): Int32Array | null {
   return a == null ? null : Int32Array.from(a);
@@ -58,7 +61,9 @@ export class Model {
         c = this.frameFile[i];
       if (a < 0 || a >= nStr || b < 0 || b >= nStr || c < 0 || c >= nStr)
         throw new Error(`frame ${i} refers to a string that does not exist`);
-      if (this.frameKind[i] > 4) this.frameKind[i] = 0;
+      if (this.frameKind[i] > WAITING_KIND) this.frameKind[i] = 0;
+      // A waiting frame is one by its name too, whatever kind its writer gave it.
+      if (WAITING_NAME.test(this.strings[a])) this.frameKind[i] = WAITING_KIND;
     }
     // Does any name belong to two frames?
     const seen = new Uint8Array(nStr);

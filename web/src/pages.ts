@@ -2,6 +2,7 @@
 import { type SampleQuery, forEachSample, selectEntries } from "./aggregate";
 import type { PageHandle } from "./api";
 import { rangeDiffTree, sharedPool, singleTree, twoProfileDiffTree } from "./build";
+import { companionFor } from "./companion";
 import { checkbox, clear, el, select } from "./dom";
 import { foldedDiffText, foldedText } from "./folded";
 import { formatDurationNs, formatNumber, formatValue, nsToSeconds, shellQuote } from "./format";
@@ -48,20 +49,33 @@ function fullHeight(top: number): number {
   return window.innerHeight - Math.max(0, top) - 6;
 }
 
+/** How a page is placed: alone (the static files) or as one part of a serve page. */
+export interface Embed {
+  header?: boolean; // the title and metadata header (default true)
+  maxHeight?: (top: number) => number;
+}
+
+function disposer(state: AppState, panel: FlamePanel): () => void {
+  return () => {
+    state.dispose();
+    panel.dispose();
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
-export function flamegraphPage(p: Payload, app: HTMLElement): PageHandle {
+export function flamegraphPage(p: Payload, app: HTMLElement, embed: Embed = {}): PageHandle {
   const m = new Model(p.profiles[0]);
   mark("model");
   const state = new AppState(commonDefaults(p, m.hasThreads));
-  app.append(header(p.title, "flame graph", [metaItems(m)], m.meta.comments ?? []));
+  if (embed.header !== false) app.append(header(p.title, "flame graph", [metaItems(m)], m.meta.comments ?? []));
   const panel = new FlamePanel(app, {
     state,
     sampleTypes: m.sampleTypes,
     hasThreads: m.hasThreads,
     hasIdle: m.hasIdle,
     diffPage: false,
-    maxHeight: fullHeight,
+    maxHeight: embed.maxHeight ?? fullHeight,
   });
   const query = (): SampleQuery => ({ value: valueIndex(state, m), hideIdle: state.bool("idle") });
   const rebuild = () => {
@@ -69,13 +83,18 @@ export function flamegraphPage(p: Payload, app: HTMLElement): PageHandle {
     mark("entries");
     const t = singleTree(m, e);
     mark("tree");
-    panel.setTree(t);
+    panel.setTree(t, companionFor(m, query(), state.bool("th")));
   };
   state.on((changed) => {
     if (changed.has("v") || changed.has("th") || changed.has("idle")) rebuild();
   });
   rebuild();
-  return { page: "flamegraph", panel, currentFolded: () => foldedText(m, query()) };
+  return {
+    page: "flamegraph",
+    panel,
+    currentFolded: () => foldedText(m, query()),
+    dispose: disposer(state, panel),
+  };
 }
 
 function valueIndex(state: AppState, m: Model): number {
@@ -85,19 +104,20 @@ function valueIndex(state: AppState, m: Model): number {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-export function diffPage(p: Payload, app: HTMLElement): PageHandle {
+export function diffPage(p: Payload, app: HTMLElement, embed: Embed = {}): PageHandle {
   const base = new Model(p.profiles[0]);
   const neu = new Model(p.profiles[1]);
   const threads = base.hasThreads || neu.hasThreads;
   const state = new AppState(commonDefaults(p, threads));
-  app.append(
-    header(
-      p.title,
-      "differential",
-      [metaItems(base, "BASE "), metaItems(neu, "NEW ")],
-      [...(base.meta.comments ?? []), ...(neu.meta.comments ?? [])],
-    ),
-  );
+  if (embed.header !== false)
+    app.append(
+      header(
+        p.title,
+        "differential",
+        [metaItems(base, "BASE "), metaItems(neu, "NEW ")],
+        [...(base.meta.comments ?? []), ...(neu.meta.comments ?? [])],
+      ),
+    );
   const shared = sharedPool(neu, base);
   const panel = new FlamePanel(app, {
     state,
@@ -105,7 +125,7 @@ export function diffPage(p: Payload, app: HTMLElement): PageHandle {
     hasThreads: threads,
     hasIdle: base.hasIdle || neu.hasIdle,
     diffPage: true,
-    maxHeight: fullHeight,
+    maxHeight: embed.maxHeight ?? fullHeight,
     helpNotes: [
       "Widths are NEW's values. Red: grew from BASE to NEW; blue: shrank; the stronger the color, the larger the change. The Vanished view shows the paths present only in BASE.",
     ],
@@ -133,6 +153,7 @@ export function diffPage(p: Payload, app: HTMLElement): PageHandle {
   return {
     page: "diff",
     panel,
+    dispose: disposer(state, panel),
     currentFolded: () => {
       const [qb, qn] = queries();
       return foldedDiffText(base, qb, neu, qn);
@@ -161,7 +182,7 @@ function distinct(col: Int32Array | null, skip: number): [number, number][] {
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
 }
 
-export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
+export function heatmapPage(p: Payload, app: HTMLElement, embed: Embed = {}): PageHandle {
   const m = new Model(p.profiles[0]);
   const timed = !!m.time;
   let maxT = 0;
@@ -192,7 +213,7 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
     cpu: "",
   };
   const state = new AppState(defaults);
-  app.append(header(p.title, "heat map", [metaItems(m)], m.meta.comments ?? []));
+  if (embed.header !== false) app.append(header(p.title, "heat map", [metaItems(m)], m.meta.comments ?? []));
   const input = m.attr("input") ?? "PROFILE";
 
   // Heat map controls.
@@ -297,7 +318,7 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
     hasIdle: false,
     diffPage: false,
     valueSelect: false,
-    maxHeight: () => Math.max(360, window.innerHeight - 110),
+    maxHeight: embed.maxHeight ?? (() => Math.max(360, window.innerHeight - 110)),
     extraKeys: [
       ["Drag on the heat map", "Select a time range: its flame graph appears below"],
       [
@@ -443,7 +464,10 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
     const th = state.bool("th");
     if (selR && baseR)
       panel.setTree(rangeDiffTree(m, selectEntries(m, rangeQuery(baseR), th), selectEntries(m, rangeQuery(selR), th)));
-    else panel.setTree(singleTree(m, selectEntries(m, rangeQuery(selR ?? baseR), th)));
+    else {
+      const q = rangeQuery(selR ?? baseR);
+      panel.setTree(singleTree(m, selectEntries(m, q, th)), companionFor(m, q, th));
+    }
   };
   const syncControls = () => {
     for (const [k, c] of Object.entries(controls)) {
@@ -467,6 +491,7 @@ export function heatmapPage(p: Payload, app: HTMLElement): PageHandle {
   return {
     page: "heatmap",
     panel,
+    dispose: disposer(state, panel),
     heatmap: heat,
     currentFolded: () => foldedText(m, rangeQuery(parseRange(state.get("sel")))),
     selection: () => ({ selection: parseRange(state.get("sel")), baseline: parseRange(state.get("base")) }),

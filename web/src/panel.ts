@@ -2,7 +2,8 @@
 // differential), vanished paths (diff), top functions, sandwich (sandwich_view.ts); keys in panel_keys.ts. The
 // page gives it call trees; the panel owns everything that does not change a tree.
 import { ROOT_COLOR, THREAD_COLOR, diffColor, kindColor, moduleColor, nameHash } from "./colors";
-import { nodeDetails, type ValueContext } from "./details";
+import type { Companion } from "./companion";
+import { type OtherValue, nodeDetails, type ValueContext } from "./details";
 import { clear, el } from "./dom";
 import { type FlameData, FlameView } from "./flame_view";
 import { formatPercent, formatValue } from "./format";
@@ -14,6 +15,7 @@ import type { AppState } from "./state";
 import { SandwichView } from "./sandwich_view";
 import { TableView } from "./table_view";
 import { mark } from "./timing";
+import { WAITING_KIND } from "./model";
 import { Tooltip } from "./tooltip";
 import {
   type CallTree,
@@ -78,6 +80,8 @@ export class FlamePanel {
   private readonly controls: Map<string, HTMLSelectElement | HTMLInputElement>;
 
   tree: CallTree | null = null;
+  /** The other of wall/cpu, for the tooltip (companion.ts). */
+  private companion: Companion | null = null;
   private layouts = new Map<string, Layout>();
   private search: SearchResult | null = null;
   private searchKey = "";
@@ -156,8 +160,20 @@ export class FlamePanel {
     st.on((changed) => {
       for (const k of changed) if (PANEL_KEYS.has(k)) return this.render();
     });
-    document.addEventListener("keydown", (ev) => panelKey(this, ev));
-    window.addEventListener("resize", () => this.redraw());
+    document.addEventListener("keydown", this.onKeyDown);
+    window.addEventListener("resize", this.onResize);
+  }
+
+  private readonly onKeyDown = (ev: KeyboardEvent) => panelKey(this, ev);
+  private readonly onResize = () => this.redraw();
+
+  /** Removes the panel and what it added to the document (a page that replaces its graph). */
+  dispose(): void {
+    document.removeEventListener("keydown", this.onKeyDown);
+    window.removeEventListener("resize", this.onResize);
+    this.tooltip.el.remove();
+    this.help.el.remove();
+    this.el.remove();
   }
 
   // ---- state ----
@@ -197,7 +213,8 @@ export class FlamePanel {
   }
 
   /** Replaces the tree (new data, selection or settings); the zoom path and search carry over by name. */
-  setTree(tree: CallTree): void {
+  setTree(tree: CallTree, companion?: Companion): void {
+    this.companion = companion ?? null;
     if (this.coarsePending) {
       cancelAnimationFrame(this.coarsePending);
       clearTimeout(this.coarsePending);
@@ -370,10 +387,12 @@ export class FlamePanel {
       if (c === undefined) {
         const m = t.models[src];
         const h = nameHash(t.label(v));
+        // Waiting frames keep their colour in module mode too: waiting is not code of any module.
+        const waiting = f >= 0 && m.frameKind[f] === WAITING_KIND;
         c =
           f < 0
             ? ROOT_COLOR
-            : byModule
+            : byModule && !waiting
               ? moduleColor(m.strings[m.frameModule[f]] ?? "", h)
               : kindColor(m.frameKind[f], h);
         cache.set(key, c);
@@ -554,8 +573,16 @@ export class FlamePanel {
         v === this.zoomNode && v !== 0
           ? "click: zoom out to the parent · S: sandwich"
           : "click: zoom · S: callers and callees",
+        this.otherValue(l.tree, v),
       ),
     );
+  }
+
+  private otherValue(t: CallTree, v: number): OtherValue | undefined {
+    const c = this.companion;
+    if (!c || t !== this.tree || t.baseTotal) return undefined;
+    const u = c.find(t, v);
+    return { type: c.type, total: u >= 0 ? c.tree.total[u] : 0, self: u >= 0 ? c.tree.self[u] : 0 };
   }
 
   private clickMain(v: number): void {

@@ -140,7 +140,7 @@ export function buildToolbar(cfg: PanelConfig, help: Help): Toolbar {
       ["kind", "Kind colors"],
       ["module", "Module colors"],
     ],
-    "Colors (C): by frame kind (native, kernel, JIT, interpreted, inlined) or by module",
+    "Colors (C): by frame kind (native, kernel, JIT, interpreted, inlined, waiting) or by module",
   );
   const colorGroup = group(colorSel, kindLegend);
   plainOnly.push(colorGroup);

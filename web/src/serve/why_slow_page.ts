@@ -1,0 +1,155 @@
+// Why slow: the slowest invocations (top decile, at least 3) against the middle band (p40 to p60). The answer
+// first, in words; then the functions ranked by the extra milliseconds each costs per slow invocation (self and
+// total, with the sample counts behind them and a mark where the gap is within sampling noise); then the
+// differential flame graph normalised per invocation (typical → slow). Clicking a row finds it in the graph.
+import { el } from "../dom";
+import { formatNumber } from "../format";
+import type { Client, WhySlow, WhySlowRow } from "./client";
+import { ProfileArea } from "./profile_area";
+import { SortTable, card, ms, signedMs, topBar } from "./ui";
+
+const enc = encodeURIComponent;
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+export async function whySlowPage(
+  client: Client,
+  app: HTMLElement,
+  fn: string,
+): Promise<{ area: ProfileArea; data: WhySlow }> {
+  app.append(topBar(el("a", { href: `/f/${enc(fn)}`, text: `function ${fn}` }), el("span", { text: "why slow" })));
+  const page = el("main", { class: "sv-page" });
+  app.append(page);
+  const data = await client.json<WhySlow>("why-slow", `function=${enc(fn)}`);
+  const { slow, fast } = data;
+  const gap = slow.p50_ms - fast.p50_ms;
+  const real = data.functions.filter((f) => !f.noise && f.extra_ms_per_invocation > 0);
+  const top = real[0];
+  const answer = el("div", { class: "sv-answer" });
+  answer.append(
+    "The ",
+    el("b", { text: `${formatNumber(slow.invocations)} slowest invocations` }),
+    ` (top 10% by duration, median ${ms(slow.p50_ms)}) take `,
+    el("b", { text: `${signedMs(gap)} longer` }),
+    " than the ",
+    el("b", { text: `${formatNumber(fast.invocations)} typical ones` }),
+    ` (p40–p60, median ${ms(fast.p50_ms)}).`,
+  );
+  if (top) {
+    answer.append(
+      el("br"),
+      "Most of the difference: ",
+      el("b", { class: "sv-mono", text: top.name }),
+      ` costs ${signedMs(top.extra_ms_per_invocation)} per slow invocation (${ms(top.slow_ms_per_invocation)} against ${ms(top.fast_ms_per_invocation)}).`,
+    );
+  } else {
+    answer.append(
+      el("br"),
+      "No function differs by more than sampling noise: the slow invocations may be waiting outside the profiled process.",
+    );
+  }
+  page.append(card(`Why are the slow invocations of ${fn} slow?`, "", answer));
+
+  const sampleNote = (r: WhySlowRow) =>
+    r.slow_samples == null ? "" : `${formatNumber(r.slow_samples)} / ${formatNumber(r.fast_samples ?? 0)}`;
+  const table = new SortTable<WhySlowRow>(
+    [
+      { key: "rank", label: "#", num: true, value: (r) => data.functions.indexOf(r) + 1 },
+      { key: "name", label: "function", value: (r) => r.name, mono: true },
+      {
+        key: "extra",
+        label: "extra ms / slow invocation",
+        num: true,
+        title: "How much longer this function (with what it calls) runs in a slow invocation than in a typical one",
+        value: (r) => r.extra_ms_per_invocation,
+        cell: (r) =>
+          el("b", {
+            class: r.extra_ms_per_invocation > 0 ? "ls-grew" : "ls-shrank",
+            text: signedMs(r.extra_ms_per_invocation),
+          }),
+      },
+      {
+        key: "self",
+        label: "self extra",
+        num: true,
+        title: "Extra time in the function's own code (not its callees)",
+        value: (r) => r.self_extra_ms_per_invocation ?? NaN,
+        cell: (r) => (r.self_extra_ms_per_invocation == null ? "–" : signedMs(r.self_extra_ms_per_invocation)),
+      },
+      {
+        key: "total",
+        label: "total extra",
+        num: true,
+        title: "Extra time in the function and everything it calls",
+        value: (r) => r.total_extra_ms_per_invocation ?? r.extra_ms_per_invocation,
+        cell: (r) => signedMs(r.total_extra_ms_per_invocation ?? r.extra_ms_per_invocation),
+      },
+      {
+        key: "slow",
+        label: "slow ms / inv",
+        num: true,
+        value: (r) => r.slow_ms_per_invocation,
+        cell: (r) => ms(r.slow_ms_per_invocation),
+      },
+      {
+        key: "fast",
+        label: "typical ms / inv",
+        num: true,
+        value: (r) => r.fast_ms_per_invocation,
+        cell: (r) => ms(r.fast_ms_per_invocation),
+      },
+      {
+        key: "samples",
+        label: "samples slow / typical",
+        num: true,
+        title: "The counts behind the numbers",
+        value: (r) => r.slow_samples ?? 0,
+        cell: sampleNote,
+      },
+      {
+        key: "noise",
+        label: "",
+        value: (r) => (r.noise ? 1 : 0),
+        cell: (r) =>
+          r.noise
+            ? el("span", {
+                class: "sv-pill sv-noise",
+                text: "≈ noise",
+                title: "The difference is within sampling noise: do not read it as a cause",
+              })
+            : "",
+      },
+    ],
+    "rank",
+    {
+      label: "Functions by extra time per slow invocation",
+      limit: 200,
+      rowClass: (r) => (r.noise ? "sv-noise" : ""),
+      onRow: (r) => {
+        location.hash = new URLSearchParams({ s: `^${escapeRegex(r.name)}$` }).toString();
+        area.el.scrollIntoView({ behavior: "smooth", block: "start" });
+      },
+    },
+  );
+  table.setRows(data.functions);
+  page.append(
+    card(
+      "Where the extra time goes",
+      "per invocation, slow minus typical; grey rows are within sampling noise · click a row to find it in the graph",
+      table.el,
+    ),
+  );
+  const flameCard = el("section", { class: "sv-card" });
+  page.append(flameCard);
+  const area = new ProfileArea(flameCard, client, { maxHeight: () => Math.max(420, window.innerHeight - 80) });
+  await area.load("diff", `base=${enc(fast.selection)}&new=${enc(slow.selection)}&normalize=invocations`, [
+    el("b", { text: "Differential flame graph, per invocation: typical → slow" }),
+    el("span", {
+      class: "sv-note",
+      text: "widths: time per slow invocation · red: more time per invocation in the slow group, blue: less",
+    }),
+  ]);
+  return { area, data };
+}
