@@ -22,6 +22,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --repeat until-pass:2
 	$(MAKE) --no-print-directory unit-asan
 	$(MAKE) --no-print-directory fuzz
+	bash scripts/check_leftovers.sh
 
 unit-asan: setup
 	cmake -S . -B build-asan $(GEN) -DCMAKE_BUILD_TYPE=Debug -DLS_SANITIZE=ON -DLS_BENCH=OFF
