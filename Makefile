@@ -25,6 +25,7 @@ test: setup
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) --no-print-directory unit-asan
 	$(MAKE) --no-print-directory fuzz
+	bash scripts/check_leftovers.sh
 
 unit-asan: setup
 	cmake -S . -B build-asan $(GEN) -DCMAKE_BUILD_TYPE=Debug -DLS_SANITIZE=ON -DLS_BENCH=OFF

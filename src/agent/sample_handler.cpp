@@ -11,6 +11,7 @@
 #include "agent/safe_access.hpp"
 #include "agent/stack_walker.hpp"
 #include "agent/syscalls.hpp"
+#include "agent/wall_sampler.hpp"
 
 namespace lambdascope::agent {
 
@@ -128,6 +129,7 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
     rec->weight = weight;
     rec->depth = depth;
     rec->reserved = 0;
+    rec->cpu_ns = from_sampler ? wall_sample_cpu_ns(tid) : 0;
     auto* out = reinterpret_cast<uint64_t*>(p + sizeof(ring::SampleRecord));
     for (uint32_t i = 0; i < depth; ++i) out[i] = scratch->pcs[i];  // no memcpy in the handler
     uint16_t flags = ws.flags | (from_sampler ? ring::kSampleWall : 0);

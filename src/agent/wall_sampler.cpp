@@ -1,6 +1,7 @@
 #include "agent/wall_sampler.hpp"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
@@ -8,6 +9,7 @@
 #include "agent/agent_state.hpp"
 #include "agent/libc_real.hpp"
 #include "agent/mmap_buffer.hpp"
+#include "agent/path_format.hpp"
 #include "agent/syscalls.hpp"
 #include "agent/thread_list.hpp"
 
@@ -20,9 +22,11 @@ namespace {
 constexpr uint64_t kRunnableThresholdNs = 10000;
 
 struct PerThread {
-  uint64_t cpu_ns;   // CPU time at the last signal
-  uint32_t sampled;  // signalled at least once
+  uint64_t cpu_ns;       // CPU time at the last signal (re-read after its handler ran)
+  uint64_t pending_cpu;  // CPU time since the previous sample, for the handler of the signal just sent
+  uint32_t sampled;      // signalled at least once
   uint32_t pad;
+  char name[16];  // comm as last read from /proc (threads asleep are not signalled, so the handler cannot)
 };
 
 pthread_t g_thread;
@@ -45,6 +49,48 @@ void sleep_until(uint64_t deadline) {
   }
 }
 
+// Whether the thread is in interruptible sleep ('S' in /proc/<pid>/task/<tid>/stat); also writes a thread
+// name record when its comm (in the same line) changed. Raw syscalls, stack buffers: the sampler thread never
+// allocates.
+bool thread_sleeping(int tid, PerThread& pt, uint64_t now) {
+  char path[64];
+  size_t at = append(path, 0, sizeof path, "/proc/");
+  at = append_number(path, at, sizeof path, static_cast<uint64_t>(g_agent.pid));
+  at = append(path, at, sizeof path, "/task/");
+  at = append_number(path, at, sizeof path, static_cast<uint64_t>(tid));
+  append(path, at, sizeof path, "/stat");
+  long fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[512];
+  long n = sys::call(SYS_read, fd, reinterpret_cast<long>(buf), sizeof buf);
+  sys::call(SYS_close, fd);
+  // "tid (comm) S ...": the state follows the last ')' (comm may hold parentheses).
+  long open = -1, paren = -1;
+  for (long i = 0; i < n; ++i) {
+    if (buf[i] == '(' && open < 0) open = i;
+    if (buf[i] == ')') paren = i;
+  }
+  if (open < 0 || paren < open || paren + 2 >= n) return false;
+  char name[16] = {};
+  for (long i = open + 1, k = 0; i < paren && k < 15; ++i, ++k) name[k] = buf[i];
+  bool same = true;
+  for (int i = 0; i < 16; ++i) same &= name[i] == pt.name[i];
+  if (!same) {
+    RingWriter& ring = g_agent.ring;
+    if (uint8_t* p = ring.reserve(sizeof(ring::ThreadNameRecord))) {
+      auto* rec = reinterpret_cast<ring::ThreadNameRecord*>(p);
+      rec->time_ns = now;
+      rec->tid = tid;
+      for (int i = 0; i < 16; ++i) rec->name[i] = pt.name[i] = name[i];
+      for (int i = 16; i < 20; ++i) rec->name[i] = 0;
+      RingWriter::publish(p, ring::RecordType::kThreadName, sizeof(ring::ThreadNameRecord), 0);
+    } else {
+      ring.count(ring::kDroppedFull);
+    }
+  }
+  return buf[paren + 2] == 'S';
+}
+
 struct Cycle {
   int tids[4096];
   int count;
@@ -55,7 +101,7 @@ void collect(int tid, void* ctx) {
   if (c->count < 4096 && !is_agent_thread(tid)) c->tids[c->count++] = tid;
 }
 
-void write_idle(int tid, uint64_t now) {
+void write_idle(int tid, uint64_t now, uint64_t cpu_ns) {
   RingWriter& ring = g_agent.ring;
   uint8_t* p = ring.reserve(sizeof(ring::IdleRecord));
   if (p == nullptr) {
@@ -66,6 +112,7 @@ void write_idle(int tid, uint64_t now) {
   rec->time_ns = now;
   rec->tid = tid;
   rec->weight = 1;
+  rec->cpu_ns = cpu_ns;
   RingWriter::publish(p, ring::RecordType::kIdle, sizeof(ring::IdleRecord), 0);
   ring.count(ring::kIdleSamples);
 }
@@ -78,10 +125,17 @@ void* sampler_main(void*) {
   const uint64_t period = g_agent.period_ns;
   const uint32_t per_tick = g_agent.config.wall_threads_per_tick;
   uint64_t next = clock_ns(CLOCK_MONOTONIC);
+  uint64_t previous_cycle = 0;  // start of the last running cycle; 0 after a start or a pause
   while (!__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
     uint64_t cycle_start = clock_ns(CLOCK_MONOTONIC);
     if (cycle_start > next + period) next = cycle_start;  // frozen or starved: do not catch up
+    if (agent_state() != ring::State::kRunning) previous_cycle = 0;
     if (agent_state() == ring::State::kRunning) {
+      // A thread cannot have used more CPU than the wall time since the previous cycle: that bounds the
+      // first sample of a new thread (its whole CPU time so far) and of every thread after a pause (its
+      // baseline is stale), so time before sampling began is never charged to a sample.
+      const uint64_t max_cpu = previous_cycle != 0 ? cycle_start - previous_cycle : 0;
+      previous_cycle = cycle_start;
       cycle->count = 0;
       for_each_thread(collect, cycle);
       // Which threads ran since their last sample.
@@ -93,11 +147,27 @@ void* sampler_main(void*) {
         PerThread& pt = g_threads[tid];
         uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
         if (pt.sampled && cpu >= pt.cpu_ns && cpu - pt.cpu_ns < kRunnableThresholdNs) {
-          write_idle(tid, cycle_start);
+          write_idle(tid, cycle_start, 0);
+        } else if (!pt.sampled && !__atomic_load_n(&g_agent.tables_built, __ATOMIC_ACQUIRE) &&
+                   thread_sleeping(tid, pt, cycle_start)) {
+          // Its first sample is the stack every later idle record repeats: taken once the unwind tables
+          // exist (libc's sleeping calls have no frame pointers), until then "[not sampled yet]".
+          write_idle(tid, cycle_start, 0);
         } else {
           if (!pt.sampled) g_agent.ring.count(ring::kThreadsSeen);
+          uint64_t used = pt.sampled && cpu >= pt.cpu_ns ? cpu - pt.cpu_ns : cpu;
+          if (used > max_cpu) used = max_cpu;
+          bool was_sampled = pt.sampled;
           pt.cpu_ns = cpu;
           pt.sampled = 1;
+          // It ran, but for less than the whole interval: it may be asleep again. A signal would cut that
+          // sleep short (nanosleep and poll fail with EINTR), so a sleeping thread gets an idle record with
+          // its CPU time instead. One /proc read, only for threads that ran part of the interval.
+          if (was_sampled && used < max_cpu - max_cpu / 8 && thread_sleeping(tid, pt, cycle_start)) {
+            write_idle(tid, cycle_start, used);
+            continue;
+          }
+          __atomic_store_n(&pt.pending_cpu, used, __ATOMIC_RELEASE);
           to_signal[num_signal++] = tid;
         }
       }
@@ -131,6 +201,12 @@ void* sampler_main(void*) {
 }
 
 }  // namespace
+
+uint64_t wall_sample_cpu_ns(int tid) {
+  PerThread* threads = g_threads;
+  if (threads == nullptr || tid <= 0 || tid > g_pid_max) return 0;
+  return __atomic_exchange_n(&threads[tid].pending_cpu, 0, __ATOMIC_ACQ_REL);
+}
 
 bool wall_sampler_start(int pid_max) {
   if (g_running) return true;

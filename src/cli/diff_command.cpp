@@ -20,7 +20,7 @@ struct DiffFlags {
   InputFlags inputs;
   OutputFlags output;
   SvgFlags svg;
-  std::string weight = "samples";
+  std::string weight;  // "" when not given: wall for wall profiles, else samples
   bool normalize = false, absolute = false;
   bool folded = false;
   bool strip_hex = false;
@@ -68,7 +68,7 @@ Action add_diff_command(CLI::App& app) {
                 "Replace hex numbers in frame names by 0x... before comparing");
   cmd->add_flag("--base-shape", flags->base_shape, "SVG: draw BASE's shape (shows what vanished in NEW)");
   cmd->add_option("--weight", flags->weight, "samples, period or a sample type name, for both inputs")
-      ->capture_default_str();
+      ->default_str("samples");
   flags->svg.add_to(cmd, /*flamechart_option=*/false);
 
   return [flags] {

@@ -16,7 +16,7 @@ struct FlamegraphFlags {
   InputFlags inputs;
   OutputFlags output;
   SvgFlags svg;
-  std::string weight = "samples";
+  std::string weight;  // "" when not given: wall for wall profiles, else samples
   bool hide_idle = false;
   std::string search;
 };
@@ -48,7 +48,7 @@ Action add_flamegraph_command(CLI::App& app) {
   cmd->add_option("--weight", flags->weight,
                   "samples (each sample counts its count), period (perf's period, CPU or wall time) or a "
                   "sample type name")
-      ->capture_default_str();
+      ->default_str("samples");
   cmd->add_flag("--hide-idle", flags->hide_idle,
                 "Leave out samples whose leaf frame is an idle function (HTML: start with idle hidden)");
   cmd->add_option("--search", flags->search, "HTML: start with this regex highlighted");

@@ -17,7 +17,7 @@ struct HeatmapFlags {
   OutputFlags output;
   int rows = 50;
   int64_t column_seconds = 0;
-  std::string weight = "samples";
+  std::string weight;  // "" when not given: wall for wall profiles, else samples
   bool keep_idle = false;
   std::string title;
 };
@@ -51,7 +51,7 @@ Action add_heatmap_command(CLI::App& app) {
       ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
   cmd->add_option("--weight", flags->weight,
                   "samples, period (perf's period, CPU or wall time) or a sample type")
-      ->capture_default_str();
+      ->default_str("samples");
   cmd->add_flag("--keep-idle", flags->keep_idle, "Count idle samples too (and start with them shown)");
   cmd->add_option("--title", flags->title, "Page title");
 

@@ -12,6 +12,12 @@ size_t choose_value(const Profile& p, const std::string& weight) {
     return std::nullopt;
   };
   if (types.empty()) return 0;
+  if (weight.empty()) {
+    // Pages of wall profiles open on wall time: that is what Lambda bills.
+    for (size_t i = 0; i < types.size(); ++i)
+      if (types[i].type == "wall") return i;
+    return choose_value(p, "samples");
+  }
   if (weight == "samples") return find_count().value_or(p.meta.default_value_index());
   if (weight == "period") {
     for (size_t i = 0; i < types.size(); ++i)

@@ -13,6 +13,7 @@ namespace lambdascope::profile {
 // "period": the first column that is not a count (perf's period, CPU or wall nanoseconds); the count column
 //           when there is no other.
 // Any other name: the sample type of that name. Throws std::invalid_argument when there is none.
+// "" (no --weight given): `wall` when the profile has it, else as "samples".
 size_t choose_value(const Profile& p, const std::string& weight);
 
 }  // namespace lambdascope::profile

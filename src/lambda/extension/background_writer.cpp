@@ -99,7 +99,7 @@ void BackgroundWriter::process(Window w) {
         ++stats_.skipped_min_duration;
       }
     }
-    std::vector<symbolize::RingData> slices;
+    std::vector<capture::RingData> slices;
     if (skip == nullptr) slices = follower_.cut(w.start_ns, w.end_ns);
     if (skip == nullptr && !follower_.seen_any_ring()) {
       // No agent in the runtime: an empty profile per invocation would only cost storage. Say why, once.

@@ -76,7 +76,9 @@ class Profiler {
         client_(client),
         sandbox_(sandbox_id()),
         follower_({.dir = config.ring_dir}),
-        writer_(config.function_name, sandbox_) {}
+        writer_(config.function_name, sandbox_) {
+    writer_.set_keep_idle_threads(config.keep_idle_threads);
+  }
 
   void setup() {
     follower_.start();
@@ -162,6 +164,7 @@ class Profiler {
     size_t left = 0;
     if (spool_) left = spool_->flush(finish_by);
     follower_.remove_finished_rings(/*discard_unclaimed=*/true);
+    follower_.withdraw();  // a runtime still exiting removes its own ring now
     if (config_.default_dirs) {
       // Empty folders of ours go (rmdir only: anything left in them stays for the next start).
       ::rmdir(config_.ring_dir.c_str());

@@ -1,4 +1,4 @@
-#include "symbolize/ring_reader.hpp"
+#include "capture/ring_reader.hpp"
 
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -9,7 +9,7 @@
 
 #include <cstring>
 
-namespace lambdascope::symbolize {
+namespace lambdascope::capture {
 
 namespace ring = agent::ring;
 
@@ -40,17 +40,21 @@ std::unique_ptr<RingReader> RingReader::open(const std::string& path, std::strin
   auto* h = static_cast<ring::Header*>(mem);
   __atomic_thread_fence(__ATOMIC_ACQUIRE);
   const uint64_t data_size = h->data_size;
-  if (std::memcmp(h->magic, ring::kMagic, sizeof ring::kMagic) != 0 || h->version != ring::kVersion ||
+  if (std::memcmp(h->magic, ring::kMagic, sizeof ring::kMagic) != 0 ||
+      h->version < ring::kOldestReadableVersion || h->version > ring::kVersion ||
       h->header_size != ring::kHeaderSize || data_size == 0 || (data_size & (data_size - 1)) != 0 ||
       ring::kHeaderSize + data_size > static_cast<uint64_t>(st.st_size)) {
     munmap(mem, static_cast<size_t>(st.st_size));
-    *error = path + ": not a lambdascope ring of version " + std::to_string(ring::kVersion);
+    *error = path + ": not a lambdascope ring of version " + std::to_string(ring::kOldestReadableVersion) +
+             " to " + std::to_string(ring::kVersion);
     return nullptr;
   }
   std::unique_ptr<RingReader> r(new RingReader());
   r->header_ = h;
   r->data_ = static_cast<uint8_t*>(mem) + ring::kHeaderSize;
   r->map_size_ = static_cast<size_t>(st.st_size);
+  // The agent keeps its ring at exit while we live (we consume it and remove it when done).
+  __atomic_store_n(&h->reader_pid, static_cast<int32_t>(::getpid()), __ATOMIC_RELEASE);
   RingInfo& i = r->info_;
   i.path = path;
   i.pid = h->pid;
@@ -63,6 +67,7 @@ std::unique_ptr<RingReader> RingReader::open(const std::string& path, std::strin
   i.anchor_realtime_ns = h->anchor_realtime_ns;
   i.period_ns = h->period_ns;
   i.sequence = h->sequence;
+  i.version = h->version;
   i.exe = bounded_string(h->exe, sizeof h->exe);
   i.cmdline = bounded_string(h->cmdline, sizeof h->cmdline);
   return r;
@@ -114,13 +119,15 @@ size_t RingReader::poll(RingData& out) {
       case ring::RecordType::kPad:
         break;
       case ring::RecordType::kSample: {
-        if (h.size < sizeof(ring::SampleRecord)) {
+        // Version 1 records end before cpu_ns.
+        const uint32_t fixed = info_.version >= 2 ? sizeof(ring::SampleRecord) : ring::kSampleRecordSizeV1;
+        if (h.size < fixed) {
           ++out.corrupt_records;
           break;
         }
-        ring::SampleRecord rec;
-        std::memcpy(&rec, p, sizeof rec);
-        if (rec.depth > (h.size - sizeof rec) / 8) {
+        ring::SampleRecord rec{};
+        std::memcpy(&rec, p, fixed);
+        if (rec.depth > (h.size - fixed) / 8) {
           ++out.corrupt_records;
           break;
         }
@@ -128,10 +135,11 @@ size_t RingReader::poll(RingData& out) {
         s.time_ns = rec.time_ns;
         s.tid = rec.tid;
         s.weight = rec.weight;
+        s.cpu_ns = rec.cpu_ns;
         s.flags = h.flags;
         s.first_pc = static_cast<uint32_t>(out.pcs.size());
         s.depth = rec.depth;
-        const uint8_t* pcs = p + sizeof rec;
+        const uint8_t* pcs = p + fixed;
         for (uint32_t i = 0; i < rec.depth; ++i) {
           uint64_t pc;
           std::memcpy(&pc, pcs + 8 * i, 8);
@@ -141,17 +149,20 @@ size_t RingReader::poll(RingData& out) {
         break;
       }
       case ring::RecordType::kIdle: {
-        if (h.size < sizeof(ring::IdleRecord)) {
+        const uint32_t fixed = info_.version >= 2 ? sizeof(ring::IdleRecord) : ring::kIdleRecordSizeV1;
+        if (h.size < fixed) {
           ++out.corrupt_records;
           break;
         }
-        ring::IdleRecord rec;
-        std::memcpy(&rec, p, sizeof rec);
+        ring::IdleRecord rec{};
+        std::memcpy(&rec, p, fixed);
         RawSample s;
         s.time_ns = rec.time_ns;
         s.tid = rec.tid;
         s.weight = rec.weight;
+        s.cpu_ns = rec.cpu_ns;
         s.idle = true;
+        s.waiting = true;
         out.samples.push_back(s);
         break;
       }
@@ -215,4 +226,4 @@ void RingReader::request(ring::Command command) {
   syscall(SYS_futex, &header_->control, FUTEX_WAKE, 1, nullptr, nullptr, 0);
 }
 
-}  // namespace lambdascope::symbolize
+}  // namespace lambdascope::capture

@@ -1,6 +1,6 @@
 // From ring records to a profile: symbolized stacks (return addresses at pc-1, inlines, JIT names from the
 // perf map), wall-clock times through the anchor, thread names over time, idle records, truncation.
-#include "symbolize/profile_builder.hpp"
+#include "capture/profile_builder.hpp"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 
 #include "support/test_support.hpp"
 
-namespace lambdascope::symbolize {
+namespace lambdascope::capture {
 namespace {
 
 namespace ring = agent::ring;
@@ -70,8 +70,8 @@ class Builder : public ::testing::Test {
     data_.pcs.insert(data_.pcs.end(), pcs.begin(), pcs.end());
     data_.samples.push_back(s);
   }
-  SymbolizeOptions options() {
-    SymbolizeOptions o;
+  symbolize::SymbolizeOptions options() {
+    symbolize::SymbolizeOptions o;
     o.perf_map_dir = dir_;
     return o;
   }
@@ -91,7 +91,7 @@ TEST_F(Builder, StacksTimesThreadsAndJit) {
   add_sample(6000, 8, {0x30000000});  // outside everything
   profile::Profile p;
   init_profile(p, data_.info);
-  Symbolizer sym(options());
+  symbolize::Symbolizer sym(options());
   add_ring(p, data_, sym);
   ASSERT_EQ(p.num_samples(), 3u);
   EXPECT_EQ(p.meta.sample_types[1].type, "cpu");
@@ -126,7 +126,7 @@ TEST_F(Builder, IdleRecordsRepeatTheLastStackAndTruncationIsMarked) {
   data_.samples.push_back(idle);
   profile::Profile p;
   init_profile(p, data_.info);
-  Symbolizer sym(options());
+  symbolize::Symbolizer sym(options());
   add_ring(p, data_, sym);
   ASSERT_EQ(p.num_samples(), 3u);
   EXPECT_EQ(p.meta.sample_types[1].type, "wall");
@@ -136,13 +136,86 @@ TEST_F(Builder, IdleRecordsRepeatTheLastStackAndTruncationIsMarked) {
   EXPECT_EQ(names(p, p.samples.stack[2]), (std::vector<std::string>{"[not sampled yet]"}));
 }
 
+// Wall rings of version 2: samples, wall and cpu; a sample of a thread that did not run ends in a waiting
+// frame named after its innermost blocking call; threads that never ran can be left out and counted.
+TEST_F(Builder, WallSamplesCarryCpuAndWaitingIsMarked) {
+  std::ofstream(dir_ + "/perf-4242.map", std::ios::app) << "20000200 40 __futex_abstimed_wait_common\n"
+                                                        << "20000300 40 __GI___clock_nanosleep\n"
+                                                        << "20000400 40 epoll_wait\n"
+                                                        << "20000500 40 JS:*blockOnLock file.js:2:1\n";
+  data_.info.mode = ring::Mode::kWall;
+  data_.info.version = 2;
+  add_sample(2000, 7, {0x20000110});  // running: hot
+  data_.samples.back().cpu_ns = 9000000;
+  add_sample(3000, 7, {0x20000210, 0x20000510});  // blocked in a futex
+  data_.samples.back().cpu_ns = 1000000;
+  RawSample idle;
+  idle.time_ns = 4000;
+  idle.tid = 7;
+  idle.weight = 1;
+  idle.idle = idle.waiting = true;
+  data_.samples.push_back(idle);
+  add_sample(5000, 8, {0x20000310});  // a sleeper given its earlier stack by a reader: waiting
+  data_.samples.back().waiting = true;
+  add_sample(6000, 9, {0x20000410});  // a thread that ran, now in epoll
+  add_sample(7000, 9, {0x20000410});
+  data_.samples.back().waiting = true;
+
+  profile::Profile p;
+  init_profile(p, data_.info);
+  symbolize::Symbolizer sym(options());
+  add_ring(p, data_, sym);
+  ASSERT_EQ(p.meta.sample_types.size(), 3u);
+  EXPECT_EQ(p.meta.sample_types[1].type, "wall");
+  EXPECT_EQ(p.meta.sample_types[2].type, "cpu");
+  EXPECT_EQ(p.meta.sample_types[2].unit, "nanoseconds");
+  ASSERT_EQ(p.num_samples(), 6u);
+  EXPECT_EQ(p.value(0, 2), 9000000);
+  EXPECT_EQ(p.value(1, 2), 1000000);
+  EXPECT_EQ(p.value(2, 2), 0);
+  EXPECT_EQ(names(p, p.samples.stack[1]),
+            (std::vector<std::string>{"JS:*blockOnLock file.js:2:1", "__futex_abstimed_wait_common"}));
+  EXPECT_EQ(names(p, p.samples.stack[2]),
+            (std::vector<std::string>{"JS:*blockOnLock file.js:2:1", "__futex_abstimed_wait_common",
+                                      "[waiting: lock]"}));
+  EXPECT_EQ(p.frames[p.stacks.frame(p.samples.stack[2])].kind, profile::FrameKind::kWaiting);
+  EXPECT_EQ(p.frame_module(p.stacks.frame(p.samples.stack[2])), "[waiting]");
+  EXPECT_EQ(names(p, p.samples.stack[3]).back(), "[waiting: sleep]");
+  EXPECT_EQ(names(p, p.samples.stack[4]).back(), "epoll_wait");
+  EXPECT_EQ(names(p, p.samples.stack[5]).back(), "[waiting: I/O]");
+
+  // Thread 8 never ran in this slice: left out when asked, and counted.
+  profile::Profile q;
+  init_profile(q, data_.info);
+  BuildOptions o;
+  o.omit_idle_threads = true;
+  add_ring(q, data_, sym, o);
+  EXPECT_EQ(q.num_samples(), 5u);
+  for (size_t i = 0; i < q.num_samples(); ++i) EXPECT_NE(q.samples.tid[i], 8);
+  ASSERT_FALSE(q.meta.comments.empty());
+  EXPECT_EQ(q.meta.comments.back(), "pid 4242: 1 idle threads left out (they did not run in this window)");
+}
+
+// Rings written by version 1 agents have no CPU time: wall profiles of them keep two sample types.
+TEST_F(Builder, VersionOneWallRingsHaveNoCpuType) {
+  data_.info.mode = ring::Mode::kWall;
+  data_.info.version = 1;
+  add_sample(2000, 7, {0x20000110});
+  profile::Profile p;
+  init_profile(p, data_.info);
+  symbolize::Symbolizer sym(options());
+  add_ring(p, data_, sym);
+  ASSERT_EQ(p.meta.sample_types.size(), 2u);
+  EXPECT_EQ(p.value(0, 1), 20000000);
+}
+
 TEST_F(Builder, LinesAndInlines) {
   uint64_t alpha_v = vaddr_of("_ZN7fixture5alphaEm");
-  SymbolizeOptions o = options();
+  symbolize::SymbolizeOptions o = options();
   o.lines = true;
-  Symbolizer sym(o);
+  symbolize::Symbolizer sym(o);
   // Find an address inside the inlined helper.
-  MappingSpan m;
+  symbolize::MappingSpan m;
   m.start = 0x10000000;
   m.end = 0x10100000;
   m.inode = 1;
@@ -162,4 +235,4 @@ TEST_F(Builder, LinesAndInlines) {
 }
 
 }  // namespace
-}  // namespace lambdascope::symbolize
+}  // namespace lambdascope::capture

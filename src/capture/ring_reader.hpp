@@ -12,7 +12,7 @@
 
 #include "agent/ring_format.hpp"
 
-namespace lambdascope::symbolize {
+namespace lambdascope::capture {
 
 struct RingInfo {
   std::string path;
@@ -26,6 +26,7 @@ struct RingInfo {
   uint64_t anchor_realtime_ns = 0;
   uint64_t period_ns = 0;
   uint32_t sequence = 0;
+  uint32_t version = agent::ring::kVersion;  // of the ring format; 2 and later carry CPU time in wall samples
   std::string exe;
   std::string cmdline;
 };
@@ -34,8 +35,11 @@ struct RawSample {
   uint64_t time_ns = 0;  // CLOCK_MONOTONIC
   int32_t tid = 0;
   uint32_t weight = 0;
+  uint64_t cpu_ns = 0;  // wall mode: CPU time of the thread since its previous sample
   uint16_t flags = 0;
   bool idle = false;      // wall mode: repeat the thread's previous stack
+  bool waiting = false;   // wall mode: the thread did not run since its previous sample (stays set when a
+                          // reader gives an idle record its stack)
   uint32_t first_pc = 0;  // index into RingData::pcs
   uint32_t depth = 0;
 };
@@ -102,4 +106,4 @@ class RingReader {
   bool corrupt_ = false;
 };
 
-}  // namespace lambdascope::symbolize
+}  // namespace lambdascope::capture

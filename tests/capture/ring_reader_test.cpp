@@ -1,7 +1,7 @@
 // The ring between writers (signal handlers on many threads) and one reader in another process, exercised
 // with threads: every published record arrives once, intact and in each writer's order; a full ring drops
 // and counts instead of overwriting; garbage in the file stops the reader instead of misleading it.
-#include "symbolize/ring_reader.hpp"
+#include "capture/ring_reader.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -19,7 +19,7 @@
 #include "agent/ring_writer.hpp"
 #include "support/test_support.hpp"
 
-namespace lambdascope::symbolize {
+namespace lambdascope::capture {
 namespace {
 
 namespace ring = agent::ring;
@@ -55,6 +55,7 @@ bool write_sample(agent::RingWriter& w, int tid, uint64_t seq, uint32_t depth) {
   rec->tid = tid;
   rec->weight = 1;
   rec->depth = depth;
+  rec->cpu_ns = seq * 7;
   auto* pcs = reinterpret_cast<uint64_t*>(p + sizeof(ring::SampleRecord));
   for (uint32_t i = 0; i < depth; ++i) pcs[i] = seq * 1000 + i;
   agent::RingWriter::publish(p, ring::RecordType::kSample, size, 0);
@@ -110,9 +111,47 @@ TEST(Ring, ConcurrentWritersOneReader) {
         << "thread " << s.tid;  // each writer's order, nothing lost or doubled
     last[s.tid] = s.time_ns;
     ASSERT_EQ(s.depth, s.time_ns % 40);
+    ASSERT_EQ(s.cpu_ns, s.time_ns * 7);
     for (uint32_t i = 0; i < s.depth; ++i) ASSERT_EQ(data.pcs[s.first_pc + i], s.time_ns * 1000 + i);
   }
   EXPECT_GT(data.counters[ring::kDroppedFull], 0u);  // writers did find it full and counted it
+  std::filesystem::remove_all(dir);
+}
+
+// A version 1 ring (written by an older agent): sample records end before cpu_ns, PCs follow at 32 bytes.
+TEST(Ring, ReadsVersionOneRecords) {
+  std::string dir = testing::make_temp_dir();
+  ring::Header* h = make_ring(dir + "/r.ring", 1 << 12);
+  h->version = 1;
+  agent::RingWriter w;
+  w.attach(h);
+  const uint32_t size = ring::kSampleRecordSizeV1 + 2 * 8;
+  uint8_t* p = w.reserve(size);
+  ASSERT_NE(p, nullptr);
+  auto* rec = reinterpret_cast<ring::SampleRecord*>(p);  // its first 32 bytes are version 1's record
+  rec->time_ns = 5;
+  rec->tid = 3;
+  rec->weight = 1;
+  rec->depth = 2;
+  uint64_t pcs[2] = {0x1111, 0x2222};
+  std::memcpy(p + ring::kSampleRecordSizeV1, pcs, sizeof pcs);
+  agent::RingWriter::publish(p, ring::RecordType::kSample, size, 0);
+  std::string error;
+  auto reader = RingReader::open(dir + "/r.ring", &error);
+  ASSERT_NE(reader, nullptr) << error;
+  EXPECT_EQ(reader->info().version, 1u);
+  RingData data;
+  reader->poll(data);
+  EXPECT_EQ(data.corrupt_records, 0u);
+  ASSERT_EQ(data.samples.size(), 1u);
+  EXPECT_EQ(data.samples[0].cpu_ns, 0u);
+  ASSERT_EQ(data.samples[0].depth, 2u);
+  EXPECT_EQ(data.pcs[data.samples[0].first_pc], 0x1111u);
+  EXPECT_EQ(data.pcs[data.samples[0].first_pc + 1], 0x2222u);
+  // A version newer than ours is refused with a message.
+  h->version = ring::kVersion + 1;
+  EXPECT_EQ(RingReader::open(dir + "/r.ring", &error), nullptr);
+  EXPECT_NE(error.find("version"), std::string::npos) << error;
   std::filesystem::remove_all(dir);
 }
 
@@ -161,4 +200,4 @@ TEST(Ring, GarbageStopsTheReader) {
 }
 
 }  // namespace
-}  // namespace lambdascope::symbolize
+}  // namespace lambdascope::capture

@@ -1,17 +1,36 @@
-#include "symbolize/profile_builder.hpp"
+#include "capture/profile_builder.hpp"
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
-namespace lambdascope::symbolize {
+#include "capture/waiting_state.hpp"
+
+namespace lambdascope::capture {
 
 namespace ring = agent::ring;
 
 namespace {
 
+// The module of waiting frames; formats/pprof_module_kind.hpp gives frames of it their kind back.
+constexpr std::string_view kWaitingModule = "[waiting]";
+
 int64_t to_realtime(const RingInfo& info, uint64_t monotonic_ns) {
   return static_cast<int64_t>(info.anchor_realtime_ns) +
          (static_cast<int64_t>(monotonic_ns) - static_cast<int64_t>(info.anchor_monotonic_ns));
+}
+
+void apply(symbolize::ProcessMaps& maps, const RawMapping& m) {
+  symbolize::MappingSpan span;
+  span.start = m.start;
+  span.end = m.end;
+  span.offset = m.offset;
+  span.inode = m.inode;
+  if (!m.add) return maps.remove(span, m.time_ns);
+  span.path = m.path;
+  span.build_id = m.build_id;
+  span.added_ns = m.time_ns;
+  maps.add(std::move(span));
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -37,12 +56,49 @@ class ThreadNames {
   std::unordered_map<int32_t, std::vector<const RawThreadName*>> by_tid_;
 };
 
+// Stacks with their waiting leaf, per stack.
+class WaitingStacks {
+ public:
+  explicit WaitingStacks(profile::Profile& p) : p_(p) {}
+  profile::StackId of(profile::StackId stack) {
+    auto [it, inserted] = memo_.try_emplace(stack, stack);
+    if (!inserted) return it->second;
+    names_.clear();
+    for (profile::StackId s = stack; s != profile::StackTrie::kRoot && names_.size() < kWaitingFramesExamined;
+         s = p_.stacks.parent(s))
+      names_.push_back(p_.frame_name(p_.stacks.frame(s)));
+    std::string_view leaf = waiting_frame_name(classify_waiting(names_));
+    if (!leaf.empty())
+      it->second = p_.stacks.push(stack, p_.intern_frame(leaf, kWaitingModule, profile::FrameKind::kWaiting));
+    return it->second;
+  }
+
+ private:
+  profile::Profile& p_;
+  std::unordered_map<profile::StackId, profile::StackId> memo_;
+  std::vector<std::string_view> names_;
+};
+
+// Threads with samples, none of which ran (all idle or waiting).
+std::unordered_set<int32_t> idle_threads(const RingData& data) {
+  std::unordered_set<int32_t> ran, seen;
+  for (const RawSample& s : data.samples) {
+    seen.insert(s.tid);
+    if (!s.waiting) ran.insert(s.tid);
+  }
+  std::unordered_set<int32_t> out;
+  for (int32_t tid : seen)
+    if (ran.count(tid) == 0) out.insert(tid);
+  return out;
+}
+
 }  // namespace
 
 void init_profile(profile::Profile& p, const RingInfo& info) {
   bool wall = info.mode == ring::Mode::kWall;
   std::string kind = wall ? "wall" : "cpu";
   p.meta.sample_types = {{"samples", "count"}, {kind, "nanoseconds"}};
+  if (wall && info.version >= 2) p.meta.sample_types.push_back({"cpu", "nanoseconds"});
   p.meta.default_sample_type = 1;
   p.meta.period_type = {kind, "nanoseconds"};
   p.meta.period = static_cast<int64_t>(info.period_ns);
@@ -53,10 +109,10 @@ void init_profile(profile::Profile& p, const RingInfo& info) {
   if (!info.cmdline.empty()) p.meta.set_attribute(profile::attr::kCommand, info.cmdline);
 }
 
-void add_ring(profile::Profile& p, const RingData& data, Symbolizer& symbolizer,
+void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& symbolizer,
               const BuildOptions& options) {
   const RingInfo& info = data.info;
-  ProcessMaps maps;
+  symbolize::ProcessMaps maps;
   size_t next_mapping = 0;
   ThreadNames names(data.thread_names);
   const double period = static_cast<double>(info.period_ns);
@@ -75,12 +131,17 @@ void add_ring(profile::Profile& p, const RingData& data, Symbolizer& symbolizer,
   profile::FrameId truncated = p.intern_frame("[truncated]");
   std::vector<profile::FrameId> leaf_first;
   std::vector<profile::FrameId> root_first;
+  WaitingStacks waiting(p);
+  std::unordered_set<int32_t> omitted =
+      options.omit_idle_threads ? idle_threads(data) : std::unordered_set<int32_t>{};
+  const bool with_cpu = p.num_values() >= 3;
 
   int64_t first_time = profile::kNoTime, last_time = profile::kNoTime;
   for (const RawSample& s : data.samples) {
+    if (omitted.count(s.tid) != 0) continue;
     // Mapping records up to this sample's time (they are in ring order, as are samples).
     while (next_mapping < data.mappings.size() && data.mappings[next_mapping].time_ns <= s.time_ns)
-      maps.apply(data.mappings[next_mapping++]);
+      apply(maps, data.mappings[next_mapping++]);
     profile::StackId stack;
     if (s.idle) {
       auto it = last_stack.find(s.tid);
@@ -92,10 +153,10 @@ void add_ring(profile::Profile& p, const RingData& data, Symbolizer& symbolizer,
       for (uint32_t i = 0; i < s.depth; ++i) {
         uint64_t pc = data.pcs[s.first_pc + i];
         bool return_address = i > 0;
-        const MappingSpan* m = maps.find(return_address ? pc - 1 : pc, s.time_ns);
+        const symbolize::MappingSpan* m = maps.find(return_address ? pc - 1 : pc, s.time_ns);
         if (m == nullptr && next_mapping < data.mappings.size()) {
           // Mapped after this sample was recorded? Look at the whole history.
-          for (size_t k = next_mapping; k < data.mappings.size(); ++k) maps.apply(data.mappings[k]);
+          for (size_t k = next_mapping; k < data.mappings.size(); ++k) apply(maps, data.mappings[k]);
           next_mapping = data.mappings.size();
           m = maps.find(return_address ? pc - 1 : pc, s.time_ns);
         }
@@ -104,7 +165,7 @@ void add_ring(profile::Profile& p, const RingData& data, Symbolizer& symbolizer,
         auto it = frames_of.find(key);
         if (it == frames_of.end()) {
           std::vector<profile::FrameId> ids;
-          for (const SymFrame& f : symbolizer.symbolize(info.pid, m, pc, return_address))
+          for (const symbolize::SymFrame& f : symbolizer.symbolize(info.pid, m, pc, return_address))
             ids.push_back(p.intern_frame(f.name, f.module, f.kind, f.file, f.line));
           it = frames_of.emplace(key, std::move(ids)).first;
         }
@@ -115,10 +176,12 @@ void add_ring(profile::Profile& p, const RingData& data, Symbolizer& symbolizer,
       stack = p.intern_stack(root_first);
       last_stack[s.tid] = stack;
     }
-    double values[2] = {static_cast<double>(s.weight), static_cast<double>(s.weight) * period};
+    if (s.waiting) stack = waiting.of(stack);
+    double values[3] = {static_cast<double>(s.weight), static_cast<double>(s.weight) * period,
+                        static_cast<double>(s.cpu_ns)};
     profile::SampleRow row;
     row.stack = stack;
-    row.values = values;
+    row.values = std::span<const double>(values, with_cpu ? 3 : 2);
     row.time_ns = to_realtime(info, s.time_ns);
     row.pid = info.pid;
     row.tid = s.tid;
@@ -136,6 +199,9 @@ void add_ring(profile::Profile& p, const RingData& data, Symbolizer& symbolizer,
   if (p.meta.end_ns != profile::kNoTime) p.meta.duration_ns = p.meta.end_ns - p.meta.time_nanos;
   for (const std::string& w : ring_warnings(data))
     p.meta.comments.push_back("pid " + std::to_string(info.pid) + ": " + w);
+  if (!omitted.empty())
+    p.meta.comments.push_back("pid " + std::to_string(info.pid) + ": " + std::to_string(omitted.size()) +
+                              " idle threads left out (they did not run in this window)");
 }
 
 std::vector<std::string> ring_warnings(const RingData& r) {
@@ -163,4 +229,4 @@ std::vector<std::string> ring_warnings(const RingData& r) {
   return out;
 }
 
-}  // namespace lambdascope::symbolize
+}  // namespace lambdascope::capture
