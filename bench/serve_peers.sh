@@ -59,7 +59,7 @@ sel="function=bench&since=$((base - 999 * 1000))&until=$((base + 1))"
 total=$(curl -s "${SERVE_URL}api/invocations?$sel&limit=0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 cold=$(curl -s -o /dev/null -w '%{time_total}' "${SERVE_URL}api/profile?$sel&format=page")
 echo "merged flame graph of $total invocations: cold $(python3 -c "print(f'{$cold * 1000:.0f}')") ms, cached $(timed_get "${SERVE_URL}api/profile?$sel&format=page") ms"
-echo "server peak RSS: $(($(awk '/VmHWM/ {print $2}' "/proc/$SERVE_PID/status") / 1024)) MB"
+echo "server peak RSS: $(($(awk '/VmHWM/ {print $2}' "/proc/$SERVE_PID/status") / 1024)) MB (parsed-profile cache: $(curl -s "${SERVE_URL}metrics" | awk '/^lambdascope_serve_cache_bytes / {printf "%d", $2 / 1048576}') MB of --cache-mb 256)"
 stop_serve
 
 if command -v go >/dev/null; then
