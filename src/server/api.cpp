@@ -27,6 +27,8 @@ int64_t now_ms() {
 
 namespace {
 using render::JsonWriter;
+constexpr size_t kCachedAnswers = 8;
+constexpr size_t kMaxCachedAnswerBytes = 8 << 20;  // 8 answers: at most 64 MB
 
 // Nearest-rank percentile of sorted values.
 int64_t percentile(const std::vector<int64_t>& sorted, double q) {
@@ -210,12 +212,32 @@ Rendered Api::profile(const Params& params, const Progress& progress) {
   if (view != "flamegraph" && view != "heatmap")
     throw BadParameter("view", "view must be flamegraph or heatmap, got '" + view + "'");
   bool times = format == OutputFormat::kPage && view == "heatmap";
+  std::string id;
+  if (s.file.empty()) {
+    id = std::to_string(static_cast<int>(format)) + "|" + view;
+    std::vector<const Invocation*> selected = resolve(*catalog_.listing(), s);
+    for (const Invocation* inv : selected) id += "|" + inv->object.key;
+    std::lock_guard lock(answers_mutex_);
+    for (auto it = answers_.begin(); it != answers_.end(); ++it) {
+      if (it->id != id) continue;
+      answers_.splice(answers_.begin(), answers_, it);
+      if (progress) progress(selected.size(), selected.size());
+      return answers_.front().rendered;
+    }
+  }
   SelectedProfile p = profiles_.load(s, times, progress);
+  Rendered r;
   try {
-    return render_profile(p, format, view);
+    r = render_profile(p, format, view);
   } catch (const render::PageError& e) {
     throw BadParameter("view", e.what());
   }
+  if (!id.empty() && r.body.size() <= kMaxCachedAnswerBytes) {
+    std::lock_guard lock(answers_mutex_);
+    answers_.push_front({id, r});
+    if (answers_.size() > kCachedAnswers) answers_.pop_back();
+  }
+  return r;
 }
 
 Rendered Api::diff(const Params& params, const Progress& progress) {

@@ -3,6 +3,8 @@
 // (a corrupt stored profile, an S3 failure) 500.
 #pragma once
 
+#include <list>
+#include <mutex>
 #include <string>
 
 #include "server/catalog.hpp"
@@ -29,6 +31,14 @@ class Api {
   Catalog& catalog_;
   ProfileCache& cache_;
   SelectedProfiles profiles_;
+  // The last few merged answers of stored selections, by (format, view, selected keys): looking at the same
+  // selection again (a page reload, switching views back) merges nothing.
+  struct Answer {
+    std::string id;
+    Rendered rendered;
+  };
+  std::mutex answers_mutex_;
+  std::list<Answer> answers_;  // most recent first
 };
 
 // The current time, for relative `since`/`until` ("1h").

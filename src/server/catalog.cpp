@@ -77,6 +77,7 @@ std::shared_ptr<const Listing> Catalog::listing(std::chrono::milliseconds max_ag
 void Catalog::refresh(bool full) {
   auto started = std::chrono::steady_clock::now();
   if (full) known_.clear();
+  bool changed = full;
   for (size_t s = 0; s < stores_.size(); ++s) {
     store::ProfileQuery q;
     // Incremental: from the hour before the newest profile seen (a profile is stored when it ends).
@@ -86,17 +87,33 @@ void Catalog::refresh(bool full) {
       if (known_.count(o.key)) continue;
       // A symlink in a directory store that leads out of it is not ours to serve.
       const fs::path& root = stores_[s].root;
-      if (!root.empty() && fs::is_symlink(root / o.key) && !inside(root, root / o.key)) {
+      if (!root.empty() && o.symlink && !inside(root, root / o.key)) {
         ++escaping;
         continue;
       }
       newest_start_ms_[s] = std::max(newest_start_ms_[s], o.profile.start_ms);
       std::string key = o.key;
       known_.try_emplace(std::move(key), Invocation{s, std::move(o)});
+      changed = true;
     }
     if (full) foreign_[s] = stores_[s].reader->foreign_objects() + escaping;
   }
+  std::vector<ProfileFile> files;
+  for (const std::string& folder : folders_) list_folder(folder, files);
+  for (const std::string& f : single_files_) {
+    std::error_code ec;
+    files.push_back({fs::path(f).filename().string(), fs::absolute(f).string(),
+                     static_cast<int64_t>(fs::file_size(f, ec))});
+  }
+  std::sort(files.begin(), files.end(),
+            [](const ProfileFile& a, const ProfileFile& b) { return a.name < b.name; });
+  if (!changed && listing_ && files == listing_->files) {  // nothing new: keep the listing (and its indexes)
+    std::unique_lock lock(listing_mutex_);
+    last_refresh_ = started;
+    return;
+  }
   auto l = std::make_shared<Listing>();
+  l->files = std::move(files);
   for (auto& [key, inv] : known_) l->invocations.push_back(inv);
   std::sort(l->invocations.begin(), l->invocations.end(), [](const Invocation& a, const Invocation& b) {
     const auto &x = a.object.profile, &y = b.object.profile;
@@ -106,14 +123,6 @@ void Catalog::refresh(bool full) {
     l->by_function[l->invocations[i].object.profile.function].push_back(i);
     l->by_key[l->invocations[i].object.key] = i;
   }
-  for (const std::string& folder : folders_) list_folder(folder, l->files);
-  for (const std::string& f : single_files_) {
-    std::error_code ec;
-    l->files.push_back({fs::path(f).filename().string(), fs::absolute(f).string(),
-                        static_cast<int64_t>(fs::file_size(f, ec))});
-  }
-  std::sort(l->files.begin(), l->files.end(),
-            [](const ProfileFile& a, const ProfileFile& b) { return a.name < b.name; });
   for (size_t i = 0; i < l->files.size(); ++i) l->file_by_name.try_emplace(l->files[i].name, i);
   for (int64_t f : foreign_) l->foreign_objects += f;
   std::unique_lock lock(listing_mutex_);

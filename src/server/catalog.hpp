@@ -29,6 +29,7 @@ struct ProfileFile {
   std::string name;
   std::string path;  // resolved, inside a served folder (or a SOURCE given as a file)
   int64_t bytes = 0;
+  bool operator==(const ProfileFile&) const = default;
 };
 
 struct StoreSource {

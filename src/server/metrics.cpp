@@ -88,7 +88,8 @@ std::string render_metrics(const Listing& listing, const RequestCounters& reques
       "(skipped).\n# TYPE lambdascope_store_foreign_objects gauge\nlambdascope_store_foreign_objects {}\n",
       listing.foreign_objects);
   out += fmt::format(
-      "# HELP lambdascope_serve_listing_refreshes_total Listings of the sources since the start.\n"
+      "# HELP lambdascope_serve_listing_refreshes_total Listings published (something new was found) since "
+      "the start.\n"
       "# TYPE lambdascope_serve_listing_refreshes_total counter\nlambdascope_serve_listing_refreshes_total "
       "{}\n",
       listing.refreshes);

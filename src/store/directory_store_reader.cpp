@@ -89,7 +89,7 @@ void DirectoryStoreReader::list_function(const std::string& function, const Prof
       ++foreign_objects_;
       continue;
     }
-    out.push_back({rel, *key, static_cast<int64_t>(it->file_size(ec))});
+    out.push_back({rel, *key, static_cast<int64_t>(it->file_size(ec)), it->is_symlink(ec)});
   }
 }
 

@@ -18,6 +18,7 @@ struct StoredObject {
   std::string key;  // relative to the store's prefix: "<function>/YYYY/MM/DD/HH/<name>.pb.gz"
   ProfileKey profile;
   int64_t size = 0;
+  bool symlink = false;  // a directory store's entry that is a symbolic link (serve checks where it leads)
 };
 
 // Fetches bodies; one per worker thread (an S3 fetcher holds a kept-alive connection).

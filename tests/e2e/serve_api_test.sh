@@ -128,7 +128,7 @@ check(ws["slow"]["invocations"] == 3, f"slow group of 3: {ws['slow']}")
 check(ws["fast"]["invocations"] >= 1, f"fast group: {ws['fast']}")
 top = ws["functions"][0]
 check("burn_r19" in top["name"], f"burn_r19 ranked first: {[f['name'] for f in ws['functions'][:5]]}")
-check(top["noise"] is False and top["slow_samples"] > 0 and top["extra_ms_per_invocation"] > 300, f"burn_r19 row: {top}")
+check(top["noise"] is False and top["slow_samples"] > top["fast_samples"] and top["extra_ms_per_invocation"] > 0, f"burn_r19 row: {top}")
 check(any(f["noise"] for f in ws["functions"]), "some row is within noise")
 sel = get_json(base, "api/invocations?" + ws["slow"]["selection"])
 check(sel["total"] == 3, f"slow.selection selects the 3: {ws['slow']['selection']}")
