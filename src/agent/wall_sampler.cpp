@@ -154,16 +154,16 @@ void* sampler_main(void*) {
         PerThread& pt = g_threads[tid];
         uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
         if (pt.sampled && cpu >= pt.cpu_ns && cpu - pt.cpu_ns < kRunnableThresholdNs) {
-          // Running at its last sample and blocked now: it went to sleep using less than the threshold
-          // since (the end of a computation, then a wait). One signal learns the stack of that wait, which
-          // the idle records that follow repeat; otherwise they would repeat the computation's stack.
-          int32_t nr = pt.wait_syscall < 0 ? blocked_syscall(tid) : -1;
-          if (nr < 0) {
+          // An idle record repeats the thread's last stack: right only when that stack was a wait. A thread
+          // running at its last sample that did not run since has blocked (the end of a computation, then a
+          // wait) or waits for a CPU: one signal learns where (it interrupts no sleep of the program's that
+          // the program did not just enter), and the CPU it used before goes to its previous stack.
+          if (pt.wait_syscall >= 0) {
             write_idle(tid, cycle_start, weight, 0);
             continue;
           }
-          pt.wait_syscall = nr;
-          if (cpu != pt.cpu_ns) write_idle(tid, cycle_start, 0, cpu - pt.cpu_ns);  // as below: spent before
+          pt.wait_syscall = blocked_syscall(tid);
+          if (cpu != pt.cpu_ns) write_idle(tid, cycle_start, 0, cpu - pt.cpu_ns);
           __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
           pt.cpu_ns = cpu;
           to_signal[num_signal++] = tid;
