@@ -158,7 +158,8 @@ struct IdleRecord {
   RecordHeader h;
   uint64_t time_ns;
   int32_t tid;
-  uint32_t weight;
+  uint32_t weight;  // 0 (version 2): no wall time, only CPU time the previous stack used before the thread
+                    // blocked where its next sample will find it
   uint64_t cpu_ns;  // version 2: CPU time used since the previous sample by a thread that woke briefly and is
                     // asleep again (not signalled, so as not to interrupt its sleep); 0 when it did not run
 };

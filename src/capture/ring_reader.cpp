@@ -162,7 +162,7 @@ size_t RingReader::poll(RingData& out) {
         s.weight = rec.weight;
         s.cpu_ns = rec.cpu_ns;
         s.idle = true;
-        s.waiting = true;
+        s.waiting = rec.weight != 0;  // weight 0: CPU time its previous stack used before it blocked
         out.samples.push_back(s);
         break;
       }
