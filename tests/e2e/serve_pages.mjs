@@ -185,7 +185,11 @@ try {
       names.some((n) => n.includes(SLOW)),
       names.join(", "),
     );
-    check("invocation: a sub-second timeline", await page.evaluate(() => !!window.lambdascope.heatmap?.grid()));
+    check(
+      "invocation: a sub-second timeline",
+      await page.evaluate(() => !!window.lambdascope.heatmap?.grid()),
+      await page.evaluate(() => window.lambdascope.serve.timelineError),
+    );
     await shot(page, "invocation");
     check("invocation: no console errors", problems.length === 0, problems.join("\n"));
     await page.close();

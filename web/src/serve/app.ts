@@ -35,7 +35,7 @@ export async function servePage(p: Payload, app: HTMLElement, api: LambdascopeAp
   } else if (path.startsWith("/i/")) {
     route = "invocation";
     document.title = `invocation · lambdascope`;
-    serve.area = await invocationPage(client, app, rest("/i/"));
+    Object.assign(serve, await invocationPage(client, app, rest("/i/")));
   } else if (path.startsWith("/file/")) {
     route = "file";
     document.title = `${rest("/file/")} · lambdascope`;

@@ -33,6 +33,8 @@ export interface InvocationRow {
 export interface WhySlowGroup {
   invocations: number;
   p50_ms: number;
+  min_ms?: number;
+  max_ms?: number;
   selection: string;
 }
 
@@ -45,6 +47,9 @@ export interface WhySlowRow {
   total_extra_ms_per_invocation?: number;
   slow_samples?: number;
   fast_samples?: number;
+  slow_total_samples?: number;
+  fast_total_samples?: number;
+  p_value?: number;
   noise: boolean;
 }
 
@@ -52,6 +57,7 @@ export interface WhySlow {
   slow: WhySlowGroup;
   fast: WhySlowGroup;
   functions: WhySlowRow[];
+  noise_alpha?: number;
 }
 
 export class ApiError extends Error {

@@ -66,7 +66,7 @@ export async function functionPage(client: Client, app: HTMLElement, fn: string)
       {},
       "Invocations",
       counts,
-      el("span", { class: "sv-sub", text: "drag: select A · Shift-drag: baseline B · teal corner: init profiles" }),
+      el("span", { class: "sv-sub", text: "drag: select A · Shift-drag: baseline B · teal frame: init profiles" }),
     ),
   );
   page.append(heatCard);
@@ -95,16 +95,19 @@ export async function functionPage(client: Client, app: HTMLElement, fn: string)
       cell: (r) => el("a", { href: `/i/${enc(r.key)}`, text: r.request_id || "(none)", title: "Open this invocation" }),
       mono: true,
     },
-    { key: "cold", label: "cold start", value: (r) => label(r, "cold_start") },
-    { key: "status", label: "status", value: (r) => label(r, "status") },
+    { key: "cold", label: "cold start", value: (r) => label(r, "cold_start"), hidden: () => !hasLabel("cold_start") },
+    { key: "status", label: "status", value: (r) => label(r, "status"), hidden: () => !hasLabel("status") },
     {
       key: "memory",
       label: "memory MB",
       num: true,
       value: (r) => Number(label(r, "memory_mb")) || 0,
       cell: (r) => label(r, "memory_mb"),
+      hidden: () => !hasLabel("memory_mb"),
     },
   ];
+  // Label columns show once the server has given labels (labels=1 reads the profiles).
+  const hasLabel = (k: string) => rows.some((r) => r.labels?.[k] != null);
   let lastClicked: InvocationRow | null = null;
   const table: SortTable<InvocationRow> = new SortTable(cols, params.get("sort") ?? "-duration", {
     label: "Invocations",

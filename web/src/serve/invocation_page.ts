@@ -13,7 +13,11 @@ function functionOf(key: string): string {
   return parts.length >= 6 ? parts[parts.length - 6] : "";
 }
 
-export async function invocationPage(client: Client, app: HTMLElement, key: string): Promise<ProfileArea> {
+export async function invocationPage(
+  client: Client,
+  app: HTMLElement,
+  key: string,
+): Promise<{ area: ProfileArea; timelineError: string | null }> {
   const fn = functionOf(key);
   app.append(
     topBar(
@@ -49,6 +53,15 @@ export async function invocationPage(client: Client, app: HTMLElement, key: stri
     el("b", { text: "Sub-second timeline" }),
     el("span", { class: "sv-note", text: "drag a range: its flame graph below · Shift-drag: a baseline for a diff" }),
   ]);
+  const timelineError = area.payload ? null : area.lastError;
+  if (!area.payload) {
+    // No timeline (the profile has no per-sample times, or the server could not give them): the flame graph.
+    const why = timelineError ?? "";
+    await area.load("flamegraph", `key=${enc(key)}`, [
+      el("b", { text: "Flame graph" }),
+      el("span", { class: "sv-note", text: `no sub-second timeline: ${why}` }),
+    ]);
+  }
   for (const c of area.payload?.profiles[0]?.meta.comments ?? []) comments.append(el("li", { text: c }));
   const dl2 = el("a", {
     class: "sv-button sv-plain",
@@ -57,5 +70,5 @@ export async function invocationPage(client: Client, app: HTMLElement, key: stri
     text: "Download pprof",
   });
   info.querySelector("h2")!.append(dl2);
-  return area;
+  return { area, timelineError };
 }

@@ -1,5 +1,5 @@
 // The function page's latency heat map: x the invocations' start time, y their duration on a log scale, colour
-// the number of invocations in the cell; cells holding init profiles get a teal mark. Drag selects a box (A),
+// the number of invocations in the cell; cells holding init profiles get a teal frame. Drag selects a box (A),
 // Shift-drag a second one (B, the baseline); both are drawn as outlines.
 import { heatColor } from "../colors";
 import { el } from "../dom";
@@ -25,6 +25,7 @@ const HEIGHT = 250;
 export class LatencyHeatmap {
   readonly el: HTMLDivElement;
   readonly canvas: HTMLCanvasElement;
+  private readonly legend: HTMLDivElement;
   private readonly tooltip = new Tooltip(document.body);
   private rows: InvocationRow[] = [];
   private cols = 1;
@@ -47,7 +48,8 @@ export class LatencyHeatmap {
       role: "img",
       "aria-label": "Latency heat map: start time across, duration up (log scale), colour = invocations",
     });
-    this.el = el("div", { class: "sv-heat" }, this.canvas);
+    this.legend = el("div", { class: "ls-legend", style: "padding:2px 0 0 56px" });
+    this.el = el("div", { class: "sv-heat" }, this.canvas, this.legend);
     parent.append(this.el);
     new ResizeObserver(() => this.layout()).observe(this.el);
     this.canvas.addEventListener("mousedown", (ev) => {
@@ -119,6 +121,7 @@ export class LatencyHeatmap {
       if (r.phase === "init") this.inits[i]++;
     }
     this.maxCount = this.counts.reduce((a, b) => Math.max(a, b), 1);
+    this.renderLegend();
     const dpr = window.devicePixelRatio || 1;
     this.canvas.style.width = `${width}px`;
     this.canvas.style.height = `${HEIGHT}px`;
@@ -195,6 +198,25 @@ export class LatencyHeatmap {
     this.tooltip.show(ev.clientX, ev.clientY, box);
   }
 
+  /** Square-root scale: a lone invocation stays visible beside a cell of hundreds. */
+  private color(n: number): [number, number, number] {
+    return heatColor(0.15 + Math.sqrt(n / this.maxCount), 1.15, false);
+  }
+
+  private renderLegend(): void {
+    const sw = (n: number) => {
+      const [r, g, b] = this.color(n);
+      return el("i", { style: `background:rgb(${r | 0},${g | 0},${b | 0})` });
+    };
+    const m = this.maxCount;
+    const steps = [...new Set([1, Math.max(1, Math.round(m / 4)), m])];
+    this.legend.replaceChildren(
+      "invocations per cell: ",
+      ...steps.map((n) => el("span", {}, sw(n), String(n))),
+      el("span", {}, el("i", { style: "background:#fff;border:2px solid #1f7a7a" }), "init profile in the cell"),
+    );
+  }
+
   draw(): void {
     const g = this.canvas.getContext("2d");
     if (!g) return;
@@ -208,18 +230,17 @@ export class LatencyHeatmap {
       for (let r = 0; r < ROWS; r++) {
         const n = this.counts[c * ROWS + r];
         if (!n) continue;
-        const [R, G, B] = heatColor(n, this.maxCount, true);
+        const [R, G, B] = this.color(n);
         g.fillStyle = `rgb(${R | 0},${G | 0},${B | 0})`;
         const x = LEFT + c * CELL_W,
           y = TOP + this.plotH - (r + 1) * ch;
         g.fillRect(x, y, CELL_W - 1, ch - 1);
         if (this.inits[c * ROWS + r]) {
-          g.fillStyle = "#1f7a7a";
-          g.beginPath();
-          g.moveTo(x, y);
-          g.lineTo(x + 5, y);
-          g.lineTo(x, y + 5);
-          g.fill();
+          // Init profiles: the cell gets a teal frame.
+          g.strokeStyle = "#1f7a7a";
+          g.lineWidth = 2;
+          g.strokeRect(x - 1, y - 1, CELL_W + 1, ch + 1);
+          g.lineWidth = 1;
         }
       }
     }

@@ -16,6 +16,8 @@ export class ProfileArea {
   private readonly body: HTMLDivElement;
   private handle: PageHandle | null = null;
   private ctrl: AbortController | null = null;
+  /** Why the last load failed, or null. */
+  lastError: string | null = null;
   /** The payload on screen. */
   payload: Payload | null = null;
   /** Loads finished (tests wait for this to grow). */
@@ -51,6 +53,7 @@ export class ProfileArea {
   private drop(): void {
     this.handle?.dispose();
     this.handle = null;
+    this.payload = null;
     clear(this.body);
   }
 
@@ -59,6 +62,7 @@ export class ProfileArea {
     this.cancel();
     const ctrl = new AbortController();
     this.ctrl = ctrl;
+    this.lastError = null;
     const bar = el("progress", { max: "1", "aria-label": "Merging" }) as HTMLProgressElement;
     bar.removeAttribute("value"); // indeterminate until the first progress line
     const count = el("span", { class: "sv-note", text: "merging…" });
@@ -95,6 +99,7 @@ export class ProfileArea {
       this.ctrl = null;
       this.drop();
       const msg = e instanceof Error ? e.message : String(e);
+      this.lastError = msg;
       status(this.statusEl, ...what, el("span", { class: "ls-error", style: "margin:0;padding:2px 8px", text: msg }));
     }
   }

@@ -82,6 +82,7 @@ export interface Column<R> {
   value: (r: R) => number | string;
   cell?: (r: R) => Node | string;
   mono?: boolean;
+  hidden?: () => boolean; // left out while true (checked at each render)
 }
 
 /** A table sorted by clicking its headings; rows are text nodes only. Shows at most `limit` rows. */
@@ -136,7 +137,8 @@ export class SortTable<R> {
   private render(): void {
     clear(this.table);
     const head = el("tr", {});
-    for (const c of this.cols) {
+    const cols = this.cols.filter((c) => !c.hidden?.());
+    for (const c of cols) {
       const on = c.key === this.sortKey;
       const b = el("button", {
         text: `${c.label}${on ? (this.desc ? " ▾" : " ▴") : ""}`,
@@ -171,7 +173,7 @@ export class SortTable<R> {
     const body = el("tbody", {});
     this.trs = this.shown.map((r) => {
       const tr = el("tr", { tabindex: this.opts.onRow ? "0" : null });
-      for (const c of this.cols) {
+      for (const c of cols) {
         const v = c.cell ? c.cell(r) : String(c.value(r));
         tr.append(el("td", { class: `${c.num ? "sv-num" : ""}${c.mono ? " sv-mono" : ""}` }, v));
       }

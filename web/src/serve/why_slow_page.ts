@@ -42,7 +42,7 @@ export async function whySlowPage(
       el("br"),
       "Most of the difference: ",
       el("b", { class: "sv-mono", text: top.name }),
-      ` costs ${signedMs(top.extra_ms_per_invocation)} per slow invocation (${ms(top.slow_ms_per_invocation)} against ${ms(top.fast_ms_per_invocation)}).`,
+      ` costs ${signedMs(top.extra_ms_per_invocation)} more per slow invocation in its own code (${ms(top.slow_ms_per_invocation)} against ${ms(top.fast_ms_per_invocation)}).`,
     );
   } else {
     answer.append(
@@ -50,63 +50,64 @@ export async function whySlowPage(
       "No function differs by more than sampling noise: the slow invocations may be waiting outside the profiled process.",
     );
   }
-  page.append(card(`Why are the slow invocations of ${fn} slow?`, "", answer));
+  const range = (g: typeof slow) => (g.min_ms != null ? `, ${ms(g.min_ms)} – ${ms(g.max_ms ?? g.min_ms)}` : "");
+  const alpha = data.noise_alpha != null ? ` (p ≥ ${data.noise_alpha})` : "";
+  const defs = el(
+    "div",
+    { class: "sv-note", style: "padding:0 12px 10px" },
+    `Slow: the ${slow.invocations} longest invocations${range(slow)} (top 10% by duration, at least 3). Typical: ${fast.invocations} from p40 to p60${range(fast)}. ` +
+      `Every number below is milliseconds per invocation, slow minus typical; “≈ noise” marks differences that sampling alone could explain${alpha}.`,
+  );
+  page.append(card(`Why are the slow invocations of ${fn} slow?`, "", answer, defs));
 
-  const sampleNote = (r: WhySlowRow) =>
-    r.slow_samples == null ? "" : `${formatNumber(r.slow_samples)} / ${formatNumber(r.fast_samples ?? 0)}`;
+  const selfExtra = (r: WhySlowRow) => r.self_extra_ms_per_invocation ?? r.extra_ms_per_invocation;
+  const totalExtra = (r: WhySlowRow) => r.total_extra_ms_per_invocation ?? r.extra_ms_per_invocation;
+  const counts = (a?: number, b?: number) => (a == null ? "–" : `${formatNumber(a)} / ${formatNumber(b ?? 0)}`);
   const table = new SortTable<WhySlowRow>(
     [
       { key: "rank", label: "#", num: true, value: (r) => data.functions.indexOf(r) + 1 },
       { key: "name", label: "function", value: (r) => r.name, mono: true },
       {
-        key: "extra",
-        label: "extra ms / slow invocation",
+        key: "self",
+        label: "extra ms per slow invocation, self",
         num: true,
-        title: "How much longer this function (with what it calls) runs in a slow invocation than in a typical one",
-        value: (r) => r.extra_ms_per_invocation,
+        title: "Slow minus typical, per invocation, in the function's own code (not its callees): the ranking",
+        value: selfExtra,
         cell: (r) =>
           el("b", {
-            class: r.extra_ms_per_invocation > 0 ? "ls-grew" : "ls-shrank",
-            text: signedMs(r.extra_ms_per_invocation),
+            class: selfExtra(r) > 0 ? "ls-grew" : selfExtra(r) < 0 ? "ls-shrank" : "",
+            text: signedMs(selfExtra(r)),
           }),
       },
       {
-        key: "self",
-        label: "self extra",
-        num: true,
-        title: "Extra time in the function's own code (not its callees)",
-        value: (r) => r.self_extra_ms_per_invocation ?? NaN,
-        cell: (r) => (r.self_extra_ms_per_invocation == null ? "–" : signedMs(r.self_extra_ms_per_invocation)),
-      },
-      {
         key: "total",
-        label: "total extra",
+        label: "… total (with callees)",
         num: true,
-        title: "Extra time in the function and everything it calls",
-        value: (r) => r.total_extra_ms_per_invocation ?? r.extra_ms_per_invocation,
-        cell: (r) => signedMs(r.total_extra_ms_per_invocation ?? r.extra_ms_per_invocation),
+        title: "Slow minus typical, per invocation, in the function and everything it calls",
+        value: totalExtra,
+        cell: (r) => signedMs(totalExtra(r)),
       },
       {
         key: "slow",
-        label: "slow ms / inv",
+        label: "slow, self ms/inv",
         num: true,
         value: (r) => r.slow_ms_per_invocation,
         cell: (r) => ms(r.slow_ms_per_invocation),
       },
       {
         key: "fast",
-        label: "typical ms / inv",
+        label: "typical, self ms/inv",
         num: true,
         value: (r) => r.fast_ms_per_invocation,
         cell: (r) => ms(r.fast_ms_per_invocation),
       },
       {
         key: "samples",
-        label: "samples slow / typical",
+        label: "self samples slow / typical",
         num: true,
-        title: "The counts behind the numbers",
+        title: "The sample counts behind the numbers (with callees in the tooltip of the total column)",
         value: (r) => r.slow_samples ?? 0,
-        cell: sampleNote,
+        cell: (r) => counts(r.slow_samples, r.fast_samples),
       },
       {
         key: "noise",
@@ -117,7 +118,7 @@ export async function whySlowPage(
             ? el("span", {
                 class: "sv-pill sv-noise",
                 text: "≈ noise",
-                title: "The difference is within sampling noise: do not read it as a cause",
+                title: `Sampling alone could explain this difference${r.p_value != null ? ` (p = ${r.p_value.toPrecision(2)})` : ""}: do not read it as a cause`,
               })
             : "",
       },
