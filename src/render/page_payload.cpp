@@ -7,7 +7,7 @@
 #include "profile/hash.hpp"
 #include "profile/idle.hpp"
 #include "render/heatmap.hpp"
-#include "render/json_writer.hpp"
+#include "text/json_writer.hpp"
 
 namespace lambdascope::render {
 
@@ -18,6 +18,7 @@ using profile::kNoTime;
 using profile::Profile;
 using profile::StackId;
 using profile::StringId;
+using text::JsonWriter;
 
 constexpr uint32_t kUnused = std::numeric_limits<uint32_t>::max();
 
@@ -323,7 +324,7 @@ std::string_view page_kind_name(PageKind kind) {
 
 std::string page_payload_json(const PagePayload& payload) {
   std::string out;
-  JsonWriter w(out);
+  JsonWriter w(out, text::kScriptJson);
   w.begin_object();
   w.key("format");
   w.string("lambdascope-page");
