@@ -104,6 +104,13 @@ void ProfileWriter::build(profile::Profile& p, const Window& w,
   for (const std::string& c : comments) p.meta.comments.push_back(c);
 }
 
+void ProfileWriter::prepare(const std::vector<symbolize::RingData>& slices) {
+  if (slices.empty()) return;
+  profile::Profile scratch;
+  symbolize::init_profile(scratch, slices.front().info);
+  for (const symbolize::RingData& slice : slices) symbolize::add_ring(scratch, slice, symbolizer_);
+}
+
 StoredProfile ProfileWriter::write(const Window& w, const std::vector<symbolize::RingData>& slices,
                                    const std::vector<std::string>& comments) {
   profile::Profile p;

@@ -42,6 +42,10 @@ class ProfileWriter {
 
   int64_t duration_ms(const Window& window, const std::vector<symbolize::RingData>& slices) const;
 
+  // Symbolizes the samples and keeps only what the Symbolizer caches (symbol indexes, perf maps, the
+  // frames of each address), so that writing them later is lookups.
+  void prepare(const std::vector<symbolize::RingData>& slices);
+
  private:
   std::string function_;
   std::string sandbox_;
