@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The extension on a busy machine: five CPU-bound processes (`yes`, started and killed by this test) beside
 # the Node.js sample under `local` with the layer at the default memory, three runs in a row, 20 invocations
-# each: every profile stored every time (lib/lambda_profiles.py's verify_burn_run). Env: LS_BINARY,
+# each: every profile stored every time (lib/lambda_profiles.py's verify_burn_run). Each handler burns 400 ms
+# of wall time, so that even with the CPU shared ten ways it holds a few samples. Env: LS_BINARY,
 # LS_SOURCE_DIR.
 set -euo pipefail
 : "${LS_BINARY:?run through ctest}" "${LS_SOURCE_DIR:?run through ctest}"
@@ -23,7 +24,7 @@ done
 for run in 1 2 3; do
   dir=$tmp/run$run
   mkdir "$dir"
-  for i in $(seq 0 19); do printf '{"fn":"burn_r%02d","ms":100}\n' "$i"; done >"$dir/events.jsonl"
+  for i in $(seq 0 19); do printf '{"fn":"burn_r%02d","ms":400}\n' "$i"; done >"$dir/events.jsonl"
   (cd "$dir" && "$LS_BINARY" local --function "$LS_SOURCE_DIR/tests/lambda/fixtures/node-burn" \
     --events events.jsonl --timeout 30 --extensions "$tmp/layer/extensions" \
     --env AWS_LAMBDA_EXEC_WRAPPER="$tmp/layer/lambdascope-wrapper" --env LAMBDASCOPE_SPOOL_DIR="$dir/spool" \

@@ -37,6 +37,7 @@ echo "ok: Node.js at 128 MB: every profile stored"
 mkdir -p "$tmp/cpp/cpp-burn"
 cp "$build_dir/examples/functions/cpp-bootstrap/bootstrap" "$tmp/cpp/cpp-burn/sample"
 cat >"$tmp/cpp/cpp-burn/bootstrap" <<SH
+#!/bin/sh
 exec "$tmp/layer/lambdascope-wrapper" "\$LAMBDA_TASK_ROOT/sample" "\$@"
 SH
 chmod +x "$tmp/cpp/cpp-burn/bootstrap"

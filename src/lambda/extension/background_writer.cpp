@@ -71,6 +71,11 @@ WriterStats BackgroundWriter::stats() const {
   return stats_;
 }
 
+void BackgroundWriter::raise_priority() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (tid_ != 0 && options_.lower_priority) ::setpriority(PRIO_PROCESS, static_cast<id_t>(tid_), 0);
+}
+
 void BackgroundWriter::pause() {
   std::lock_guard<std::mutex> lock(mu_);
   paused_ = true;
@@ -89,6 +94,7 @@ void BackgroundWriter::loop() {
   // Symbolizing and compressing compete with the function for the sandbox's CPU: let the function win.
   if (options_.lower_priority) ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
   std::unique_lock<std::mutex> lock(mu_);
+  tid_ = ::gettid();
   while (!stop_) {
     if (paused_) {
       cv_.wait(lock, [&] { return stop_; });

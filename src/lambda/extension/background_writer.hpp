@@ -8,6 +8,8 @@
 // map read so far are cached before SHUTDOWN, and writing a window then is lookups and compression.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -56,6 +58,10 @@ class BackgroundWriter {
   bool drain(std::chrono::steady_clock::time_point deadline);
 
   WriterStats stats() const;
+  // At SHUTDOWN the function no longer needs the CPU: the thread goes back to normal priority (where the
+  // process may: an unprivileged one cannot undo nice without RLIMIT_NICE; on Lambda nothing outside the
+  // sandbox competes anyway, but on a busy machine a nice-10 thread gets next to nothing).
+  void raise_priority();
   // Stops taking windows (the one being written is finished): at SHUTDOWN, once time is up, so that what is
   // counted as not saved stays so.
   void pause();
@@ -85,6 +91,7 @@ class BackgroundWriter {
   bool stop_ = false;
   bool wake_ = false;
   bool paused_ = false;
+  pid_t tid_ = 0;                // the thread's, once it runs
   uint64_t drain_requests_ = 0;  // drain() calls so far
   uint64_t drained_ = 0;         // the requests a look that found nothing ready had seen
   size_t in_hand_ = 0;           // windows taken from the cutter and not yet processed

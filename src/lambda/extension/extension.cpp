@@ -165,6 +165,7 @@ class Profiler {
     Log::debug("SHUTDOWN (" + e.shutdown_reason + "), " +
                std::to_string(std::chrono::duration_cast<milliseconds>(budget_end - now).count()) +
                " ms to go");
+    writer_thread_->raise_priority();
     // No time left at all (a budget under the exit margin): write nothing, count everything.
     bool out_of_time = now >= finish_by;
     if (out_of_time) writer_thread_->pause();
