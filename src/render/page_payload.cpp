@@ -8,7 +8,7 @@
 #include "profile/idle.hpp"
 #include "profile/time_base.hpp"
 #include "render/heatmap.hpp"
-#include "render/json_writer.hpp"
+#include "text/json_writer.hpp"
 
 namespace lambdascope::render {
 
@@ -19,6 +19,7 @@ using profile::kNoTime;
 using profile::Profile;
 using profile::StackId;
 using profile::StringId;
+using text::JsonWriter;
 
 constexpr uint32_t kUnused = std::numeric_limits<uint32_t>::max();
 
@@ -324,7 +325,7 @@ std::string_view page_kind_name(PageKind kind) {
 
 std::string page_payload_json(const PagePayload& payload) {
   std::string out;
-  JsonWriter w(out);
+  JsonWriter w(out, text::kScriptJson);
   w.begin_object();
   w.key("format");
   w.string("lambdascope-page");

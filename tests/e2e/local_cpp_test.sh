@@ -13,7 +13,7 @@ ln -s "$build_dir/tests/lambda/fixtures/recorder" "$tmp/extensions/recorder"
 printf '{"action":"work","iterations":20000}\n{"action":"echo","k":"v"}\n' >"$tmp/events.jsonl"
 
 "$LS_BINARY" local --function "$build_dir/examples/functions/cpp-bootstrap" --handler handler \
-  --events "$tmp/events.jsonl" --invocations 20 --memory 256 --extensions "$tmp/extensions" \
+  --events "$tmp/events.jsonl" --invocations 20 --memory 256 --no-limits --extensions "$tmp/extensions" \
   --env LS_RECORDER_OUT="$tmp" --json >"$tmp/out.jsonl" 2>"$tmp/err.log" || { cat "$tmp/err.log"; exit 1; }
 
 python3 - "$tmp" <<'PY'

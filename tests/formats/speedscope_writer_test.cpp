@@ -8,12 +8,12 @@
 #include <map>
 #include <set>
 
-#include "formats/json_writer.hpp"
 #include "formats/parse_error.hpp"
 #include "formats/reader.hpp"
 #include "formats/writers.hpp"
 #include "support/folded_map.hpp"
 #include "support/test_support.hpp"
+#include "text/utf8.hpp"
 
 namespace lambdascope::formats {
 namespace {
@@ -318,7 +318,7 @@ TEST(SpeedscopeWriter, UntrustedNamesAreEscaped) {
   std::set<std::string> got;
   for (uint32_t f = 0; f < back.frames.size(); ++f) got.insert(std::string(back.frame_name(f)));
   for (const std::string& n : names) {
-    std::string expected = valid_utf8(n);
+    std::string expected = text::valid_utf8(n);
     EXPECT_TRUE(got.count(expected)) << expected;
   }
   EXPECT_TRUE(got.count("bad\xEF\xBF\xBD\xEF\xBF\xBD(utf8"));
@@ -337,15 +337,6 @@ TEST(SpeedscopeWriter, EmptyProfileIsStillAValidFile) {
   size_t n = 1;
   EXPECT_TRUE(check_schema_and_measure(json, &n).empty());
   EXPECT_EQ(n, 0u);
-}
-
-TEST(JsonWriter, Utf8Repair) {
-  EXPECT_EQ(valid_utf8("plain"), "plain");
-  EXPECT_EQ(valid_utf8("\xC3\xA9"), "\xC3\xA9");
-  EXPECT_EQ(valid_utf8("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");
-  EXPECT_EQ(valid_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong
-  EXPECT_EQ(valid_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
-  EXPECT_EQ(valid_utf8("a\xE2\x82"), "a\xEF\xBF\xBD\xEF\xBF\xBD");                // cut short
 }
 
 }  // namespace

@@ -106,6 +106,13 @@ void ProfileWriter::build(profile::Profile& p, const Window& w, const std::vecto
   for (const std::string& c : comments) p.meta.comments.push_back(c);
 }
 
+void ProfileWriter::prepare(const std::vector<capture::RingData>& slices) {
+  if (slices.empty()) return;
+  profile::Profile scratch;
+  capture::init_profile(scratch, slices.front().info);
+  for (const capture::RingData& slice : slices) capture::add_ring(scratch, slice, symbolizer_);
+}
+
 StoredProfile ProfileWriter::write(const Window& w, const std::vector<capture::RingData>& slices,
                                    const std::vector<std::string>& comments) {
   profile::Profile p;

@@ -45,6 +45,10 @@ class ProfileWriter {
   // Keep threads that did not run in an invocation (LAMBDASCOPE_IDLE_THREADS=keep); left out by default.
   void set_keep_idle_threads(bool keep) { keep_idle_threads_ = keep; }
 
+  // Symbolizes the samples and keeps only what the Symbolizer caches (symbol indexes, perf maps, the
+  // frames of each address), so that writing them later is lookups.
+  void prepare(const std::vector<capture::RingData>& slices);
+
  private:
   std::string function_;
   std::string sandbox_;

@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace lambdascope::render {
+namespace lambdascope::text {
 
 void append_markup_escaped(std::string& out, std::string_view text);
 std::string markup_escape(std::string_view text);
 
-}  // namespace lambdascope::render
+}  // namespace lambdascope::text

@@ -1,4 +1,4 @@
-#include "lambda/emulator/ids.hpp"
+#include "lambda/common/ids.hpp"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>

@@ -1,21 +1,16 @@
-#include "render/markup_escape.hpp"
+#include "text/markup_escape.hpp"
 
-#include "profile/utf8.hpp"
+#include "text/utf8.hpp"
 
-namespace lambdascope::render {
+namespace lambdascope::text {
 
 void append_markup_escaped(std::string& out, std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      size_t n = profile::utf8_multibyte_length(text, i);
-      if (n == 0) {
-        out += "\xEF\xBF\xBD";
-        ++i;
-      } else {
-        out.append(text.data() + i, n);
-        i += n;
-      }
+      size_t n = utf8_multibyte_length(text, i);
+      out.append(n == 0 ? kReplacement : text.substr(i, n));
+      i += n == 0 ? 1 : n;
       continue;
     }
     switch (c) {
@@ -36,7 +31,7 @@ void append_markup_escaped(std::string& out, std::string_view text) {
         break;
       default:
         if (c < 0x20 && c != '\t') {
-          out += "\xEF\xBF\xBD";  // not allowed in XML 1.0
+          out += kReplacement;  // not allowed in XML 1.0
         } else {
           out += static_cast<char>(c);
         }
@@ -52,4 +47,4 @@ std::string markup_escape(std::string_view text) {
   return out;
 }
 
-}  // namespace lambdascope::render
+}  // namespace lambdascope::text

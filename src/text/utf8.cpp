@@ -1,6 +1,6 @@
-#include "profile/utf8.hpp"
+#include "text/utf8.hpp"
 
-namespace lambdascope::profile {
+namespace lambdascope::text {
 
 size_t utf8_multibyte_length(std::string_view s, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
@@ -24,9 +24,20 @@ size_t utf8_multibyte_length(std::string_view s, size_t i) {
   return 0;
 }
 
-std::string valid_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = utf8_multibyte_length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+void append_valid_utf8(std::string& out, std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     if (static_cast<unsigned char>(s[i]) < 0x80) {
       out += s[i++];
@@ -34,14 +45,20 @@ std::string valid_utf8(std::string_view s) {
     }
     size_t n = utf8_multibyte_length(s, i);
     if (n == 0) {
-      out += "\xEF\xBF\xBD";
+      out += kReplacement;
       ++i;
     } else {
       out.append(s.data() + i, n);
       i += n;
     }
   }
+}
+
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  append_valid_utf8(out, s);
   return out;
 }
 
-}  // namespace lambdascope::profile
+}  // namespace lambdascope::text

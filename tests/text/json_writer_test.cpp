@@ -1,17 +1,16 @@
-#include "render/json_writer.hpp"
+#include "text/json_writer.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-namespace lambdascope::render {
+namespace lambdascope::text {
 namespace {
 
+// The page payload's style: what sits inside an HTML <script>.
 std::string json_quoted(std::string_view s) {
-  std::string out;
-  append_json_string(out, s);
-  return out;
+  return json_quote(s, JsonStrings::kScriptSafe);
 }
 
 TEST(JsonString, EscapesQuotesBackslashesAndControlCharacters) {
@@ -39,6 +38,9 @@ TEST(JsonString, KeepsValidUtf8AndReplacesInvalidBytes) {
 
 TEST(JsonNumber, IntegersExactlyAndFractionsShortest) {
   std::string out;
+  auto append_json_number = [](std::string& out, double v) {
+    text::append_json_number(out, v, JsonNumbers::kExactIntegers);
+  };
   append_json_number(out, 10101010);
   out += ' ';
   append_json_number(out, -3);
@@ -51,6 +53,26 @@ TEST(JsonNumber, IntegersExactlyAndFractionsShortest) {
   EXPECT_EQ(out, "10101010 -3 9007199254740992 0.1 31.23");
   EXPECT_THROW(append_json_number(out, std::nan("")), std::invalid_argument);
   EXPECT_THROW(append_json_number(out, std::numeric_limits<double>::infinity()), std::invalid_argument);
+}
+
+TEST(JsonString, PlainStyleWritesShortEscapesAndReplacementBytes) {
+  EXPECT_EQ(json_quote("a\"b\\c"), R"("a\"b\\c")");
+  EXPECT_EQ(json_quote("\b\f\n\r\t</"), R"("\b\f\n\r\t</")");
+  EXPECT_EQ(json_quote(std::string("nul\0x", 5)), R"("nul\u0000x")");
+  EXPECT_EQ(json_quote("\x1b[31m"), R"("\u001b[31m")");
+  EXPECT_EQ(json_quote("caf\xc3\xa9 \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
+  EXPECT_EQ(json_quote("a\xff\xfe"), "\"a\xef\xbf\xbd\xef\xbf\xbd\"");
+  EXPECT_EQ(json_quote("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // a surrogate
+}
+
+TEST(JsonNumber, Int64StyleKeepsLargeIntegersWhole) {
+  std::string out;
+  append_json_number(out, 1.7e18);
+  out += ' ';
+  append_json_number(out, 0.0001);
+  out += ' ';
+  append_json_number(out, 2.5);
+  EXPECT_EQ(out, "1700000000000000000 0.0001 2.5");
 }
 
 TEST(JsonWriter, PlacesCommasInNestedContainers) {
@@ -77,5 +99,11 @@ TEST(JsonWriter, PlacesCommasInNestedContainers) {
   EXPECT_EQ(out, R"({"a":1,"b":["x",null,true,{}],"c":[1,2,3],"d":[],"t":"-9223372036854775807"})");
 }
 
+TEST(JsonWriter, CloseWithoutOpenIsALogicError) {
+  std::string out;
+  JsonWriter w(out);
+  EXPECT_THROW(w.end_object(), std::logic_error);
+}
+
 }  // namespace
-}  // namespace lambdascope::render
+}  // namespace lambdascope::text

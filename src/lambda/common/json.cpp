@@ -1,75 +1,21 @@
-#include "lambda/emulator/json.hpp"
+#include "lambda/common/json.hpp"
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
 #include <cmath>
 
-#include "profile/utf8.hpp"
-
 namespace lambdascope::lambda {
-
-std::string json_quote(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out.push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      size_t n = profile::utf8_multibyte_length(s, i);
-      if (n == 0) {
-        out += "\xEF\xBF\xBD";  // U+FFFD
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
-  out.push_back('"');
-  return out;
-}
 
 void JsonObject::key(std::string_view k) {
   if (body_.size() > 1) body_.push_back(',');
-  body_ += json_quote(k);
+  text::append_json_string(body_, k);
   body_.push_back(':');
 }
 
 JsonObject& JsonObject::str(std::string_view k, std::string_view value) {
   key(k);
-  body_ += json_quote(value);
+  text::append_json_string(body_, value);
   return *this;
 }
 

@@ -1,5 +1,6 @@
-// Writing JSON for the emulator's API bodies and telemetry events: a string escaper and a small object
-// builder on top of fmt. Parsing is simdjson's job; nothing here parses.
+// JSON for the emulator's API bodies and telemetry events and the extension's requests: a small object
+// builder over the text layer's JSON strings (text/json_writer.hpp). Parsing is simdjson's job; nothing here
+// parses.
 #pragma once
 
 #include <cstdint>
@@ -7,11 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include "text/json_writer.hpp"
+
 namespace lambdascope::lambda {
 
 // `s` as a JSON string literal, quotes included. Control characters are escaped; bytes that are not valid
 // UTF-8 become U+FFFD, so whatever a process prints (log lines go into telemetry) still makes valid JSON.
-std::string json_quote(std::string_view s);
+using text::json_quote;
 
 // Appends `"key":value` members in order; values are already-serialized JSON unless the method says
 // otherwise. Used for every body the emulator writes, so field order is stable and matches AWS's examples.
