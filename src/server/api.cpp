@@ -13,7 +13,7 @@
 #include "profile/diff.hpp"
 #include "profile/diff_prep.hpp"
 #include "profile/value_choice.hpp"
-#include "render/json_writer.hpp"
+#include "text/json_writer.hpp"
 #include "render/pages.hpp"
 #include "server/why_slow.hpp"
 
@@ -26,7 +26,7 @@ int64_t now_ms() {
 }
 
 namespace {
-using render::JsonWriter;
+using text::JsonWriter;
 constexpr size_t kCachedAnswers = 8;
 constexpr size_t kMaxCachedAnswerBytes = 8 << 20;  // 8 answers: at most 64 MB
 
@@ -77,7 +77,7 @@ std::string selection_string(const std::string& function, const Params& params, 
 std::string Api::functions(const Params&) {
   auto listing = catalog_.listing();
   std::string out;
-  JsonWriter w(out);
+  JsonWriter w(out, text::kScriptJson);
   w.begin_object();
   w.key("functions");
   w.begin_array();
@@ -146,7 +146,7 @@ std::string Api::invocations(const Params& params) {
     parsed = profiles_.parsed(shown);
   }
   std::string out;
-  JsonWriter w(out);
+  JsonWriter w(out, text::kScriptJson);
   w.begin_object();
   member(w, "total", static_cast<int64_t>(selected.size()));
   w.key("invocations");
@@ -182,7 +182,7 @@ std::string Api::invocations(const Params& params) {
 std::string Api::files(const Params&) {
   auto listing = catalog_.listing();
   std::string out;
-  JsonWriter w(out);
+  JsonWriter w(out, text::kScriptJson);
   w.begin_object();
   w.key("files");
   w.begin_array();
@@ -313,7 +313,7 @@ std::string Api::why_slow(const Params& params) {
   if (auto v = single(params, "limit")) limit = static_cast<size_t>(std::max(1L, std::atol(v->c_str())));
 
   std::string out;
-  JsonWriter w(out);
+  JsonWriter w(out, text::kScriptJson);
   w.begin_object();
   member(w, "function", *function);
   auto group = [&](const char* name, const std::vector<const Invocation*>& members, const SelectedProfile& p,

@@ -7,7 +7,7 @@
 
 #include "render/embedded_files.hpp"
 #include "render/html_page.hpp"
-#include "render/json_writer.hpp"
+#include "text/json_writer.hpp"
 #include "server/api.hpp"
 #include "server/metrics.hpp"
 
@@ -20,7 +20,7 @@ struct ClientGone {};  // the client disconnected: stop merging
 
 std::string error_json(const std::string& message, const std::string& parameter = {}) {
   std::string out;
-  render::JsonWriter w(out);
+  text::JsonWriter w(out, text::kScriptJson);
   w.begin_object();
   w.key("error");
   w.string(message);
