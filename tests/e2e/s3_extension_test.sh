@@ -137,6 +137,7 @@ for i in range(3):  # three old profiles of 348,000 bytes: 1,044,000 of the 1,04
     open(f"{d}/{i + 1:020d}-1-{i:06d}.spool", "wb").write(entry)
 PY
 for i in 0 1 2 3; do printf '{"fn":"burn_r%02d","ms":150}\n' "$i"; done >events2.jsonl
+FAIL_LOG=$tmp/err2.log
 run_local events2.jsonl out2.jsonl err2.log --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool2" --env LAMBDASCOPE_SPOOL_MB=1 ||
   { tail -30 err2.log; fail "local with S3 down"; }
 grep -E "oldest profiles? dropped" err2.log || { tail -30 err2.log; fail "no log line about dropping the oldest"; }
@@ -145,16 +146,18 @@ ls "$tmp/spool2"/*.spool >/dev/null 2>&1 || fail "nothing left in the spool for 
 
 start_s3rver "$tmp/s3" "$port"
 printf '{"fn":"burn_r05","ms":50}\n' >events3.jsonl
+FAIL_LOG=$tmp/err3.log
 run_local events3.jsonl out3.jsonl err3.log --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool2" --env LAMBDASCOPE_SPOOL_MB=1 ||
   { tail -30 err3.log; fail "the next sandbox"; }
 awscli s3 cp --recursive --quiet "s3://$S3_BUCKET/prof" "$tmp/down2" || fail "aws s3 cp 2"
-python3 - "$tmp" <<'PY' || fail "spool across sandboxes"
+python3 - "$tmp" <<'PY' || fail "spool across sandboxes; the first sandbox's SHUTDOWN: $(grep SHUTDOWN err2.log)"
 import glob, json, os, subprocess, sys
 tmp = sys.argv[1]
 names = [os.path.basename(p) for p in glob.glob(f"{tmp}/down2/**/*.pb.gz", recursive=True)]
-ids2 = [json.loads(l)["requestId"] for l in open(f"{tmp}/out2.jsonl")] + [json.loads(l)["requestId"] for l in open(f"{tmp}/out3.jsonl")]
-for rid in ids2:
-    assert any(n.endswith(f"_{rid}.pb.gz") for n in names), f"profile of {rid} (sent by the next sandbox) missing"
+ids2 = [(json.loads(l)["requestId"], "S3 down") for l in open(f"{tmp}/out2.jsonl")] + \
+       [(json.loads(l)["requestId"], "S3 back") for l in open(f"{tmp}/out3.jsonl")]
+for rid, sandbox in ids2:
+    assert any(n.endswith(f"_{rid}.pb.gz") for n in names), f"profile of {rid} ({sandbox}; sent by the next sandbox) missing"
 olds = [any(n.endswith(f"_old-{i}.pb.gz") for n in names) for i in range(3)]
 assert not olds[0], "old-0 (the oldest) was dropped, yet it arrived"
 assert olds == sorted(olds), f"dropped oldest first: {olds}"
@@ -171,6 +174,7 @@ PY
 # --- wrong credentials: every profile is refused (permanent), said with bucket and S3 code; the function
 # does not notice ---
 printf '{"fn":"burn_r06","ms":50}\n{"fn":"burn_r07","ms":50}\n' >events4.jsonl
+FAIL_LOG=$tmp/err4.log
 AWS_ACCESS_KEY_ID=AKIAWRONGKEY AWS_SECRET_ACCESS_KEY=wrong-secret-value \
   run_local events4.jsonl out4.jsonl err4.log --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool4" || { tail -30 err4.log; fail "local with wrong keys"; }
 [ "$(grep -c '"status":"success"' out4.jsonl)" -eq 2 ] || fail "invocations with wrong keys should succeed"
