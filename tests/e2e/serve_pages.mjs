@@ -147,6 +147,20 @@ try {
       one.length > 0 && one.every((n) => n.includes(SLOW)),
       one.join(", "),
     );
+    // Keyboard, and a newer selection cancelling an older merge: Enter on a fast row, then at once Enter on
+    // the slow row above it; the graph must end on the slow one alone.
+    const loads = await page.evaluate(() => window.lambdascope.serve.area.loads);
+    const fastRow = await page.$("table[aria-label=Invocations] tbody tr:not(:has(.sv-init)):last-child");
+    await fastRow.focus();
+    await page.keyboard.press("Enter");
+    await (await page.$("table[aria-label=Invocations] tbody tr:not(:has(.sv-init))")).focus();
+    await page.keyboard.press("Enter");
+    const last = await framesAfterLoad(page, loads + 1, "burn_r");
+    check(
+      "function: rows select from the keyboard; the newest selection wins",
+      last.length > 0 && last.every((n) => n.includes(SLOW)),
+      last.join(", "),
+    );
     check("function: no console errors", problems.length === 0, problems.join("\n"));
     await page.close();
   }
