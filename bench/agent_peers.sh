@@ -7,7 +7,7 @@
 # processes spreads over all configurations instead of biasing one.
 set -euo pipefail
 build=${1:-build}
-work="$build/tests/agent/workloads"
+work="$build/bench"
 agent="$build/src/liblambdascope-agent.so"
 for f in "$work/agent_bench_workload" "$work/agent_sample_cost" "$agent"; do
   [ -x "$f" ] || [ -f "$f" ] || { echo "missing $f (build first)" >&2; exit 1; }
@@ -69,6 +69,8 @@ def run(kind, hz):
     cmd = list(workload)
     ring_dir = os.path.join(tmp, "rings")
     os.makedirs(ring_dir, exist_ok=True)
+    # We read the rings after the workload exits: announce a reader, or its agent removes them at exit.
+    open(os.path.join(ring_dir, f".reader-{os.getpid()}"), "w").close()
     if kind == "agent":
         env.update(LD_PRELOAD=agent, LAMBDASCOPE_HZ=str(hz), LAMBDASCOPE_RING_DIR=ring_dir, LAMBDASCOPE_RING_SIZE="64M")
     elif kind == "gperf":

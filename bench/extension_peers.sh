@@ -7,6 +7,9 @@
 #   SHUTDOWN log line). Node.js (aws-lambda-ric) and the C++ sample custom runtime. Rounds are interleaved and
 #   per-invocation numbers pooled over rounds. Prints markdown on stdout.
 # Targets (issue 5): post-runtime p50 < 1 ms and p99 < 5 ms, added init < 30 ms, extension RSS < 20 MB.
+# Then, at the sizes people run (LS_BENCH_MEMORY, default 128 512 1769 MB; `local --memory` enforces Lambda's
+# CPU share and memory through cgroups), Node.js without and with lambdascope: init duration, invocation
+# duration, the extension's CPU time per invocation (from its SHUTDOWN line) and how long SHUTDOWN took.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -101,4 +104,46 @@ for runtime in ("node", "cpp"):
     print(f"- {runtime}: lambdascope (background) adds post-runtime p50 {pct(ext['post'], 50):.2f} ms, "
           f"p99 {pct(ext['post'], 99):.2f} ms (targets < 1 ms, < 5 ms); init {added_init:+.1f} ms (target < 30 ms); "
           f"extension peak RSS {statistics.median(ext['rss']):.1f} MB (target < 20 MB).")
+
+sizes = [int(x) for x in os.environ.get("LS_BENCH_MEMORY", "128 512 1769").split()]
+mem_configs = [("without", []), ("with lambdascope", ours + wrapper)]
+mstats = {(mb, name): {"init": [], "dur": [], "cpu": [], "shutdown": []} for mb in sizes for name, _ in mem_configs}
+enforced = True
+for r in range(rounds):
+    for mb in sizes:
+        for name, flags in mem_configs:
+            run = f"{tmp}/run"
+            shutil.rmtree(run, ignore_errors=True)
+            os.makedirs(run)
+            cmd = [bin, "local", "--function", node_fn, "--events", f"{tmp}/node.jsonl", "--invocations", str(n),
+                   "--memory", str(mb), "--timeout", "60", "--json", "--env", f"LAMBDASCOPE_SPOOL_DIR={run}/spool"] + flags
+            p = subprocess.run(cmd, cwd=run, capture_output=True, text=True)
+            if p.returncode != 0:
+                sys.exit(f"{mb} MB / {name}: local failed\n{p.stderr[-2000:]}")
+            enforced = enforced and "limits are not enforced" not in p.stderr
+            results = [json.loads(l) for l in p.stdout.splitlines()]
+            s = mstats[(mb, name)]
+            s["dur"] += [x["durationMs"] for x in results]
+            s["init"].append(results[0]["initDurationMs"])
+            m = re.search(r"; (\d+) ms of the \d+ ms before the deadline.*CPU (\d+) ms", p.stderr)
+            if m:
+                s["shutdown"].append(int(m.group(1)))
+                s["cpu"].append(int(m.group(2)) / n)
+
+print()
+print(f"### By memory size")
+print()
+print(f"Node.js, {n} invocations per run of a handler burning 50 ms (wall) per invocation, {rounds} rounds, "
+      f"`local --memory MB` ({'CPU share and memory enforced through cgroups' if enforced else 'LIMITS NOT ENFORCED here'}). "
+      f"Extension CPU: the lambdascope extension's user+system time over the run, per invocation (init and "
+      f"SHUTDOWN included); SHUTDOWN: from the event to the extension's exit.")
+print()
+print("| memory | init without | init with | duration p50 without | duration p50 with | extension CPU / invocation | SHUTDOWN |")
+print("|---|---|---|---|---|---|---|")
+for mb in sizes:
+    a, b = mstats[(mb, "without")], mstats[(mb, "with lambdascope")]
+    cpu = f"{statistics.median(b['cpu']):.1f} ms" if b["cpu"] else "-"
+    sd = f"{statistics.median(b['shutdown']):.0f} ms" if b["shutdown"] else "-"
+    print(f"| {mb} MB | {statistics.median(a['init']):.1f} ms | {statistics.median(b['init']):.1f} ms | "
+          f"{pct(a['dur'], 50):.1f} ms | {pct(b['dur'], 50):.1f} ms | {cpu} | {sd} |")
 PY

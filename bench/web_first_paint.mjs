@@ -50,10 +50,14 @@ let ourPage = opt("--page", null);
 if (!ourPage) {
   const bundle = readFileSync(await buildBundle(join(WORK, "lambdascope-web.js")), "utf8");
   ourPage = join(WORK, `flamegraph-${NODES}.html`);
-  writeFileSync(ourPage, P.makeHtml(P.makePayload("flamegraph", [profile], { title: `synthetic: ${NODES} stack nodes` }), bundle));
+  writeFileSync(
+    ourPage,
+    P.makeHtml(P.makePayload("flamegraph", [profile], { title: `synthetic: ${NODES} stack nodes` }), bundle),
+  );
 }
 const speedscopeJson = join(WORK, `profile-${NODES}.speedscope.json`);
-if (withSpeedscope || cliBinary) writeFileSync(speedscopeJson, JSON.stringify(P.toSpeedscopeEvented(profile, `synthetic ${NODES}`)));
+if (withSpeedscope || cliBinary)
+  writeFileSync(speedscopeJson, JSON.stringify(P.toSpeedscopeEvented(profile, `synthetic ${NODES}`)));
 let cliPage = null;
 if (cliBinary) {
   cliPage = join(WORK, `cli-flamegraph-${NODES}.html`);
@@ -62,13 +66,25 @@ if (cliBinary) {
 
 // ---- a local server for speedscope (its release app and the profile), no caching ----
 const release = join(SRC, "node_modules/speedscope/dist/release");
-const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".json": "application/json", ".wasm": "application/wasm", ".png": "image/png", ".woff2": "font/woff2", ".ico": "image/x-icon" };
+const types = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".png": "image/png",
+  ".woff2": "font/woff2",
+  ".ico": "image/x-icon",
+};
 const server = createServer((req, res) => {
   const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
   const file = path === "/profile.json" ? speedscopeJson : join(release, path === "/" ? "index.html" : path);
   try {
     const body = readFileSync(file);
-    res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    res.writeHead(200, {
+      "content-type": types[extname(file)] ?? "application/octet-stream",
+      "cache-control": "no-store",
+    });
     res.end(body);
   } catch {
     res.writeHead(404);
@@ -107,9 +123,21 @@ async function measureOurs(file, out) {
     page.on("pageerror", (e) => errors.push(e.message));
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     await page.goto(pathToFileURL(file).href);
-    await page.waitForFunction(() => window.lambdascope && (window.lambdascope.firstFrame || window.lambdascope.error), null, { timeout: 120000 });
-    await page.waitForFunction(() => window.lambdascope.complete || window.lambdascope.error, null, { timeout: 120000 });
-    const r = await page.evaluate(() => ({ frame: window.lambdascope.firstFrame, draw: window.lambdascope.firstPaint, complete: window.lambdascope.complete, error: window.lambdascope.error, nodes: window.lambdascope.state().nodes }));
+    await page.waitForFunction(
+      () => window.lambdascope && (window.lambdascope.firstFrame || window.lambdascope.error),
+      null,
+      { timeout: 120000 },
+    );
+    await page.waitForFunction(() => window.lambdascope.complete || window.lambdascope.error, null, {
+      timeout: 120000,
+    });
+    const r = await page.evaluate(() => ({
+      frame: window.lambdascope.firstFrame,
+      draw: window.lambdascope.firstPaint,
+      complete: window.lambdascope.complete,
+      error: window.lambdascope.error,
+      nodes: window.lambdascope.state().nodes,
+    }));
     if (r.error || errors.length) throw new Error(`our page failed: ${r.error ?? errors.join("; ")}`);
     if (r.nodes < NODES) throw new Error(`our page laid out ${r.nodes} nodes, expected ${NODES + 1}`);
     out.frame.push(r.frame);
@@ -125,11 +153,14 @@ try {
     for (let i = 0; i < RUNS; i++) {
       const page = await context.newPage();
       await page.addInitScript(SPEEDSCOPE_PROBE);
-      await page.goto(`http://127.0.0.1:${port}/index.html#profileURL=${encodeURIComponent(`http://127.0.0.1:${port}/profile.json`)}`);
+      await page.goto(
+        `http://127.0.0.1:${port}/index.html#profileURL=${encodeURIComponent(`http://127.0.0.1:${port}/profile.json`)}`,
+      );
       await page.waitForFunction(() => window.__firstFrame !== null, null, { timeout: 300000 });
       const t = await page.evaluate(() => window.__firstFrame);
       const text = await page.evaluate(() => document.body.innerText);
-      if (!text.includes(`synthetic ${NODES}`)) throw new Error(`speedscope did not show the profile: ${text.slice(0, 200)}`);
+      if (!text.includes(`synthetic ${NODES}`))
+        throw new Error(`speedscope did not show the profile: ${text.slice(0, 200)}`);
       results.speedscope.push(t);
       await page.close();
     }
@@ -140,11 +171,19 @@ try {
 }
 
 const ours = median(results.ours);
-const rows = [
-  ["lambdascope (this page)", `flame graph HTML, ${mb(statSync(ourPage).size)}, file://`, results.ours],
-];
-if (cliPage) rows.push(["lambdascope (page written by the CLI)", `\`lambdascope flamegraph\` of the JSON, ${mb(statSync(cliPage).size)}, file://`, results.cli]);
-if (withSpeedscope) rows.push([`speedscope ${JSON.parse(readFileSync(join(SRC, "node_modules/speedscope/package.json"), "utf8")).version}`, `evented JSON, ${mb(statSync(speedscopeJson).size)}, 127.0.0.1`, results.speedscope]);
+const rows = [["lambdascope (this page)", `flame graph HTML, ${mb(statSync(ourPage).size)}, file://`, results.ours]];
+if (cliPage)
+  rows.push([
+    "lambdascope (page written by the CLI)",
+    `\`lambdascope flamegraph\` of the JSON, ${mb(statSync(cliPage).size)}, file://`,
+    results.cli,
+  ]);
+if (withSpeedscope)
+  rows.push([
+    `speedscope ${JSON.parse(readFileSync(join(SRC, "node_modules/speedscope/package.json"), "utf8")).version}`,
+    `evented JSON, ${mb(statSync(speedscopeJson).size)}, 127.0.0.1`,
+    results.speedscope,
+  ]);
 const chromium = await (async () => {
   try {
     return readFileSync("/usr/lib/chromium/chromium", { encoding: null }).length ? "Debian Chromium" : "Chromium";
@@ -152,11 +191,17 @@ const chromium = await (async () => {
     return "Chromium";
   }
 })();
-console.log(`\nFirst paint of a ${NODES.toLocaleString("en-US")}-node flame graph, headless ${chromium} (software rendering, --disable-gpu), median of ${RUNS} loads\n`);
+console.log(
+  `\nFirst paint of a ${NODES.toLocaleString("en-US")}-node flame graph, headless ${chromium} (software rendering, --disable-gpu), median of ${RUNS} loads\n`,
+);
 console.log("| viewer | input | median | min | max | vs lambdascope |");
 console.log("|---|---|---:|---:|---:|---:|");
 for (const [name, input, v] of rows) {
   const m = median(v);
-  console.log(`| ${name} | ${input} | ${fmt(m)} | ${fmt(Math.min(...v))} | ${fmt(Math.max(...v))} | ${(m / ours).toFixed(2)}× |`);
+  console.log(
+    `| ${name} | ${input} | ${fmt(m)} | ${fmt(Math.min(...v))} | ${fmt(Math.max(...v))} | ${(m / ours).toFixed(2)}× |`,
+  );
 }
-console.log(`\nlambdascope medians: first canvas drawing done ${fmt(median(results.oursDraw))}; first frame ${fmt(ours)}; full layout drawn ${fmt(median(results.oursComplete))}.`);
+console.log(
+  `\nlambdascope medians: first canvas drawing done ${fmt(median(results.oursDraw))}; first frame ${fmt(ours)}; full layout drawn ${fmt(median(results.oursComplete))}.`,
+);

@@ -4,7 +4,7 @@
 # glibc is 2.34; Debian's libstdc++.so.6 needs 2.36). The fetched code is byte-for-byte the code the
 # installed headers describe (the script checks), compiled with Debian's defines, so nothing else changes:
 # targets keep linking simdjson::simdjson and PkgConfig::LS_HTTPLIB. Without the sources, the shared
-# libraries are used and tests/e2e/layer_test.sh reports the layer as not portable.
+# libraries are used: everything works on this machine, and `lambdascope layer` refuses to pack the binary.
 set(LS_DEBIAN_SOURCES ${CMAKE_SOURCE_DIR}/.cache/debian-src CACHE PATH
     "simdjson.cpp and httplib.cc from Debian's source packages (scripts/fetch_debian_sources.sh)")
 # Only the release build makes layers; the sanitizer and fuzz builds keep the shared libraries (less to compile).
@@ -28,6 +28,7 @@ if(EXISTS ${LS_DEBIAN_SOURCES}/stamp AND NOT LS_SANITIZE AND NOT LS_FUZZ)
                                                  Threads::Threads)
   # src/lambda/CMakeLists.txt points PkgConfig::LS_HTTPLIB (the consumers' target) at ls_httplib_static.
 else()
-  message(STATUS "simdjson and cpp-httplib: shared (static needs ${LS_DEBIAN_SOURCES}: scripts/fetch_debian_sources.sh)")
+  message(STATUS "simdjson and cpp-httplib: shared; `lambdascope layer` will refuse this binary (static needs "
+                 "${LS_DEBIAN_SOURCES}: scripts/fetch_debian_sources.sh)")
   find_package(simdjson REQUIRED)
 endif()

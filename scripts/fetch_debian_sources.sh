@@ -8,8 +8,8 @@
 # deb-src list (the system's apt configuration is not touched), Debian's patches applied, and the result is
 # kept only if its headers are byte-identical to the installed ones, so the static code is the code the
 # headers describe. Output: .cache/debian-src/{simdjson.cpp, httplib.cc} and a stamp; cmake/
-# static_cxx_libraries.cmake uses them when present. Safe to rerun; without network it says so and the build
-# links the shared libraries (the layer then fails tests/e2e/layer_test.sh's portability check).
+# static_cxx_libraries.cmake uses them when present. Safe to rerun; without network it says so, exits 1, and
+# the build links the shared libraries (then `lambdascope layer` refuses to pack the binary).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest=$root/.cache/debian-src
@@ -36,7 +36,7 @@ if ! apt-get "${apt_opts[@]}" update >"$work/apt.log" 2>&1 ||
     "simdjson=$simdjson_version" "cpp-httplib=$httplib_version" >>"$work/apt.log" 2>&1); then
   tail -5 "$work/apt.log" >&2
   echo "fetch_debian_sources: could not fetch the sources of simdjson $simdjson_version and cpp-httplib" \
-    "$httplib_version; the build will link their shared libraries" >&2
+    "$httplib_version; the build will link their shared libraries, and \`lambdascope layer\` will refuse it" >&2
   exit 1
 fi
 

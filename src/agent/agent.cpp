@@ -364,19 +364,25 @@ __attribute__((constructor)) void agent_load() {
   if (!c.follow_children && c.root_pid != 0 && c.root_pid != pid) return;
   g_agent.config = c;
   g_agent.period_ns = 1000000000u / c.hz;
+  remove_dead_rings(c.ring_dir, pid);  // of processes killed before their exit handlers ran
   start_agent(false);
   if (__atomic_load_n(&g_agent.active, __ATOMIC_ACQUIRE))
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 __attribute__((destructor)) void agent_unload() {
-  if (!__atomic_load_n(&g_agent.active, __ATOMIC_ACQUIRE)) return;
+  if (!__atomic_load_n(&g_agent.active, __ATOMIC_ACQUIRE)) {
+    // Failed to start (its ring says why): the ring goes unless someone reads it.
+    release_ring_at_exit(g_agent.ring.header(), g_agent.config.ring_dir, g_agent.pid);
+    return;
+  }
   // exit() is running: stop the timers, but free nothing (other threads may still be in the handler).
   ring::State s = agent_state();
   if (s != ring::State::kStopped) stop_sampling();
   __atomic_store_n(&g_control_stop, true, __ATOMIC_RELEASE);
   publish_stats();
   set_agent_state(ring::State::kExited);
+  release_ring_at_exit(g_agent.ring.header(), g_agent.config.ring_dir, g_agent.pid);
 }
 
 }  // namespace

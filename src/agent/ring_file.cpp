@@ -2,32 +2,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/path_format.hpp"
 #include "agent/syscalls.hpp"
 
 namespace lambdascope::agent {
 
 namespace {
 
-size_t append(char* out, size_t at, size_t size, const char* s) {
-  while (*s && at + 1 < size) out[at++] = *s++;
-  out[at] = '\0';
-  return at;
-}
-size_t append_number(char* out, size_t at, size_t size, uint64_t v) {
-  char digits[24];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0 && at + 1 < size) out[at++] = digits[--n];
-  out[at] = '\0';
-  return at;
-}
 uint64_t clock_ns(clockid_t c) {
   struct timespec ts;
   clock_gettime(c, &ts);
@@ -45,7 +31,115 @@ void read_file_into(const char* path, char* out, size_t size, bool nul_to_space)
   out[n] = '\0';
 }
 
+bool process_alive(int pid) {
+  if (pid <= 0) return false;
+  long r = sys::call(SYS_kill, pid, 0);
+  return r == 0 || r == -EPERM;
+}
+
+// "123" at s -> 123 and the position after it; 0 when s does not start with a digit.
+int parse_pid(const char* s, const char** end) {
+  int v = 0;
+  const char* p = s;
+  while (*p >= '0' && *p <= '9' && v < 100000000) v = v * 10 + (*p++ - '0');
+  *end = p;
+  return p == s ? 0 : v;
+}
+
+bool starts_with(const char* s, const char* prefix) {
+  while (*prefix)
+    if (*s++ != *prefix++) return false;
+  return true;
+}
+
+bool ends_with_ring(const char* s) {
+  size_t n = 0;
+  while (s[n]) ++n;
+  return n > 5 && s[n - 5] == '.' && s[n - 4] == 'r' && s[n - 3] == 'i' && s[n - 2] == 'n' && s[n - 1] == 'g';
+}
+
+struct LinuxDirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+// Calls visit(name) for every entry of `dir`; stops early when visit returns false.
+template <typename Visit>
+void for_each_entry(const char* dir, Visit visit) {
+  long fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  alignas(8) char buf[2048];
+  for (;;) {
+    long n = sys::call(SYS_getdents64, fd, reinterpret_cast<long>(buf), sizeof buf);
+    if (n <= 0) break;
+    for (long at = 0; at < n;) {
+      const auto* e = reinterpret_cast<const LinuxDirent64*>(buf + at);
+      at += e->d_reclen;
+      if (!visit(e->d_name)) {
+        sys::call(SYS_close, fd);
+        return;
+      }
+    }
+  }
+  sys::call(SYS_close, fd);
+}
+
+bool live_reader_announced(const char* dir) {
+  bool found = false;
+  for_each_entry(dir, [&](const char* name) {
+    const char* end = nullptr;
+    if (starts_with(name, ring::kReaderMarkerPrefix) &&
+        process_alive(parse_pid(name + sizeof ring::kReaderMarkerPrefix - 1, &end)) && *end == '\0')
+      found = true;
+    return !found;
+  });
+  return found;
+}
+
+size_t join_path(char* out, size_t size, const char* dir, const char* name) {
+  size_t at = append(out, 0, size, dir);
+  at = append(out, at, size, "/");
+  return append(out, at, size, name);
+}
+
+// Removes the rings lambdascope-<pid>-<n>.ring in `dir` for which which(pid), except those a live reader
+// is attached to (Header::reader_pid; a reader that did not announce itself in this folder).
+template <typename Which>
+void remove_rings(const char* dir, Which which) {
+  for_each_entry(dir, [&](const char* name) {
+    const char* end = nullptr;
+    if (!starts_with(name, "lambdascope-") || !ends_with_ring(name)) return true;
+    int pid = parse_pid(name + 12, &end);
+    if (pid == 0 || *end != '-' || !which(pid)) return true;
+    char path[512];
+    join_path(path, sizeof path, dir, name);
+    long fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return true;
+    int32_t reader = 0;
+    long n = sys::call(SYS_pread64, fd, reinterpret_cast<long>(&reader), sizeof reader,
+                       static_cast<long>(offsetof(ring::Header, reader_pid)));
+    sys::call(SYS_close, fd);
+    if (n == sizeof reader && process_alive(reader)) return true;
+    sys::call(SYS_unlinkat, AT_FDCWD, reinterpret_cast<long>(path), 0);
+    return true;
+  });
+}
+
 }  // namespace
+
+void release_ring_at_exit(const ring::Header* h, const char* dir, int self_pid) {
+  if (h == nullptr) return;
+  if (process_alive(__atomic_load_n(&h->reader_pid, __ATOMIC_ACQUIRE)) || live_reader_announced(dir)) return;
+  remove_rings(dir, [&](int pid) { return pid == self_pid; });  // this image's and those it exec'd from
+}
+
+void remove_dead_rings(const char* dir, int self_pid) {
+  if (live_reader_announced(dir)) return;  // the reader consumes and removes them
+  remove_rings(dir, [&](int pid) { return pid != self_pid && !process_alive(pid); });
+}
 
 ring::Header* create_ring(const Config& config, int pid, int signal, uint64_t period_ns, char* path,
                           size_t path_size, int* fd_out, const char** error) {

@@ -19,6 +19,15 @@ ring::Header* create_ring(const Config& config, int pid, int signal, uint64_t pe
 
 inline constexpr uint64_t kInitialAllocation = 256 << 10;
 
+// At exit: removes this process's ring files (this image's and those of images it exec'd from) when no
+// reader is attached to `header` (Header::reader_pid) and none has announced itself in `dir`
+// (ring::kReaderMarkerPrefix): nobody would ever consume or remove them.
+void release_ring_at_exit(const ring::Header* header, const char* dir, int self_pid);
+
+// At start: removes the rings in `dir` of processes that are gone, on the same terms (a reader alive
+// attached or announced keeps them). Rings of processes killed before their exit handlers ran end here.
+void remove_dead_rings(const char* dir, int self_pid);
+
 // Allocates more of the data region when the writers are within half of the allocated room of its end
 // (doubling, up to the whole ring). Normal context. Returns false when the file system refused.
 bool extend_ring(ring::Header* header, int fd);

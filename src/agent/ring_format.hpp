@@ -23,8 +23,17 @@
 namespace lambdascope::agent::ring {
 
 inline constexpr char kMagic[8] = {'L', 'S', 'R', 'I', 'N', 'G', '0', '1'};
-inline constexpr uint32_t kVersion = 1;
+// Version 2 added SampleRecord::cpu_ns and IdleRecord::cpu_ns (wall samples carry their thread's CPU time).
+// Readers accept 1 and 2.
+inline constexpr uint32_t kVersion = 2;
+inline constexpr uint32_t kOldestReadableVersion = 1;
 inline constexpr uint32_t kHeaderSize = 4096;
+
+// A reader that follows a ring folder (record, the Lambda extension) announces itself with an empty file
+// `<dir>/.reader-<pid>` while it runs. An agent exiting with no reader attached to its ring and none
+// announced removes its ring (nobody would ever consume it); an agent starting removes the rings of
+// processes that are gone on the same terms.
+inline constexpr char kReaderMarkerPrefix[] = ".reader-";
 
 enum class Mode : uint32_t { kCpu = 1, kWall = 2 };
 
@@ -86,7 +95,10 @@ struct alignas(64) Header {
   uint32_t sequence;             // 80: this image's number among the rings of one pid (exec makes new ones)
   uint32_t flags;                // 84
   uint64_t allocated;            // 88: data bytes backed by allocated file space; writers stay below it
-  uint64_t reserved[4];          // 96
+  int32_t reader_pid;            // 96: the process consuming the ring (0: none yet); the agent keeps the
+                                 //     file at exit while it lives
+  uint32_t reserved0;            // 100
+  uint64_t reserved[3];          // 104
   char exe[512];                 // 128: /proc/self/exe at start
   char cmdline[1024];            // 640: argv joined with spaces, truncated
   char message[256];             // 1664: the last warning (signal lost, timer failures), NUL-terminated
@@ -107,7 +119,8 @@ enum class RecordType : uint16_t {
   kNone = 0,  // not yet published
   kPad = 1,   // filler up to the end of the ring
   kSample = 2,
-  kIdle = 3,        // wall mode: the thread did not run since its last sample; repeat that stack
+  kIdle =
+      3,  // wall mode: the thread did not run since its last sample, or is asleep again; repeat that stack
   kThreadName = 4,  // the thread's name (comm) as seen at `time_ns`
   kMapAdd = 5,      // an executable mapping appeared
   kMapRemove = 6,   // an executable mapping went away
@@ -133,17 +146,26 @@ struct SampleRecord {
   uint32_t weight;  // 1 + timer overruns
   uint32_t depth;   // number of pcs
   uint32_t reserved;
+  uint64_t cpu_ns;  // wall samples: CPU time the thread used since its previous sample (0 for CPU samples)
   // uint64_t pcs[depth]: pcs[0] is the interrupted instruction, the others are return addresses.
 };
-static_assert(sizeof(SampleRecord) == 32);
+static_assert(sizeof(SampleRecord) == 40);
+// Version 1's sample record ends before cpu_ns; its pcs follow at this offset.
+inline constexpr uint32_t kSampleRecordSizeV1 = 32;
+static_assert(offsetof(SampleRecord, cpu_ns) == kSampleRecordSizeV1);
 
 struct IdleRecord {
   RecordHeader h;
   uint64_t time_ns;
   int32_t tid;
-  uint32_t weight;
+  uint32_t weight;  // 0 (version 2): no wall time, only CPU time the previous stack used before the thread
+                    // blocked where its next sample will find it
+  uint64_t cpu_ns;  // version 2: CPU time used since the previous sample by a thread that woke briefly and is
+                    // asleep again (not signalled, so as not to interrupt its sleep); 0 when it did not run
 };
-static_assert(sizeof(IdleRecord) == 24);
+static_assert(sizeof(IdleRecord) == 32);
+inline constexpr uint32_t kIdleRecordSizeV1 = 24;
+static_assert(offsetof(IdleRecord, cpu_ns) == kIdleRecordSizeV1);
 
 struct ThreadNameRecord {
   RecordHeader h;

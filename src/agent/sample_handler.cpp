@@ -11,6 +11,7 @@
 #include "agent/safe_access.hpp"
 #include "agent/stack_walker.hpp"
 #include "agent/syscalls.hpp"
+#include "agent/wall_sampler.hpp"
 
 namespace lambdascope::agent {
 
@@ -116,7 +117,8 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
   uint32_t depth = walk_stack(code_cache_current(), in, scratch->pcs, a.config.max_depth, &ws);
   code_cache_leave();
 
-  uint32_t weight = from_timer ? 1u + static_cast<uint32_t>(info->si_overrun) : 1u;
+  WallSample wall = from_sampler ? wall_sample_take(tid) : WallSample{1, 0};
+  uint32_t weight = from_timer ? 1u + static_cast<uint32_t>(info->si_overrun) : wall.weight;
   uint32_t size = static_cast<uint32_t>(sizeof(ring::SampleRecord) + depth * sizeof(uint64_t));
   uint8_t* p = ring.reserve(size);
   if (p == nullptr) {
@@ -128,6 +130,7 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
     rec->weight = weight;
     rec->depth = depth;
     rec->reserved = 0;
+    rec->cpu_ns = wall.cpu_ns;
     auto* out = reinterpret_cast<uint64_t*>(p + sizeof(ring::SampleRecord));
     for (uint32_t i = 0; i < depth; ++i) out[i] = scratch->pcs[i];  // no memcpy in the handler
     uint16_t flags = ws.flags | (from_sampler ? ring::kSampleWall : 0);

@@ -1,6 +1,7 @@
 #include "agent/wall_sampler.hpp"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
@@ -8,6 +9,7 @@
 #include "agent/agent_state.hpp"
 #include "agent/libc_real.hpp"
 #include "agent/mmap_buffer.hpp"
+#include "agent/path_format.hpp"
 #include "agent/syscalls.hpp"
 #include "agent/thread_list.hpp"
 
@@ -20,9 +22,11 @@ namespace {
 constexpr uint64_t kRunnableThresholdNs = 10000;
 
 struct PerThread {
-  uint64_t cpu_ns;   // CPU time at the last signal
+  uint64_t cpu_ns;   // CPU time at the last signal (re-read after its handler ran)
+  uint64_t pending;  // for the handler of the signal just sent: pack_pending(weight, CPU time)
   uint32_t sampled;  // signalled at least once
   uint32_t pad;
+  int32_t wait_syscall;  // the system call it was blocked in at its last sample; -1 running or unknown
 };
 
 pthread_t g_thread;
@@ -45,6 +49,26 @@ void sleep_until(uint64_t deadline) {
   }
 }
 
+// The system call the thread is blocked in now (/proc/<pid>/task/<tid>/syscall: "230 0x..."), or -1 when it
+// is running or that cannot be read. Raw syscalls, a stack buffer: the sampler thread never allocates.
+int32_t blocked_syscall(int tid) {
+  char path[64];
+  size_t at = append(path, 0, sizeof path, "/proc/");
+  at = append_number(path, at, sizeof path, static_cast<uint64_t>(g_agent.pid));
+  at = append(path, at, sizeof path, "/task/");
+  at = append_number(path, at, sizeof path, static_cast<uint64_t>(tid));
+  append(path, at, sizeof path, "/syscall");
+  long fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buf[32];
+  long n = sys::call(SYS_read, fd, reinterpret_cast<long>(buf), sizeof buf);
+  sys::call(SYS_close, fd);
+  if (n <= 0 || buf[0] < '0' || buf[0] > '9') return -1;  // "running", or no access
+  int32_t nr = 0;
+  for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9' && nr < 100000; ++i) nr = nr * 10 + (buf[i] - '0');
+  return nr;
+}
+
 struct Cycle {
   int tids[4096];
   int count;
@@ -55,7 +79,19 @@ void collect(int tid, void* ctx) {
   if (c->count < 4096 && !is_agent_thread(tid)) c->tids[c->count++] = tid;
 }
 
-void write_idle(int tid, uint64_t now) {
+// A wall sample's weight (periods it stands for) and CPU time, handed to the handler in one word.
+constexpr uint64_t kCpuBits = 48;  // 78 hours of CPU time
+uint64_t pack_pending(uint32_t weight, uint64_t cpu_ns) {
+  return (uint64_t{weight} << kCpuBits) | (cpu_ns & ((uint64_t{1} << kCpuBits) - 1));
+}
+
+// Periods the last cycle stood for: 1 on schedule; more when the sampler ran late (starved by a busy
+// machine), as timer overruns count in CPU mode; at most kMaxWeight, as after a freeze the time is not the
+// function's.
+constexpr uint64_t kMaxWeight = 4;
+
+// Weight 0 with CPU time: CPU used by the thread's previous stack, no wall time of its own.
+void write_idle(int tid, uint64_t now, uint32_t weight, uint64_t cpu_ns) {
   RingWriter& ring = g_agent.ring;
   uint8_t* p = ring.reserve(sizeof(ring::IdleRecord));
   if (p == nullptr) {
@@ -65,7 +101,8 @@ void write_idle(int tid, uint64_t now) {
   auto* rec = reinterpret_cast<ring::IdleRecord*>(p);
   rec->time_ns = now;
   rec->tid = tid;
-  rec->weight = 1;
+  rec->weight = weight;
+  rec->cpu_ns = cpu_ns;
   RingWriter::publish(p, ring::RecordType::kIdle, sizeof(ring::IdleRecord), 0);
   ring.count(ring::kIdleSamples);
 }
@@ -78,10 +115,34 @@ void* sampler_main(void*) {
   const uint64_t period = g_agent.period_ns;
   const uint32_t per_tick = g_agent.config.wall_threads_per_tick;
   uint64_t next = clock_ns(CLOCK_MONOTONIC);
+  uint64_t previous_cycle = 0;  // start of the last running cycle; 0 after a start or a pause
+  int64_t carry = 0;            // wall time not yet given to a sample's weight (negative: given ahead)
   while (!__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
     uint64_t cycle_start = clock_ns(CLOCK_MONOTONIC);
     if (cycle_start > next + period) next = cycle_start;  // frozen or starved: do not catch up
+    if (agent_state() != ring::State::kRunning) {
+      previous_cycle = 0;
+      carry = 0;
+    }
     if (agent_state() == ring::State::kRunning) {
+      // A thread cannot have used more CPU than the wall time since the previous cycle: that bounds the
+      // first sample of a new thread (its whole CPU time so far) and of every thread after a pause (its
+      // baseline is stale), so time before sampling began is never charged to a sample.
+      // Nor more than the period a wall sample stands for (a starved sampler runs late cycles): wall minus
+      // CPU is a frame's waiting time, never negative.
+      const uint64_t gap = previous_cycle != 0 ? cycle_start - previous_cycle : period;
+      // Whole periods, with what rounding left over carried to the next cycle: late cycles weigh more, so a
+      // busy moment (when the sampler is starved) is not under-represented against an idle one.
+      int64_t owed = static_cast<int64_t>(gap) + carry;
+      int64_t periods = (owed + static_cast<int64_t>(period) / 2) / static_cast<int64_t>(period);
+      const uint32_t weight = static_cast<uint32_t>(periods < 1                                  ? 1
+                                                    : periods > static_cast<int64_t>(kMaxWeight) ? kMaxWeight
+                                                                                                 : periods);
+      carry = owed - static_cast<int64_t>(weight * period);
+      const int64_t max_carry = static_cast<int64_t>(kMaxWeight * period);
+      if (carry > max_carry || carry < -max_carry) carry = 0;  // a freeze, or a burst of early cycles
+      uint64_t max_cpu = previous_cycle == 0 ? 0 : gap < weight * period ? gap : weight * period;
+      previous_cycle = cycle_start;
       cycle->count = 0;
       for_each_thread(collect, cycle);
       // Which threads ran since their last sample.
@@ -93,11 +154,50 @@ void* sampler_main(void*) {
         PerThread& pt = g_threads[tid];
         uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
         if (pt.sampled && cpu >= pt.cpu_ns && cpu - pt.cpu_ns < kRunnableThresholdNs) {
-          write_idle(tid, cycle_start);
+          // An idle record repeats the thread's last stack: right only when that stack was a wait. A thread
+          // running at its last sample that did not run since has blocked (the end of a computation, then a
+          // wait) or waits for a CPU: one signal learns where (it interrupts no sleep of the program's that
+          // the program did not just enter), and the CPU it used before goes to its previous stack.
+          if (pt.wait_syscall >= 0) {
+            write_idle(tid, cycle_start, weight, 0);
+            continue;
+          }
+          pt.wait_syscall = blocked_syscall(tid);
+          if (cpu != pt.cpu_ns) write_idle(tid, cycle_start, 0, cpu - pt.cpu_ns);
+          __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
+          pt.cpu_ns = cpu;
+          to_signal[num_signal++] = tid;
+        } else if (!pt.sampled && !__atomic_load_n(&g_agent.tables_built, __ATOMIC_ACQUIRE) &&
+                   blocked_syscall(tid) >= 0) {
+          // Its first sample is the stack every later idle record repeats: taken once the unwind tables
+          // exist (libc's sleeping calls have no frame pointers), until then "[not sampled yet]".
+          write_idle(tid, cycle_start, weight, 0);
         } else {
           if (!pt.sampled) g_agent.ring.count(ring::kThreadsSeen);
+          uint64_t used = pt.sampled && cpu >= pt.cpu_ns ? cpu - pt.cpu_ns : cpu;
+          if (used > max_cpu) used = max_cpu;
+          bool was_sampled = pt.sampled;
           pt.cpu_ns = cpu;
           pt.sampled = 1;
+          // It ran, but for less than the whole interval: it may be blocked again. When it is blocked in the
+          // same system call as at its last sample (a loop around nanosleep or poll), its stack is most
+          // likely the one we have, and a signal would cut that sleep short (nanosleep and poll fail with
+          // EINTR): an idle record with its CPU time instead. A thread blocked somewhere new is signalled,
+          // so the stack of its wait is known. One /proc read, only for threads that ran part of the time.
+          int32_t nr = -1;
+          if (!was_sampled || used < max_cpu - max_cpu / 8) nr = blocked_syscall(tid);
+          if (was_sampled && nr >= 0 && nr == pt.wait_syscall) {
+            write_idle(tid, cycle_start, weight, used);
+            continue;
+          }
+          pt.wait_syscall = nr;
+          if (was_sampled && nr >= 0 && used != 0) {
+            // Blocked somewhere new: the CPU time was spent before it blocked, in the code of its previous
+            // sample, not in the wait the signal will find. A weightless idle record carries it there.
+            write_idle(tid, cycle_start, 0, used);
+            used = 0;
+          }
+          __atomic_store_n(&pt.pending, pack_pending(weight, used), __ATOMIC_RELEASE);
           to_signal[num_signal++] = tid;
         }
       }
@@ -131,6 +231,14 @@ void* sampler_main(void*) {
 }
 
 }  // namespace
+
+WallSample wall_sample_take(int tid) {
+  PerThread* threads = g_threads;
+  if (threads == nullptr || tid <= 0 || tid > g_pid_max) return {1, 0};
+  uint64_t v = __atomic_exchange_n(&threads[tid].pending, 0, __ATOMIC_ACQ_REL);
+  uint32_t weight = static_cast<uint32_t>(v >> kCpuBits);
+  return {weight != 0 ? weight : 1u, v & ((uint64_t{1} << kCpuBits) - 1)};
+}
 
 bool wall_sampler_start(int pid_max) {
   if (g_running) return true;

@@ -3,9 +3,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/input_flags.hpp"
-#include "cli/value_choice.hpp"
 #include "formats/output_file.hpp"
 #include "formats/writers.hpp"
+#include "profile/value_choice.hpp"
 
 namespace lambdascope::cli {
 
@@ -38,16 +38,17 @@ Action add_collapse_command(CLI::App& app) {
   cmd->add_flag("--kernel", flags->kernel, "Annotate kernel frames with _[k]");
   cmd->add_flag("--jit", flags->jit, "Annotate JIT frames with _[j]");
   cmd->add_flag("--all", flags->all, "All annotations (--kernel --jit, and _[i] on inlined frames)");
-  cmd->add_option("--weight", flags->weight,
-                  "samples (default: each sample counts 1), period (perf's period when printed, as the reference "
-                  "collapsers stackcollapse-perf.pl and inferno weight), or a sample type name")
+  cmd->add_option(
+         "--weight", flags->weight,
+         "samples (default: each sample counts 1), period (perf's period when printed, as the reference "
+         "collapsers stackcollapse-perf.pl and inferno weight), or a sample type name")
       ->capture_default_str();
   cmd->add_option("-o,--output", flags->output, "Output file (default: stdout)");
   return [flags] {
     const CollapseFlags& f = *flags;
     profile::Profile p = f.inputs.load(/*need_times=*/false);
     formats::FoldedWriteOptions o;
-    o.value_index = choose_value(p, f.weight);
+    o.value_index = profile::choose_value(p, f.weight);
     o.pid = f.pid || f.tid;
     o.tid = f.tid;
     o.annotate_kernel = f.kernel || f.all;

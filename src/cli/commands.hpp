@@ -20,6 +20,7 @@ Action add_local_command(CLI::App& app);
 Action add_layer_command(CLI::App& app);
 Action add_pull_command(CLI::App& app);
 Action add_merge_command(CLI::App& app);
+Action add_serve_command(CLI::App& app);
 Action add_extension_command(CLI::App& app);
 // The binary itself started from an extensions folder (/opt/extensions/NAME, no arguments): runs the
 // extension under NAME and returns its exit code; -1 otherwise.

@@ -3,9 +3,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/input_flags.hpp"
-#include "cli/value_choice.hpp"
 #include "formats/output_file.hpp"
 #include "formats/writers.hpp"
+#include "profile/value_choice.hpp"
 
 namespace lambdascope::cli {
 
@@ -46,7 +46,7 @@ Action add_convert_command(CLI::App& app) {
     std::string bytes;
     if (f.to == "folded") {
       formats::FoldedWriteOptions o;
-      o.value_index = choose_value(p, f.weight);
+      o.value_index = profile::choose_value(p, f.weight);
       bytes = formats::write_folded(p, o);
     } else if (f.to == "pprof") {
       formats::PprofWriteOptions o;
@@ -55,7 +55,7 @@ Action add_convert_command(CLI::App& app) {
     } else {
       formats::SpeedscopeWriteOptions o;
       o.name = std::filesystem::path(f.inputs.files.front()).filename().string();
-      o.value_index = choose_value(p, f.weight);
+      o.value_index = profile::choose_value(p, f.weight);
       bytes = formats::write_speedscope(p, o);
     }
     formats::OutputFile out(f.output);

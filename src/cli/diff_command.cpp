@@ -8,11 +8,9 @@
 #include "formats/parse_error.hpp"
 #include "formats/writers.hpp"
 #include "profile/diff.hpp"
-#include "render/diff_prep.hpp"
-#include "render/embedded_files.hpp"
+#include "profile/diff_prep.hpp"
 #include "render/flame_layout.hpp"
-#include "render/html_page.hpp"
-#include "render/page_payload.hpp"
+#include "render/pages.hpp"
 #include "render/svg_writer.hpp"
 
 namespace lambdascope::cli {
@@ -22,7 +20,7 @@ struct DiffFlags {
   InputFlags inputs;
   OutputFlags output;
   SvgFlags svg;
-  std::string weight = "samples";
+  std::string weight;  // "" when not given: wall for wall profiles, else samples
   bool normalize = false, absolute = false;
   bool folded = false;
   bool strip_hex = false;
@@ -70,7 +68,7 @@ Action add_diff_command(CLI::App& app) {
                 "Replace hex numbers in frame names by 0x... before comparing");
   cmd->add_flag("--base-shape", flags->base_shape, "SVG: draw BASE's shape (shows what vanished in NEW)");
   cmd->add_option("--weight", flags->weight, "samples, period or a sample type name, for both inputs")
-      ->capture_default_str();
+      ->default_str("samples");
   flags->svg.add_to(cmd, /*flamechart_option=*/false);
 
   return [flags] {
@@ -84,8 +82,8 @@ Action add_diff_command(CLI::App& app) {
     profile::Profile base = load_one(f.inputs, base_file);
     profile::Profile next = load_one(f.inputs, new_file);
     if (f.strip_hex) {
-      base = render::strip_hex_addresses(base);
-      next = render::strip_hex_addresses(next);
+      base = profile::strip_hex_addresses(base);
+      next = profile::strip_hex_addresses(next);
     }
     set_input_attribute(base, {base_file});
     set_input_attribute(next, {new_file});
@@ -94,7 +92,7 @@ Action add_diff_command(CLI::App& app) {
 
     if (f.folded) {
       profile::Profile d = profile::diff(base, next, {base_value, new_value, /*normalize=*/false});
-      if (normalize) render::difffolded_normalize(d);
+      if (normalize) profile::difffolded_normalize(d);
       f.output.write(formats::write_folded_diff(d));
       return 0;
     }
@@ -124,24 +122,13 @@ Action add_diff_command(CLI::App& app) {
 
     if (f.svg.any_svg_only_option())
       warn("SVG options other than --title and --inverted are ignored for HTML");
-    render::PagePayload payload;
-    payload.page = render::PageKind::kDiff;
-    payload.title = f.svg.title.empty() ? "Diff: " + inputs_label(f.inputs) : f.svg.title;
-    payload.options.orientation = f.svg.inverted ? render::Orientation::kIcicle : render::Orientation::kFlame;
-    payload.options.diff_normalize = normalize;
-    payload.options.hide_idle = false;
-    // The page compares one value column; when the two inputs have different sample types, each carries only
-    // the chosen one.
-    if (base.meta.sample_types == next.meta.sample_types && base_value == new_value) {
-      payload.options.value = new_value;
-      payload.profiles = {{&base, {}}, {&next, {}}};
-    } else {
-      payload.options.value = 0;
-      payload.profiles = {{&base, {base_value}}, {&next, {new_value}}};
-    }
-    payload.detail = render::SampleDetail::kAggregated;
-    f.output.write(
-        render::html_page(payload.title, render::page_payload_json(payload), render::web_bundle()));
+    render::DiffPageOptions po;
+    po.title = f.svg.title.empty() ? "Diff: " + inputs_label(f.inputs) : f.svg.title;
+    po.inverted = f.svg.inverted;
+    po.normalize = normalize;
+    po.base_value = base_value;
+    po.new_value = new_value;
+    f.output.write(render::diff_page(base, next, po).html());
     return 0;
   };
 }

@@ -5,10 +5,8 @@
 #include "cli/input_flags.hpp"
 #include "cli/render_flags.hpp"
 #include "formats/parse_error.hpp"
-#include "render/embedded_files.hpp"
 #include "render/flame_layout.hpp"
-#include "render/html_page.hpp"
-#include "render/page_payload.hpp"
+#include "render/pages.hpp"
 #include "render/svg_writer.hpp"
 
 namespace lambdascope::cli {
@@ -18,7 +16,7 @@ struct FlamegraphFlags {
   InputFlags inputs;
   OutputFlags output;
   SvgFlags svg;
-  std::string weight = "samples";
+  std::string weight;  // "" when not given: wall for wall profiles, else samples
   bool hide_idle = false;
   std::string search;
 };
@@ -50,7 +48,7 @@ Action add_flamegraph_command(CLI::App& app) {
   cmd->add_option("--weight", flags->weight,
                   "samples (each sample counts its count), period (perf's period, CPU or wall time) or a "
                   "sample type name")
-      ->capture_default_str();
+      ->default_str("samples");
   cmd->add_flag("--hide-idle", flags->hide_idle,
                 "Leave out samples whose leaf frame is an idle function (HTML: start with idle hidden)");
   cmd->add_option("--search", flags->search, "HTML: start with this regex highlighted");
@@ -91,23 +89,14 @@ Action add_flamegraph_command(CLI::App& app) {
 
     if (f.svg.any_svg_only_option())
       warn("SVG options other than --title and --inverted are ignored for HTML");
-    render::PagePayload payload;
-    payload.page = differential ? render::PageKind::kDiff : render::PageKind::kFlamegraph;
-    payload.title = f.svg.title.empty() ? "Flame graph: " + label : f.svg.title;
-    payload.options.orientation = f.svg.inverted ? render::Orientation::kIcicle : render::Orientation::kFlame;
-    payload.options.value = value;
-    payload.options.hide_idle = f.hide_idle;
-    payload.options.search = f.search;
-    if (differential) {
-      payload.options.value = 0;
-      payload.options.diff_normalize = false;  // the counts are compared as given
-      payload.profiles = {{&p, {0}}, {&p, {1}}};
-    } else {
-      payload.profiles.push_back({&p, {}});
-    }
-    payload.detail = render::SampleDetail::kAggregated;
-    f.output.write(
-        render::html_page(payload.title, render::page_payload_json(payload), render::web_bundle()));
+    render::FlamegraphPageOptions po;
+    po.title = f.svg.title.empty() ? "Flame graph: " + label : f.svg.title;
+    po.inverted = f.svg.inverted;
+    po.value = value;
+    po.differential = differential;
+    po.hide_idle = f.hide_idle;
+    po.search = f.search;
+    f.output.write(render::flamegraph_page(p, po).html());
     return 0;
   };
 }

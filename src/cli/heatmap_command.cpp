@@ -6,11 +6,8 @@
 #include "cli/input_flags.hpp"
 #include "cli/render_flags.hpp"
 #include "formats/parse_error.hpp"
-#include "profile/filter.hpp"
-#include "render/embedded_files.hpp"
 #include "render/heatmap.hpp"
-#include "render/html_page.hpp"
-#include "render/page_payload.hpp"
+#include "render/pages.hpp"
 
 namespace lambdascope::cli {
 
@@ -20,7 +17,7 @@ struct HeatmapFlags {
   OutputFlags output;
   int rows = 50;
   int64_t column_seconds = 0;
-  std::string weight = "samples";
+  std::string weight;  // "" when not given: wall for wall profiles, else samples
   bool keep_idle = false;
   std::string title;
 };
@@ -54,7 +51,7 @@ Action add_heatmap_command(CLI::App& app) {
       ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
   cmd->add_option("--weight", flags->weight,
                   "samples, period (perf's period, CPU or wall time) or a sample type")
-      ->capture_default_str();
+      ->default_str("samples");
   cmd->add_flag("--keep-idle", flags->keep_idle, "Count idle samples too (and start with them shown)");
   cmd->add_option("--title", flags->title, "Page title");
 
@@ -68,41 +65,18 @@ Action add_heatmap_command(CLI::App& app) {
     size_t value = value_column(p, f.weight, first);
     set_input_attribute(p, f.inputs.files);
 
-    // Every sample of the page needs a time; those without one cannot be placed.
-    std::vector<uint32_t> timed;
-    for (size_t i = 0; i < p.num_samples(); ++i)
-      if (p.samples.time_ns[i] != profile::kNoTime) timed.push_back(static_cast<uint32_t>(i));
-    if (timed.empty())
-      throw formats::ParseError::whole(first,
-                                       "no sample has a timestamp; a heat map needs per-sample times (perf "
-                                       "script, .cpuprofile, Chrome trace, lambdascope's pprof)");
-    if (timed.size() < p.num_samples()) {
-      warn(std::to_string(p.num_samples() - timed.size()) + " of " + std::to_string(p.num_samples()) +
-           " samples have no timestamp and are left out");
-      p = profile::subset(p, timed);
+    render::HeatmapPageOptions po;
+    po.title = f.title.empty() ? "Heat map: " + inputs_label(f.inputs) : f.title;
+    po.rows = f.rows;
+    po.column_seconds = f.column_seconds;
+    po.value = value;
+    po.keep_idle = f.keep_idle;
+    po.warn = warn;
+    try {
+      f.output.write(render::heatmap_page(p, po).html());
+    } catch (const render::PageError& e) {
+      throw formats::ParseError::whole(first, e.what());
     }
-
-    render::HeatmapOptions ho;
-    ho.grid.rows = f.rows;
-    ho.auto_columns = f.column_seconds == 0;
-    if (!ho.auto_columns) ho.grid.column_ns = f.column_seconds * render::kNanosPerSecond;
-    ho.value_index = value;
-    ho.include_idle = f.keep_idle;
-    render::Heatmap h = render::build_heatmap(p, ho);
-    if (h.samples_used == 0)
-      throw formats::ParseError::whole(first, "every sample is idle; pass --keep-idle to draw them");
-
-    render::PagePayload payload;
-    payload.page = render::PageKind::kHeatmap;
-    payload.title = f.title.empty() ? "Heat map: " + inputs_label(f.inputs) : f.title;
-    payload.options.value = value;
-    payload.options.rows = f.rows;
-    payload.options.column_s = h.grid.column_ns / render::kNanosPerSecond;
-    payload.options.hide_idle = !f.keep_idle;
-    payload.profiles.push_back({&p, {}});
-    payload.detail = render::SampleDetail::kEverySample;
-    f.output.write(
-        render::html_page(payload.title, render::page_payload_json(payload), render::web_bundle()));
     return 0;
   };
 }

@@ -1,13 +1,13 @@
 #include "cli/input_flags.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
 #include "formats/parse_error.hpp"
 #include "formats/reader.hpp"
 #include "profile/merge.hpp"
+#include "profile/time_base.hpp"
 
 namespace lambdascope::cli {
 
@@ -62,23 +62,14 @@ formats::ReadOptions InputFlags::read_options(bool aggregate) const {
   return o;
 }
 
-int64_t time_base_ns(const profile::Profile& p) {
-  int64_t first = profile::kNoTime;
-  for (int64_t t : p.samples.time_ns)
-    if (t != profile::kNoTime && (first == profile::kNoTime || t < first)) first = t;
-  if (first == profile::kNoTime) return first;
-  constexpr int64_t kSecond = 1'000'000'000;
-  return first >= 0 ? first / kSecond * kSecond : -((-first + kSecond - 1) / kSecond) * kSecond;
-}
-
 profile::SampleFilter InputFlags::sample_filter(const profile::Profile& p) const {
   profile::SampleFilter f;
   if (has_time_filter()) {
-    int64_t base = time_base_ns(p);
+    int64_t base = profile::time_base_ns(p);
     if (base == profile::kNoTime)
       throw std::invalid_argument("--from/--to need samples with timestamps; the input has none");
-    if (from_s) f.time_begin_ns = base + static_cast<int64_t>(std::llround(*from_s * 1e9));
-    if (to_s) f.time_end_ns = base + static_cast<int64_t>(std::llround(*to_s * 1e9));
+    if (from_s) f.time_begin_ns = profile::time_after_base_ns(base, *from_s);
+    if (to_s) f.time_end_ns = profile::time_after_base_ns(base, *to_s);
   }
   f.pids = pids;
   f.tids = tids;

@@ -37,8 +37,4 @@ struct InputFlags {
   profile::Profile load(bool need_times) const;
 };
 
-// The time base of --from/--to and of the heat map's columns: the start of the second in which the earliest
-// sample lies (FlameScope's convention), in the profile's clock. kNoTime when no sample has a time.
-int64_t time_base_ns(const profile::Profile& p);
-
 }  // namespace lambdascope::cli

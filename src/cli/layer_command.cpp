@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "capture/agent_locator.hpp"
 #include "cli/commands.hpp"
 #include "formats/output_file.hpp"
 #include "lambda/layer/layer_builder.hpp"
@@ -32,28 +33,12 @@ fs::path self_path() {
   return self;
 }
 
-// The same places `record` looks: LAMBDASCOPE_AGENT, then beside the binary (build tree) or in ../lib.
-std::string find_agent(const fs::path& self) {
-  if (const char* env = std::getenv("LAMBDASCOPE_AGENT"); env != nullptr && *env != '\0') {
-    if (::access(env, R_OK) == 0) return fs::absolute(env).string();
-    throw std::runtime_error(std::string("LAMBDASCOPE_AGENT=") + env + " is not readable");
-  }
-  fs::path dir = self.parent_path();
-  std::error_code ec;
-  for (fs::path candidate : {dir / "liblambdascope-agent.so", dir / "../lib/liblambdascope-agent.so",
-                             dir / "../lib/lambdascope/liblambdascope-agent.so"}) {
-    if (fs::is_regular_file(candidate, ec)) return fs::weakly_canonical(candidate).string();
-  }
-  throw std::runtime_error(
-      "cannot find liblambdascope-agent.so next to the lambdascope binary; pass --agent or set "
-      "LAMBDASCOPE_AGENT");
-}
-
 int run_layer(const LayerFlags& flags) {
   lambda::layer::LayerOptions options;
   fs::path self = self_path();
   options.binary = self.string();
-  options.agent = flags.agent.empty() ? find_agent(self) : flags.agent;
+  options.agent =
+      flags.agent.empty() ? capture::find_agent("pass --agent or set LAMBDASCOPE_AGENT") : flags.agent;
   options.strip = !flags.no_strip;
 
   formats::OutputFile out(flags.output);  // first: a bad output path fails before any work

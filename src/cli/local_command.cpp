@@ -8,9 +8,9 @@
 #include <stdexcept>
 
 #include "cli/commands.hpp"
+#include "lambda/common/json.hpp"
 #include "lambda/emulator/emulator.hpp"
 #include "lambda/emulator/event_file.hpp"
-#include "lambda/emulator/json.hpp"
 #include "lambda/emulator/process.hpp"
 
 namespace lambdascope::cli {
@@ -21,6 +21,8 @@ struct LocalFlags {
   std::string function_dir, handler, events, extensions_dir, name, ric, region = "us-east-1";
   int invocations = 0;
   int memory = 128;
+  bool no_limits = false;
+  int shutdown_ms = 0;  // 0: Lambda's
   double timeout_s = 3;
   bool no_telemetry = false;
   bool json = false;
@@ -89,9 +91,18 @@ Action add_local_command(CLI::App& app) {
   cmd->add_option("--invocations", flags->invocations,
                   "Number of invocations (default: one per event; the events repeat when N is larger)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--memory", flags->memory, "Memory size in MB (reported, not enforced)")
-      ->check(CLI::Range(128, 10240))
-      ->capture_default_str();
+  CLI::Option* memory =
+      cmd->add_option(
+             "--memory", flags->memory,
+             "Memory size in MB; when given, the sandbox gets Lambda's CPU share (MB/1,769 of one CPU) "
+             "and this much memory through cgroups (without it: 128, reported, not enforced)")
+          ->check(CLI::Range(128, 10240))
+          ->capture_default_str();
+  cmd->add_flag("--no-limits", flags->no_limits, "Do not enforce --memory's CPU share and memory limit");
+  cmd->add_option("--shutdown-timeout", flags->shutdown_ms,
+                  "SHUTDOWN budget in ms (default: Lambda's, 2000 with external extensions); shorter ones "
+                  "show what an extension saves when time runs out")
+      ->check(CLI::Range(1, 60000));
   cmd->add_option("--timeout", flags->timeout_s, "Function timeout in seconds")
       ->check(CLI::Range(0.001, 900.0))
       ->capture_default_str();
@@ -108,7 +119,7 @@ Action add_local_command(CLI::App& app) {
                   "aws-lambda-ric's index.mjs (default: found in node_modules above the function)");
   cmd->add_flag("--json", flags->json, "Print one JSON object per invocation (response, status, durations)");
 
-  return [flags] {
+  return [flags, memory] {
     const LocalFlags& f = *flags;
     lambda::EmulatorOptions o;
     // The sandbox's processes run in other working directories (Lambda's /var/task, /opt): relative paths
@@ -122,6 +133,8 @@ Action add_local_command(CLI::App& app) {
     o.function_name = f.name;
     o.region = f.region;
     o.memory_mb = f.memory;
+    o.enforce_limits = memory->count() > 0 && !f.no_limits;
+    if (f.shutdown_ms > 0) o.shutdown_timeout = std::chrono::milliseconds(f.shutdown_ms);
     o.timeout = std::chrono::milliseconds(static_cast<int64_t>(f.timeout_s * 1000 + 0.5));
     o.telemetry = !f.no_telemetry;
     o.port = f.port;

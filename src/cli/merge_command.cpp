@@ -1,19 +1,14 @@
 // `lambdascope merge`: merges stored profiles straight from S3 prefixes, directory stores or profile files
-// into one pprof, streaming: each object is read, folded into the merger and dropped, so the memory used
-// grows with the distinct stacks, not with the number of profiles.
-#include <any>
+// into one pprof, streaming (store::merge_stored): each object is read, folded into the merger and dropped,
+// so the memory used grows with the distinct stacks, not with the number of profiles.
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/store_query_flags.hpp"
-#include "formats/input_source.hpp"
 #include "formats/output_file.hpp"
-#include "formats/reader.hpp"
 #include "formats/writers.hpp"
-#include "profile/merge.hpp"
-#include "store/store_reader.hpp"
+#include "store/stored_profiles.hpp"
 
 namespace lambdascope::cli {
 
@@ -42,42 +37,16 @@ Action add_merge_command(CLI::App& app) {
   cmd->add_flag("--keep-times", flags->keep_times, "Keep per-sample timestamps (needs memory per sample)");
   flags->filters.add_to(cmd);
   return [flags] {
-    store::ProfileQuery query = flags->filters.query();
-    formats::ReadOptions read_options;
-    read_options.aggregate = !flags->keep_times;
-    read_options.threads = 1;
-    profile::ProfileMerger merger;
-    for (const auto& source : flags->sources) {
-      if (std::filesystem::is_regular_file(source)) {
-        merger.add(formats::read_profile_file(source, read_options));
-        continue;
-      }
-      auto reader = store::open_store_reader(source);
-      std::vector<store::StoredObject> selected = reader->list(query);
-      std::string base = reader->describe() + "/";
-      // Workers fetch and parse; only the merge itself is serial.
-      store::fetch_and_prepare_objects(
-          *reader, selected, flags->filters.jobs,
-          [&](const store::StoredObject& o, std::string&& body) {
-            auto in = formats::InputSource::from_memory(base + o.key, std::move(body));
-            return std::make_any<std::shared_ptr<profile::Profile>>(
-                std::make_shared<profile::Profile>(formats::read_profile(*in, read_options)));
-          },
-          [&](const store::StoredObject&, std::any&& parsed) {
-            merger.add(**std::any_cast<std::shared_ptr<profile::Profile>>(&parsed));
-          });
-    }
-    if (merger.count() == 0) {
-      throw std::invalid_argument("no profile matches the filters in " + flags->sources.front() +
-                                  (flags->sources.size() > 1 ? " and the other sources" : ""));
-    }
-    size_t count = merger.count();
-    profile::Profile merged = merger.take();
-    std::string bytes = formats::write_pprof(merged);
+    store::StoredMergeOptions options;
+    options.jobs = flags->filters.jobs;
+    options.keep_times = flags->keep_times;
+    store::StoredMerge merged = store::merge_stored(flags->sources, flags->filters.query(), options);
+    std::string bytes = formats::write_pprof(merged.profile);
     formats::OutputFile out(flags->output);
     out.write(bytes);
     out.commit();
-    std::fprintf(stderr, "lambdascope merge: %zu profiles merged into %s\n", count, flags->output.c_str());
+    std::fprintf(stderr, "lambdascope merge: %zu profiles merged into %s\n", merged.count,
+                 flags->output.c_str());
     return 0;
   };
 }

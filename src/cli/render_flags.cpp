@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "cli/value_choice.hpp"
 #include "formats/output_file.hpp"
 #include "formats/parse_error.hpp"
+#include "profile/value_choice.hpp"
 #include "render/flame_colors.hpp"
 
 namespace lambdascope::cli {
@@ -141,7 +141,7 @@ bool SvgFlags::any_svg_only_option() const {
 size_t value_column(const profile::Profile& p, const std::string& weight, const std::string& file) {
   if (p.num_values() == 0) throw formats::ParseError::whole(file, "the samples carry no values");
   try {
-    return choose_value(p, weight);
+    return profile::choose_value(p, weight);
   } catch (const std::invalid_argument& e) {
     throw formats::ParseError::whole(file, e.what());
   }

@@ -38,6 +38,7 @@ int run(int argc, char** argv) {
   add(add_layer_command);
   add(add_pull_command);
   add(add_merge_command);
+  add(add_serve_command);
   add(add_extension_command);
 
   try {

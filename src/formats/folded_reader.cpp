@@ -43,6 +43,8 @@ bool split_count(std::string_view& rest, double& count) {
 }
 
 FrameKind kind_of(std::string_view name) {
+  // Our wall profiles' synthetic leaves: "[waiting: I/O]", "[waiting: lock]", "[waiting: sleep]".
+  if (name.starts_with("[waiting: ") && name.ends_with("]")) return FrameKind::kWaiting;
   if (name.size() > 4 && name[name.size() - 4] == '_' && name[name.size() - 3] == '[' && name.back() == ']') {
     switch (name[name.size() - 2]) {
       case 'k':

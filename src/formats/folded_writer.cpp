@@ -9,6 +9,7 @@
 
 #include "formats/writers.hpp"
 #include "profile/hash.hpp"
+#include "text/utf8.hpp"
 
 namespace lambdascope::formats {
 
@@ -24,10 +25,14 @@ std::string format_value(double v) {
   return fmt::format("{}", v);
 }
 
-// Folded lines cannot hold ';' inside a frame or a line break.
+// Folded lines cannot hold ';' inside a frame or a line break; like every writer, they are valid UTF-8.
 void append_frame_name(std::string& out, std::string_view name) {
   size_t start = out.size();
-  out.append(name);
+  if (text::is_valid_utf8(name)) {
+    out.append(name);
+  } else {
+    text::append_valid_utf8(out, name);
+  }
   for (size_t i = start; i < out.size(); ++i) {
     char& c = out[i];
     if (c == ';') c = ':';
@@ -47,7 +52,7 @@ void append_annotated(std::string& out, std::string_view name, FrameKind kind, c
 
 // The root frame: comm, comm-PID or comm-PID/TID, spaces as '_' as stackcollapse-perf.pl prints them.
 std::string root_name(std::string_view comm_in, int32_t pid, int32_t tid, const FoldedWriteOptions& o) {
-  std::string comm(comm_in);
+  std::string comm = text::valid_utf8(comm_in);
   if (comm.empty() && !o.pid && !o.tid) return {};
   std::replace(comm.begin(), comm.end(), ' ', '_');
   auto num = [](int32_t v) { return v < 0 ? std::string("?") : std::to_string(v); };

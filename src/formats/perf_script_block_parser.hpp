@@ -84,7 +84,6 @@ class BlockParser {
   // own.
   void add_frame(const FrameLine& f, std::string_view raw_key);
   bool add_known_frame(std::string_view line);
-  static std::string_view raw_frame_key(std::string_view line);
   void add_srcline(std::string_view file, uint32_t line);
   void warn(BlockResult& r, std::string message);
   profile::StackId intern_stack();

@@ -176,16 +176,7 @@ class PerfScriptReader {
     profile::ProfileRemapper& remap = remappers_[w];
     if (options_.aggregate) {
       for (size_t i = r.first_sample; i < r.end_sample; ++i) {
-        profile::SampleRow row;
-        row.stack = remap.stack(local.samples.stack[i]);
-        row.values = local.values_of(i);
-        row.time_ns = local.samples.time_ns[i];
-        row.pid = local.samples.pid[i];
-        row.tid = local.samples.tid[i];
-        row.cpu = local.samples.cpu[i];
-        row.thread_name = remap.string(local.samples.thread_name[i]);
-        row.labels = remap.label_set(local.samples.labels[i]);
-        aggregator_.add(row);
+        aggregator_.add(remap.row(i, local.values_of(i)));
       }
     } else {
       for (size_t i = r.first_sample; i < r.end_sample; ++i) remap.copy_sample(i, local.values_of(i));

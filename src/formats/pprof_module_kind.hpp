@@ -9,7 +9,8 @@
 
 namespace lambdascope::formats::pprof {
 
-// `[kernel.kallsyms]`, `[nf_conntrack]` (any `[...]` but `[unknown]`), `vmlinux`, `vmlinux-6.1.0`, `x.ko`.
+// `[kernel.kallsyms]`, `[nf_conntrack]` (any `[...]` but `[unknown]`; `[waiting]` is checked first),
+// `vmlinux`, `vmlinux-6.1.0`, `x.ko`.
 inline bool is_kernel_module(std::string_view m) {
   if (m.empty()) return false;
   if (m.front() == '[') return !m.starts_with("[unknown]");
@@ -37,7 +38,11 @@ inline bool is_jit_module(std::string_view m) {
   return m.find("/jitted-") != std::string_view::npos && m.ends_with(".so");
 }
 
+// The module of the synthetic frames that say what a thread was waiting for (capture/waiting_state.hpp).
+inline constexpr std::string_view kWaitingModule = "[waiting]";
+
 inline profile::FrameKind kind_of_module(std::string_view m) {
+  if (m == kWaitingModule) return profile::FrameKind::kWaiting;
   if (is_kernel_module(m)) return profile::FrameKind::kKernel;
   if (is_jit_module(m)) return profile::FrameKind::kJit;
   return profile::FrameKind::kNative;

@@ -22,6 +22,7 @@
 #include "formats/pprof_module_kind.hpp"
 #include "formats/writers.hpp"
 #include "profile.pb.h"
+#include "text/utf8.hpp"
 
 namespace lambdascope::formats {
 
@@ -84,7 +85,11 @@ class Encoder {
     finish_mappings();
     auto* table = out_->mutable_string_table();
     table->Reserve(static_cast<int>(strings_.size()));
-    for (size_t i = 0; i < strings_.size(); ++i) table->Add(std::string(strings_[static_cast<StringId>(i)]));
+    // proto3 strings must be UTF-8 (strict decoders reject the file, libprotobuf complains on stderr).
+    for (size_t i = 0; i < strings_.size(); ++i) {
+      std::string_view v = strings_[static_cast<StringId>(i)];
+      table->Add(text::is_valid_utf8(v) ? std::string(v) : text::valid_utf8(v));
+    }
     if (out_->ByteSizeLong() > 0x7fffffff)
       throw std::runtime_error("pprof: the profile would encode to over 2 GiB, protobuf's limit");
     std::string raw;

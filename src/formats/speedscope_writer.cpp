@@ -22,9 +22,9 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "formats/json_writer.hpp"
 #include "formats/parse_error.hpp"
 #include "formats/writers.hpp"
+#include "text/json_writer.hpp"
 
 namespace lambdascope::formats {
 
@@ -35,9 +35,21 @@ using profile::kNoTime;
 using profile::Profile;
 using profile::StackId;
 using profile::StackTrie;
+using text::JsonWriter;
 
 constexpr std::string_view kSchema = "https://www.speedscope.app/file-format-schema.json";
 constexpr std::string_view kExporter = "lambdascope@0.1.0";
+
+// The file object's first members, the same for every file.
+void begin_file(JsonWriter& out, std::string_view file_name) {
+  out.begin_object();
+  out.key("$schema");
+  out.string(kSchema);
+  out.key("exporter");
+  out.string(kExporter);
+  out.key("name");
+  out.string(file_name);
+}
 
 struct SpeedscopeUnit {
   std::string_view name;
@@ -51,14 +63,6 @@ SpeedscopeUnit unit_for(std::string_view unit) {
   if (unit == "seconds" || unit == "s") return {"seconds", 1e9};
   if (unit == "bytes") return {"bytes", 0};
   return {"none", 0};  // counts, events, cycles, ...
-}
-
-void append_number(std::string& out, double v) {
-  if (std::trunc(v) == v && std::fabs(v) < 9.2e18) {
-    fmt::format_to(std::back_inserter(out), "{}", static_cast<int64_t>(v));
-  } else {
-    fmt::format_to(std::back_inserter(out), "{}", v);
-  }
 }
 
 struct Thread {
@@ -103,7 +107,8 @@ class Writer {
       int64_t time = p_.samples.time_ns[i];
       if (time != kNoTime && (base_ns_ == kNoTime || time < base_ns_)) base_ns_ = time;
     }
-    JsonWriter profiles;
+    std::string profiles_json;
+    JsonWriter profiles(profiles_json);
     profiles.begin_array();
     for (auto& [thread, samples] : threads) {
       bool timed = std::all_of(samples.begin(), samples.end(),
@@ -117,14 +122,9 @@ class Writer {
     }
     profiles.end_array();
 
-    JsonWriter out;
-    out.begin_object();
-    out.key("$schema");
-    out.string(kSchema);
-    out.key("exporter");
-    out.string(kExporter);
-    out.key("name");
-    out.string(file_name_);
+    std::string bytes;
+    JsonWriter out(bytes);
+    begin_file(out, file_name_);
     // speedscope opens the heaviest thread first.
     out.key("activeProfileIndex");
     out.integer(static_cast<int64_t>(active_index(threads)));
@@ -151,9 +151,8 @@ class Writer {
     out.end_array();
     out.end_object();
     out.key("profiles");
-    out.raw_value(profiles.str());
+    out.raw_value(profiles_json);
     out.end_object();
-    std::string bytes = out.take();
     bytes += '\n';
     return bytes;
   }
@@ -252,7 +251,7 @@ class Writer {
     auto event = [&](char type, FrameId f, double at) {
       if (!events.empty()) events += ',';
       fmt::format_to(std::back_inserter(events), R"({{"type":"{}","frame":{},"at":)", type, frame_index(f));
-      append_number(events, at);
+      text::append_json_number(events, at);
       events += '}';
     };
     auto close_to = [&](size_t depth, double at) {
@@ -318,20 +317,15 @@ class Writer {
 std::string write_speedscope(const Profile& p, const SpeedscopeWriteOptions& o) {
   std::string file_name = o.name.empty() ? "profile" : o.name;
   if (p.num_values() == 0) {
-    JsonWriter out;
-    out.begin_object();
-    out.key("$schema");
-    out.string(kSchema);
-    out.key("exporter");
-    out.string(kExporter);
-    out.key("name");
-    out.string(file_name);
+    std::string bytes;
+    JsonWriter out(bytes);
+    begin_file(out, file_name);
     out.key("shared");
     out.raw_value(R"({"frames":[]})");
     out.key("profiles");
     out.raw_value("[]");
     out.end_object();
-    return out.take() + "\n";
+    return bytes + "\n";
   }
   size_t vi = o.value_index == kDefaultValue ? p.meta.default_value_index() : o.value_index;
   if (vi >= p.num_values())

@@ -3,7 +3,7 @@
 namespace lambdascope::profile {
 
 namespace {
-constexpr std::string_view kKindNames[] = {"native", "kernel", "jit", "interpreted", "inlined"};
+constexpr std::string_view kKindNames[] = {"native", "kernel", "jit", "interpreted", "inlined", "waiting"};
 }
 
 std::string_view frame_kind_name(FrameKind kind) {

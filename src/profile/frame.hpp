@@ -14,9 +14,11 @@ namespace lambdascope::profile {
 
 using FrameId = uint32_t;
 
-enum class FrameKind : uint8_t { kNative = 0, kKernel, kJit, kInterpreted, kInlined };
+// kWaiting is a synthetic leaf that says what a thread that did not run was waiting for ("[waiting: I/O]").
+enum class FrameKind : uint8_t { kNative = 0, kKernel, kJit, kInterpreted, kInlined, kWaiting };
 
-std::string_view frame_kind_name(FrameKind kind);  // "native", "kernel", "jit", "interpreted", "inlined"
+// "native", "kernel", "jit", "interpreted", "inlined", "waiting"
+std::string_view frame_kind_name(FrameKind kind);
 bool parse_frame_kind(std::string_view name, FrameKind* out);
 
 struct Frame {

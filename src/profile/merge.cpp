@@ -48,16 +48,7 @@ void ProfileMerger::add(const Profile& p) {
   ++count_;
   ProfileRemapper remap(p, out_);
   for (size_t i = 0; i < p.num_samples(); ++i) {
-    SampleRow row;
-    row.stack = remap.stack(p.samples.stack[i]);
-    row.values = p.values_of(i);
-    row.time_ns = p.samples.time_ns[i];
-    row.pid = p.samples.pid[i];
-    row.tid = p.samples.tid[i];
-    row.cpu = p.samples.cpu[i];
-    row.thread_name = remap.string(p.samples.thread_name[i]);
-    row.labels = remap.label_set(p.samples.labels[i]);
-    agg_.add(row);
+    agg_.add(remap.row(i, p.values_of(i)));
   }
 }
 

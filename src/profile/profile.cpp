@@ -102,7 +102,7 @@ LabelSetId ProfileRemapper::label_set(LabelSetId id) {
   });
 }
 
-size_t ProfileRemapper::copy_sample(size_t i, std::span<const double> values) {
+SampleRow ProfileRemapper::row(size_t i, std::span<const double> values) {
   const SampleColumns& s = from_.samples;
   SampleRow row;
   row.stack = stack(s.stack[i]);
@@ -113,7 +113,7 @@ size_t ProfileRemapper::copy_sample(size_t i, std::span<const double> values) {
   row.cpu = s.cpu[i];
   row.thread_name = string(s.thread_name[i]);
   row.labels = label_set(s.labels[i]);
-  return to_.add_sample(row);
+  return row;
 }
 
 }  // namespace lambdascope::profile

@@ -91,8 +91,10 @@ class ProfileRemapper {
   FrameId frame(FrameId id);
   StackId stack(StackId id);
   LabelSetId label_set(LabelSetId id);
-  // Appends sample `i` of `from` to `to` with the given values (already in `to`'s value layout).
-  size_t copy_sample(size_t i, std::span<const double> values);
+  // Sample `i` of `from` as a row of `to` (ids remapped) with the given values (already in `to`'s layout).
+  SampleRow row(size_t i, std::span<const double> values);
+  // Appends that row to `to`.
+  size_t copy_sample(size_t i, std::span<const double> values) { return to_.add_sample(row(i, values)); }
 
  private:
   const Profile& from_;

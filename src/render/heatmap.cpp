@@ -11,20 +11,7 @@ namespace lambdascope::render {
 
 namespace {
 constexpr size_t kMaxCells = 50'000'000;  // 400 MB of doubles; beyond that the request is a mistake
-
-int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
 }  // namespace
-
-int64_t heatmap_time_base(const profile::Profile& p) {
-  int64_t first = profile::kNoTime;
-  for (int64_t t : p.samples.time_ns)
-    if (t != profile::kNoTime && (first == profile::kNoTime || t < first)) first = t;
-  if (first == profile::kNoTime) return first;
-  return floor_div(first, kNanosPerSecond) * kNanosPerSecond;
-}
 
 int64_t choose_column_seconds(int64_t span_ns) {
   static constexpr std::array<int64_t, 17> kLadder = {1,   2,   5,    10,   15,   30,    60,    120,  300,
@@ -67,7 +54,7 @@ std::pair<int64_t, int64_t> HeatmapGrid::range_ns(int64_t c0, int r0, int64_t c1
 Heatmap build_heatmap(const profile::Profile& p, const HeatmapOptions& options) {
   Heatmap h;
   h.grid = options.grid;
-  h.time_base_ns = heatmap_time_base(p);
+  h.time_base_ns = profile::time_base_ns(p);
   std::vector<uint8_t> idle;
   if (!options.include_idle) idle = profile::idle_stacks(p);
   int64_t last = -1;

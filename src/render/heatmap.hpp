@@ -1,8 +1,9 @@
 // The FlameScope sub-second heat map, as docs/page-data.md defines it: columns of S seconds counted from the
-// time base (the start of the second of the earliest sample), R rows per column, each cell the weight of the
-// samples whose time falls in it. All arithmetic is on integer nanoseconds, so a sample at an exact second
-// lands in the bucket that starts there and a cell range maps to an exact half-open nanosecond range. The web
-// UI does the same math in TypeScript; this is the reference the CLI and the tests use.
+// time base (profile::time_base_ns: the start of the second of the earliest sample, the base of --from/--to),
+// R rows per column, each cell the weight of the samples whose time falls in it. All arithmetic is on integer
+// nanoseconds, so a sample at an exact second lands in the bucket that starts there and a cell range maps to
+// an exact half-open nanosecond range. The web UI does the same math in TypeScript; this is the reference the
+// CLI and the tests use.
 #pragma once
 
 #include <cstdint>
@@ -10,18 +11,15 @@
 #include <vector>
 
 #include "profile/profile.hpp"
+#include "profile/time_base.hpp"
 
 namespace lambdascope::render {
 
-inline constexpr int64_t kNanosPerSecond = 1'000'000'000;
+using profile::kNanosPerSecond;
 inline constexpr int kMaxHeatmapRows = 1000;
 // Columns a page can show and still be read (FlameScope draws cells 6-10 px wide); longer recordings get
 // coarser columns.
 inline constexpr int64_t kMaxHeatmapColumns = 1000;
-
-// The start of the second (in the profile's clock) of the earliest sample with a time; kNoTime when none has
-// one. The same base as the CLI's --from/--to.
-int64_t heatmap_time_base(const profile::Profile& p);
 
 // Seconds per column for a recording spanning `span_ns` from its time base: the smallest of 1, 2, 5, 10, 15,
 // 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400 that needs at most kMaxHeatmapColumns

@@ -4,8 +4,8 @@
 #include <cctype>
 #include <stdexcept>
 
-#include "render/markup_escape.hpp"
 #include "render/payload_encoding.hpp"
+#include "text/markup_escape.hpp"
 
 namespace lambdascope::render {
 
@@ -21,7 +21,7 @@ bool contains_script_end(std::string_view text) {
 }  // namespace
 
 std::string html_escape(std::string_view text) {
-  return markup_escape(text);
+  return text::markup_escape(text);
 }
 
 std::string html_page(std::string_view title, std::string_view payload_json, std::string_view bundle,

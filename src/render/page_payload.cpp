@@ -6,8 +6,9 @@
 
 #include "profile/hash.hpp"
 #include "profile/idle.hpp"
+#include "profile/time_base.hpp"
 #include "render/heatmap.hpp"
-#include "render/json_writer.hpp"
+#include "text/json_writer.hpp"
 
 namespace lambdascope::render {
 
@@ -18,6 +19,7 @@ using profile::kNoTime;
 using profile::Profile;
 using profile::StackId;
 using profile::StringId;
+using text::JsonWriter;
 
 constexpr uint32_t kUnused = std::numeric_limits<uint32_t>::max();
 
@@ -165,7 +167,7 @@ void write_meta(JsonWriter& w, const Profile& p, const std::vector<size_t>& colu
   w.key("period");
   w.integer(m.period);
   w.key("time_base_ns");
-  write_time(w, heatmap_time_base(p));
+  write_time(w, profile::time_base_ns(p));
   w.key("start_ns");
   write_time(w, start);
   w.key("end_ns");
@@ -285,7 +287,7 @@ void write_profile(JsonWriter& w, const PayloadProfile& pp, SampleDetail detail)
       std::none_of(set.rep.begin(), set.rep.end(), [&](uint32_t r) { return s.time_ns[r] == kNoTime; });
   if (all_timed) {
     column.clear();
-    int64_t previous = heatmap_time_base(p);
+    int64_t previous = profile::time_base_ns(p);
     for (uint32_t r : set.rep) {
       column.push_back(s.time_ns[r] - previous);
       previous = s.time_ns[r];
@@ -323,7 +325,7 @@ std::string_view page_kind_name(PageKind kind) {
 
 std::string page_payload_json(const PagePayload& payload) {
   std::string out;
-  JsonWriter w(out);
+  JsonWriter w(out, text::kScriptJson);
   w.begin_object();
   w.key("format");
   w.string("lambdascope-page");

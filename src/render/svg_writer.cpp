@@ -5,9 +5,9 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "profile/utf8.hpp"
 #include "render/embedded_files.hpp"
-#include "render/markup_escape.hpp"
+#include "text/markup_escape.hpp"
+#include "text/utf8.hpp"
 
 namespace lambdascope::render {
 
@@ -60,7 +60,7 @@ std::string_view utf8_prefix(std::string_view s, size_t chars) {
 }  // namespace
 
 std::string xml_escape(std::string_view text) {
-  return markup_escape(text);
+  return text::markup_escape(text);
 }
 
 std::string_view display_name(std::string_view name) {
@@ -160,7 +160,7 @@ std::string write_flame_svg(const profile::Profile& p, const FlameLayout& layout
     bool root = r.type == FlameNodeType::kRoot;
     std::string_view raw = root ? std::string_view("all") : p.strings[r.name];
     std::string_view shown = r.type == FlameNodeType::kFrame ? display_name(raw) : raw;
-    name = profile::valid_utf8(shown);
+    name = text::valid_utf8(shown);
 
     double pct = r.w * 100 / total;
     title = xml_escape(name);

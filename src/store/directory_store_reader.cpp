@@ -85,8 +85,11 @@ void DirectoryStoreReader::list_function(const std::string& function, const Prof
       continue;
     }
     auto key = parse_object_key(rel, "");
-    if (!key || key->function != function) continue;
-    out.push_back({rel, *key, static_cast<int64_t>(it->file_size(ec))});
+    if (!key || key->function != function) {
+      ++foreign_objects_;
+      continue;
+    }
+    out.push_back({rel, *key, static_cast<int64_t>(it->file_size(ec)), it->is_symlink(ec)});
   }
 }
 

@@ -46,7 +46,10 @@ std::vector<std::string> S3StoreReader::list_functions() {
     for (const auto& o : page.objects) {
       std::string name = o.key.substr(request.prefix.size());
       size_t slash = name.find('/');
-      if (slash == std::string::npos || slash == 0) continue;  // not in a function folder
+      if (slash == std::string::npos || slash == 0) {  // not in a function folder
+        ++foreign_objects_;
+        continue;
+      }
       last_function = name.substr(0, slash);
       if (out.empty() || last_function > out.back()) out.push_back(last_function);
     }
@@ -80,7 +83,10 @@ void S3StoreReader::list_function(const std::string& function, const ProfileQuer
     for (const auto& o : page.objects) {
       if (!until.empty() && o.key.compare(0, until.size(), until) > 0) return;  // past --until's hour
       auto key = parse_object_key(o.key, prefix_);
-      if (!key) continue;
+      if (!key) {
+        ++foreign_objects_;
+        continue;
+      }
       out.push_back({o.key.substr(base.size()), *key, o.size});
     }
     if (!page.truncated) break;

@@ -18,6 +18,7 @@ namespace lambdascope::store {
 
 std::vector<StoredObject> StoreReader::list(const ProfileQuery& query) {
   list_calls_ = 0;
+  foreign_objects_ = 0;
   std::vector<std::string> functions;
   if (query.function.empty()) {
     functions = list_functions();
@@ -63,26 +64,28 @@ std::string fetch_with_retries(ObjectFetcher& fetcher, const StoredObject& objec
 
 }  // namespace
 
-void fetch_objects(StoreReader& reader, const std::vector<StoredObject>& objects, unsigned workers,
-                   const std::function<void(const StoredObject&, std::string&& body)>& consume) {
-  fetch_and_prepare_objects(
-      reader, objects, workers,
-      [](const StoredObject&, std::string&& body) { return std::make_any<std::string>(std::move(body)); },
-      [&](const StoredObject& o, std::any&& prepared) {
-        consume(o, std::move(*std::any_cast<std::string>(&prepared)));
-      });
+unsigned fetch_workers(unsigned workers, size_t count) {
+  return std::clamp<unsigned>(workers, 1, static_cast<unsigned>(std::min<size_t>(count, 64)));
 }
 
-void fetch_and_prepare_objects(
-    StoreReader& reader, const std::vector<StoredObject>& objects, unsigned workers,
-    const std::function<std::any(const StoredObject&, std::string&& body)>& prepare,
-    const std::function<void(const StoredObject&, std::any&& prepared)>& consume) {
+void fetch_objects(StoreReader& reader, const std::vector<StoredObject>& objects, unsigned workers,
+                   const std::function<void(const StoredObject&, std::string&& body)>& consume) {
+  fetch_and_prepare_objects<std::string>(
+      reader, objects, workers, [](const StoredObject&, std::string&& body) { return std::move(body); },
+      consume);
+}
+
+void fetch_into_slots(StoreReader& reader, const std::vector<StoredObject>& objects, unsigned workers,
+                      size_t slots,
+                      const std::function<void(size_t i, std::string&& body, size_t slot)>& prepare,
+                      const std::function<void(size_t i, size_t slot)>& consume) {
   if (objects.empty()) return;
-  workers = std::clamp<unsigned>(workers, 1, static_cast<unsigned>(std::min<size_t>(objects.size(), 64)));
-  const size_t capacity = 2 * workers;
+  workers = fetch_workers(workers, objects.size());
   std::mutex mutex;
   std::condition_variable changed;
-  std::deque<std::pair<size_t, std::any>> ready;
+  std::vector<size_t> free_slots;
+  for (size_t s = 0; s < slots; ++s) free_slots.push_back(s);
+  std::deque<std::pair<size_t, size_t>> ready;  // (object, slot)
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
   std::exception_ptr failure;
@@ -93,11 +96,18 @@ void fetch_and_prepare_objects(
       for (;;) {
         size_t i = next.fetch_add(1);
         if (i >= objects.size() || stop) break;
-        std::any prepared = prepare(objects[i], fetch_with_retries(*fetcher, objects[i]));
-        std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return ready.size() < capacity || stop; });
-        if (stop) break;
-        ready.emplace_back(i, std::move(prepared));
+        std::string body = fetch_with_retries(*fetcher, objects[i]);
+        size_t slot;
+        {
+          std::unique_lock lock(mutex);
+          changed.wait(lock, [&] { return !free_slots.empty() || stop; });
+          if (stop) break;
+          slot = free_slots.back();
+          free_slots.pop_back();
+        }
+        prepare(i, std::move(body), slot);
+        std::lock_guard lock(mutex);
+        ready.emplace_back(i, slot);
         changed.notify_all();
       }
     } catch (...) {
@@ -114,8 +124,11 @@ void fetch_and_prepare_objects(
   try {
     for (unsigned w = 0; w < workers; ++w) threads.emplace_back(work, reader.fetcher());
   } catch (...) {
-    stop = true;
-    changed.notify_all();
+    {
+      std::lock_guard lock(mutex);
+      stop = true;
+      changed.notify_all();
+    }
     for (auto& t : threads) t.join();
     throw;
   }
@@ -124,11 +137,13 @@ void fetch_and_prepare_objects(
       std::unique_lock lock(mutex);
       changed.wait(lock, [&] { return !ready.empty() || running == 0 || stop; });
       if (stop || ready.empty()) break;
-      auto item = std::move(ready.front());
+      auto [i, slot] = ready.front();
       ready.pop_front();
-      changed.notify_all();
       lock.unlock();
-      consume(objects[item.first], std::move(item.second));
+      consume(i, slot);
+      lock.lock();
+      free_slots.push_back(slot);
+      changed.notify_all();
     }
   } catch (...) {
     std::lock_guard lock(mutex);

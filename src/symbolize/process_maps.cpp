@@ -2,23 +2,15 @@
 
 namespace lambdascope::symbolize {
 
-void ProcessMaps::apply(const RawMapping& m) {
-  if (m.add) {
-    MappingSpan s;
-    s.start = m.start;
-    s.end = m.end;
-    s.offset = m.offset;
-    s.inode = m.inode;
-    s.path = m.path;
-    s.build_id = m.build_id;
-    s.added_ns = m.time_ns;
-    spans_.push_back(std::move(s));
-    return;
-  }
+void ProcessMaps::add(MappingSpan span) {
+  spans_.push_back(std::move(span));
+}
+
+void ProcessMaps::remove(const MappingSpan& m, uint64_t time_ns) {
   for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
     if (it->start == m.start && it->end == m.end && it->offset == m.offset && it->inode == m.inode &&
         it->removed_ns == std::numeric_limits<uint64_t>::max()) {
-      it->removed_ns = m.time_ns;
+      it->removed_ns = time_ns;
       return;
     }
   }

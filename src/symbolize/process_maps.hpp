@@ -1,4 +1,5 @@
-// The executable mappings of one process image over time, rebuilt from the ring's add/remove records, so a
+// The executable mappings of one process image over time, rebuilt from add/remove events (capture/ feeds the
+// agent's mapping records in), so a
 // PC is resolved against what was mapped when it was sampled (a library unloaded later, or another loaded at
 // the same address, still resolves right).
 #pragma once
@@ -7,8 +8,6 @@
 #include <limits>
 #include <string>
 #include <vector>
-
-#include "symbolize/ring_reader.hpp"
 
 namespace lambdascope::symbolize {
 
@@ -23,7 +22,10 @@ struct MappingSpan {
 
 class ProcessMaps {
  public:
-  void apply(const RawMapping& m);
+  // A mapping that appeared at `span.added_ns`.
+  void add(MappingSpan span);
+  // The mapping with the same range, offset and inode that is still mapped went away at `time_ns`.
+  void remove(const MappingSpan& span, uint64_t time_ns);
   // The mapping that contained `pc` at `time_ns` (or, failing that, the one closest in time).
   const MappingSpan* find(uint64_t pc, uint64_t time_ns) const;
   size_t size() const { return spans_.size(); }

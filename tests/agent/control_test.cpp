@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "capture/ring_reader.hpp"
 #include "support/test_support.hpp"
-#include "symbolize/ring_reader.hpp"
 
 extern char** environ;
 
@@ -45,14 +45,14 @@ TEST(Control, AnotherProcessStartsPausesAndStopsTheAgent) {
   ASSERT_EQ(posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv, envp.data()), 0);
 
   std::string path = dir + "/lambdascope-" + std::to_string(pid) + "-0.ring";
-  std::unique_ptr<symbolize::RingReader> reader;
+  std::unique_ptr<capture::RingReader> reader;
   ASSERT_TRUE(wait_for([&] {
     std::string error;
-    reader = symbolize::RingReader::open(path, &error);
+    reader = capture::RingReader::open(path, &error);
     return reader != nullptr;
   }));
   ASSERT_TRUE(wait_for([&] { return reader->state() == ring::State::kPaused; }));
-  symbolize::RingData data;
+  capture::RingData data;
   std::this_thread::sleep_for(200ms);
   reader->poll(data);
   EXPECT_EQ(data.samples.size(), 0u);

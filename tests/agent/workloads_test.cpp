@@ -128,6 +128,47 @@ TEST_F(Workloads, WallModeGivesBusyAndIdleThreadsAboutTheSame) {
   EXPECT_GT(sleeping / idle, 0.8);
 }
 
+// Wall samples carry their thread's CPU time: by `wall` both threads show, by `cpu` only the busy one; the
+// sleeping thread is not interrupted (but for its first sample), and its samples end in "[waiting: sleep]".
+TEST_F(Workloads, WallModeCarriesCpuTimePerSample) {
+  std::string out = dir_ + "/wall.pb.gz";
+  auto r = run_command("timeout 120 " + testing::binary_path() + " record --mode wall --hz 99 -o " + out +
+                       " -- " + workload("busy_idle") + " 1.5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "busy=1 idle=1\n");
+  // Its first sample (which learns the stack every later idle record repeats) may cut one sleep short;
+  // after that, a sleeping thread is never signalled, even when it woke up in between.
+  int interrupted = 0;
+  if (size_t at = r.err.find("nanosleep interrupted "); at != std::string::npos)
+    interrupted = std::stoi(r.err.substr(at + 22));
+  EXPECT_LE(interrupted, 1) << r.err;
+  auto collapse = [&](const std::string& weight) {
+    auto c = run_command(testing::binary_path() + " collapse --weight " + weight + " " + out);
+    EXPECT_EQ(c.exit_code, 0) << c.err;
+    return parse_folded(c.out);
+  };
+  auto by_thread = [](const std::vector<Stack>& stacks, const std::string& thread) {
+    return weight(stacks, [&](const Stack& s) { return s.frames[0] == thread; });
+  };
+  auto wall = collapse("wall");
+  auto cpu = collapse("cpu");
+  double wall_busy = by_thread(wall, "busy"), wall_idle = by_thread(wall, "idle");
+  double cpu_busy = by_thread(cpu, "busy"), cpu_idle = by_thread(cpu, "idle");
+  ASSERT_GT(wall_busy, 0) << r.err;
+  ASSERT_GT(wall_idle, 0) << r.err;
+  EXPECT_GT(wall_busy / wall_idle, 0.7) << "busy " << wall_busy << " idle " << wall_idle;
+  EXPECT_LT(wall_busy / wall_idle, 1.4) << "busy " << wall_busy << " idle " << wall_idle;
+  ASSERT_GT(cpu_busy, 0) << r.err;
+  EXPECT_LT(cpu_idle / (cpu_busy + cpu_idle), 0.05) << "busy " << cpu_busy << " idle " << cpu_idle;
+  // A thread uses at most the wall time it was sampled for (one period of slack for the last sample).
+  EXPECT_LT(cpu_busy, wall_busy + 2e7) << "cpu " << cpu_busy << " wall " << wall_busy;
+  double waiting_sleep =
+      weight(wall, [](const Stack& s) { return s.frames[0] == "idle" && s.leaf() == "[waiting: sleep]"; });
+  EXPECT_GT(waiting_sleep / wall_idle, 0.8) << "of " << wall_idle;
+  EXPECT_EQ(weight(wall, [](const Stack& s) { return s.frames[0] == "busy" && s.has_prefix("[waiting"); }),
+            0);
+}
+
 // Callbacks called from libc's qsort and libstdc++'s thread start and ostream code, none of which keep frame
 // pointers: the stacks must still reach main (or the thread's start).
 TEST_F(Workloads, StacksAreCompleteThroughLibcAndLibstdcxx) {

@@ -23,7 +23,7 @@ chmod +x "$tmp/cpp-burn/bootstrap"
 for i in $(seq 0 19); do printf '{"action":"burn","fn":"burn_r%02d","ms":200}\n' "$i"; done >"$tmp/events.jsonl"
 
 cd "$tmp"
-"$LS_BINARY" local --function "$tmp/cpp-burn" --events events.jsonl --memory 256 \
+"$LS_BINARY" local --function "$tmp/cpp-burn" --events events.jsonl --memory 256 --no-limits \
   --extensions "$tmp/layer/extensions" --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool" --env LAMBDASCOPE_HZ=199 \
   --json >out.jsonl 2>err.log || { cat err.log; exit 1; }
 

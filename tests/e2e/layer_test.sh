@@ -7,10 +7,8 @@ set -euo pipefail
 : "${LS_BINARY:?run through ctest}" "${LS_SOURCE_DIR:?run through ctest}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+# shellcheck source=lib/check.sh
+. "$(dirname "$0")/lib/check.sh"
 
 "$LS_BINARY" layer -o "$tmp/layer.zip" 2>"$tmp/layer.log" || { cat "$tmp/layer.log"; fail "layer exited non-zero"; }
 cat "$tmp/layer.log"

@@ -6,7 +6,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fn="$LS_SOURCE_DIR/tests/lambda/fixtures/node-function"
 echo '{}' >"$tmp/events.jsonl"
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=lib/check.sh
+. "$(dirname "$0")/lib/check.sh"
 
 "$LS_BINARY" local --help >"$tmp/help" || fail "help exits 0"
 grep -q "Examples:" "$tmp/help" || fail "help has examples"

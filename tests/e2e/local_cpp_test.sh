@@ -2,7 +2,9 @@
 # `lambdascope local` runs the C++ sample custom runtime (examples/functions/cpp-bootstrap) 20 times with the
 # recording extension: a `bootstrap` speaking the Runtime API itself, as OS-only Lambda runtimes do.
 set -euo pipefail
-: "${LS_BINARY:?run through ctest}"
+: "${LS_BINARY:?run through ctest}" "${LS_SOURCE_DIR:?run through ctest}"
+# shellcheck source=lib/check.sh
+. "$LS_SOURCE_DIR/tests/e2e/lib/check.sh"
 build_dir=$(cd "$(dirname "$LS_BINARY")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -11,21 +13,18 @@ ln -s "$build_dir/tests/lambda/fixtures/recorder" "$tmp/extensions/recorder"
 printf '{"action":"work","iterations":20000}\n{"action":"echo","k":"v"}\n' >"$tmp/events.jsonl"
 
 "$LS_BINARY" local --function "$build_dir/examples/functions/cpp-bootstrap" --handler handler \
-  --events "$tmp/events.jsonl" --invocations 20 --memory 256 --extensions "$tmp/extensions" \
+  --events "$tmp/events.jsonl" --invocations 20 --memory 256 --no-limits --extensions "$tmp/extensions" \
   --env LS_RECORDER_OUT="$tmp" --json >"$tmp/out.jsonl" 2>"$tmp/err.log" || { cat "$tmp/err.log"; exit 1; }
 
 python3 - "$tmp" <<'PY'
 import json, re, sys
+from check import Check
 tmp = sys.argv[1]
 results = [json.loads(l) for l in open(f"{tmp}/out.jsonl")]
 log = open(f"{tmp}/err.log").read()
 rec = [json.loads(l) for l in open(f"{tmp}/recorder.jsonl")]
 
-def check(cond, what):
-    if not cond:
-        print("FAIL:", what)
-        print(log[-3000:])
-        sys.exit(1)
+check = Check(f"{tmp}/err.log", 3000)
 
 check(len(results) == 20, f"20 results, got {len(results)}")
 for i, r in enumerate(results):

@@ -3,6 +3,8 @@
 # does (202 with Telemetry.NotSupported) and delivers nothing; everything else works as usual.
 set -euo pipefail
 : "${LS_BINARY:?run through ctest}" "${LS_SOURCE_DIR:?run through ctest}"
+# shellcheck source=lib/check.sh
+. "$LS_SOURCE_DIR/tests/e2e/lib/check.sh"
 build_dir=$(cd "$(dirname "$LS_BINARY")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -15,14 +17,12 @@ echo '{"n":1}' | "$LS_BINARY" local --function "$LS_SOURCE_DIR/tests/lambda/fixt
 
 python3 - "$tmp" <<'PY'
 import json, sys
+from check import Check
 tmp = sys.argv[1]
 out = [json.loads(l) for l in open(f"{tmp}/out.txt")]
 rec = [json.loads(l) for l in open(f"{tmp}/recorder.jsonl")]
 
-def check(cond, what):
-    if not cond:
-        print("FAIL:", what)
-        sys.exit(1)
+check = Check()
 
 check(len(out) == 3 and all(o["event"]["n"] == 1 for o in out), "three responses on stdout (the event repeats)")
 sub = [r for r in rec if r["kind"] == "subscribe"]

@@ -4,6 +4,8 @@
 # profiler's extension relies on (events in order, telemetry for every invocation, SHUTDOWN at the end).
 set -euo pipefail
 : "${LS_BINARY:?run through ctest}" "${LS_SOURCE_DIR:?run through ctest}"
+# shellcheck source=lib/check.sh
+. "$LS_SOURCE_DIR/tests/e2e/lib/check.sh"
 build_dir=$(cd "$(dirname "$LS_BINARY")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -18,16 +20,13 @@ for i in $(seq 1 20); do echo "{\"n\":$i}"; done >"$tmp/events.jsonl"
 
 python3 - "$tmp" <<'PY'
 import json, re, sys
+from check import Check
 tmp = sys.argv[1]
 results = [json.loads(l) for l in open(f"{tmp}/out.jsonl")]
 log = open(f"{tmp}/err.log").read()
 rec = [json.loads(l) for l in open(f"{tmp}/recorder.jsonl")]
 
-def check(cond, what):
-    if not cond:
-        print("FAIL:", what)
-        print(log[-3000:])
-        sys.exit(1)
+check = Check(f"{tmp}/err.log", 3000)
 
 check(len(results) == 20, f"20 results, got {len(results)}")
 ids = [r["requestId"] for r in results]
@@ -36,7 +35,7 @@ for i, r in enumerate(results, 1):
     check(r["status"] == "success", f"invocation {i} succeeded: {r}")
     check(r["response"]["event"]["n"] == i, f"invocation {i} got its event")
     check(r["response"]["requestId"] == r["requestId"], "the handler saw the request id")
-    # The extension works 20 ms from the INVOKE event on, in parallel with the handler: the invocation lasts
+    # The extension works 20 ms after the runtime's response (its platform.runtimeDone): the invocation lasts
     # until it calls /next again, and the part after the runtime's response is the post-runtime time.
     check(r["durationMs"] >= 19.5, f"duration includes the extension's work: {r['durationMs']}")
     check(r["postRuntimeExtensionsDurationMs"] > 0, "post-runtime extension time measured")

@@ -49,7 +49,9 @@ try {
 
   // Hover shows the frame's details.
   const target = "JavaThread::run";
-  const g = page.locator("#frames > g", { has: page.locator("title", { hasText: new RegExp(`^${target} \\(`) }) }).first();
+  const g = page
+    .locator("#frames > g", { has: page.locator("title", { hasText: new RegExp(`^${target} \\(`) }) })
+    .first();
   await g.hover();
   const details = await page.textContent("#details");
   check("svg: hover shows the frame's details", details.startsWith(`Function: ${target} (`), details);
@@ -90,7 +92,11 @@ try {
   const covered = folded.filter((l) => l.frames.some((f) => re.test(f))).reduce((s, l) => s + l.count, 0);
   const want = `Matched: ${((100 * covered) / total).toFixed(1)}%`;
   const got = await page.textContent("#matched");
-  check("svg: Ctrl-F reports the matched share of samples", got === want && covered > 0, `page "${got}", folded "${want}"`);
+  check(
+    "svg: Ctrl-F reports the matched share of samples",
+    got === want && covered > 0,
+    `page "${got}", folded "${want}"`,
+  );
   const colored = await page.evaluate((t) => {
     const rx = new RegExp(t);
     return ls.nodes.every((n) => (n.rect.getAttribute("fill") === ls.searchcolor) === (!n.root && rx.test(n.name)));
@@ -112,8 +118,13 @@ try {
   await h.page.waitForFunction(() => typeof ls !== "undefined" && ls.nodes.length > 0);
   const names = await h.page.evaluate(() => ls.nodes.map((n) => n.name));
   check("svg: hostile names load without errors", h.problems.length === 0, h.problems.join("\n"));
-  check("svg: hostile names stay text", names.includes("</script><script>window.pwned=1</script>") && names.includes('a&b "q"') &&
-        (await h.page.evaluate(() => window.pwned === undefined)), JSON.stringify(names));
+  check(
+    "svg: hostile names stay text",
+    names.includes("</script><script>window.pwned=1</script>") &&
+      names.includes('a&b "q"') &&
+      (await h.page.evaluate(() => window.pwned === undefined)),
+    JSON.stringify(names),
+  );
   await h.page.close();
 } finally {
   await close();

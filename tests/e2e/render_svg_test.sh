@@ -4,7 +4,8 @@
 # Ctrl-I, Escape, hostile names. A missing browser, node, playwright-core or binary is a failure, never a skip.
 set -euo pipefail
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=lib/check.sh
+. "$(dirname "$0")/lib/check.sh"
 
 : "${LS_SOURCE_DIR:?LS_SOURCE_DIR must point at the repository}"
 : "${LS_SHARED_DATA:?LS_SHARED_DATA must point at ../shared/data}"

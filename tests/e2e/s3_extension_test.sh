@@ -14,7 +14,9 @@ tmp=$(mktemp -d)
 # shellcheck source=lib/lambda_layer.sh
 . "$LS_SOURCE_DIR/tests/e2e/lib/lambda_layer.sh"
 trap 'stop_s3rver; [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; [ -f "$tmp/err.log" ] && tail -30 "$tmp/err.log"; exit 1; }
+# shellcheck source=lib/check.sh
+. "$(dirname "$0")/lib/check.sh"
+FAIL_LOG=$tmp/err.log  # fail shows the end of the current run's log
 make_layer "$tmp/layer"
 start_s3rver "$tmp/s3"
 port=$S3_PORT
@@ -30,19 +32,40 @@ run_local() {  # run_local EVENTS OUT ERR [extra local args]
 }
 
 # --- 50 invocations, S3 down from the 13th to the 30th ---
-for i in $(seq 0 49); do printf '{"fn":"burn_r%02d","ms":60}\n' $((i % 20)); done >"$tmp/events.jsonl"
+# The 13th and the 31st invocation wait (after their work) until the test has killed s3rver and until it
+# has restarted it (wait_for in node-burn): the outage covers exactly the invocations between, however fast
+# they run, and s3rver is back before the last 19 invocations, however slowly it starts. The last one waits
+# until the backlog has arrived (the spool retries with a backoff of up to 10 s), so SHUTDOWN sends its own
+# profile, not a backlog that a busy machine cannot send in 2 s.
+for i in $(seq 0 49); do
+  case $i in
+  12) gate=",\"wait_for\":\"$tmp/s3-down\"" ;;
+  30) gate=",\"wait_for\":\"$tmp/s3-back\"" ;;
+  49) gate=",\"wait_for\":\"$tmp/drained\"" ;;
+  *) gate= ;;
+  esac
+  printf '{"fn":"burn_r%02d","ms":60%s}\n' $((i % 20)) "$gate"
+done >"$tmp/events.jsonl"
 cd "$tmp"
-run_local events.jsonl out.jsonl err.log --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool1" &
+# A generous timeout: the held invocations last as long as stopping and starting s3rver and the backlog take.
+run_local events.jsonl out.jsonl err.log --timeout 120 --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool1" &
 local_pid=$!
 state=up
 while kill -0 "$local_pid" 2>/dev/null; do
   n=$( (wc -l <out.jsonl) 2>/dev/null || echo 0)
-  if [ "$state" = up ] && [ "$n" -ge 12 ]; then stop_s3rver; state=down; echo "s3rver killed after invocation $n"; fi
-  if [ "$state" = down ] && [ "$n" -ge 30 ]; then start_s3rver "$tmp/s3" "$port"; state=back; echo "s3rver restarted after invocation $n"; fi
+  if [ "$state" = up ] && [ "$n" -ge 12 ]; then stop_s3rver; state=down; touch s3-down; echo "s3rver killed after invocation $n"; fi
+  if [ "$state" = down ] && [ "$n" -ge 30 ]; then start_s3rver "$tmp/s3" "$port"; state=back; back_at=$SECONDS; touch s3-back; echo "s3rver restarted after invocation $n"; fi
+  if [ "$state" = back ] && [ "$n" -ge 49 ]; then
+    stored=$(awscli s3 ls --recursive "s3://$S3_BUCKET/prof/" 2>/dev/null | wc -l || true)
+    # The init profile and 49 invocations; after 60 s the last one goes on anyway (and the check below fails).
+    if [ "$stored" -ge 50 ] || ((SECONDS - back_at > 60)); then
+      state=drained; touch drained; echo "$stored profiles in the bucket $((SECONDS - back_at)) s after the restart"
+    fi
+  fi
   sleep 0.05
 done
 wait "$local_pid" || fail "lambdascope local failed"
-[ "$state" = back ] || fail "the outage did not happen (state $state)"
+[ "$state" = drained ] || fail "the outage did not happen (state $state)"
 
 python3 - "$tmp" <<'PY' || fail "invocation results"
 import json, statistics, sys
@@ -114,6 +137,7 @@ for i in range(3):  # three old profiles of 348,000 bytes: 1,044,000 of the 1,04
     open(f"{d}/{i + 1:020d}-1-{i:06d}.spool", "wb").write(entry)
 PY
 for i in 0 1 2 3; do printf '{"fn":"burn_r%02d","ms":150}\n' "$i"; done >events2.jsonl
+FAIL_LOG=$tmp/err2.log
 run_local events2.jsonl out2.jsonl err2.log --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool2" --env LAMBDASCOPE_SPOOL_MB=1 ||
   { tail -30 err2.log; fail "local with S3 down"; }
 grep -E "oldest profiles? dropped" err2.log || { tail -30 err2.log; fail "no log line about dropping the oldest"; }
@@ -122,16 +146,18 @@ ls "$tmp/spool2"/*.spool >/dev/null 2>&1 || fail "nothing left in the spool for 
 
 start_s3rver "$tmp/s3" "$port"
 printf '{"fn":"burn_r05","ms":50}\n' >events3.jsonl
+FAIL_LOG=$tmp/err3.log
 run_local events3.jsonl out3.jsonl err3.log --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool2" --env LAMBDASCOPE_SPOOL_MB=1 ||
   { tail -30 err3.log; fail "the next sandbox"; }
 awscli s3 cp --recursive --quiet "s3://$S3_BUCKET/prof" "$tmp/down2" || fail "aws s3 cp 2"
-python3 - "$tmp" <<'PY' || fail "spool across sandboxes"
+python3 - "$tmp" <<'PY' || fail "spool across sandboxes; the first sandbox's SHUTDOWN: $(grep SHUTDOWN err2.log)"
 import glob, json, os, subprocess, sys
 tmp = sys.argv[1]
 names = [os.path.basename(p) for p in glob.glob(f"{tmp}/down2/**/*.pb.gz", recursive=True)]
-ids2 = [json.loads(l)["requestId"] for l in open(f"{tmp}/out2.jsonl")] + [json.loads(l)["requestId"] for l in open(f"{tmp}/out3.jsonl")]
-for rid in ids2:
-    assert any(n.endswith(f"_{rid}.pb.gz") for n in names), f"profile of {rid} (sent by the next sandbox) missing"
+ids2 = [(json.loads(l)["requestId"], "S3 down") for l in open(f"{tmp}/out2.jsonl")] + \
+       [(json.loads(l)["requestId"], "S3 back") for l in open(f"{tmp}/out3.jsonl")]
+for rid, sandbox in ids2:
+    assert any(n.endswith(f"_{rid}.pb.gz") for n in names), f"profile of {rid} ({sandbox}; sent by the next sandbox) missing"
 olds = [any(n.endswith(f"_old-{i}.pb.gz") for n in names) for i in range(3)]
 assert not olds[0], "old-0 (the oldest) was dropped, yet it arrived"
 assert olds == sorted(olds), f"dropped oldest first: {olds}"
@@ -148,6 +174,7 @@ PY
 # --- wrong credentials: every profile is refused (permanent), said with bucket and S3 code; the function
 # does not notice ---
 printf '{"fn":"burn_r06","ms":50}\n{"fn":"burn_r07","ms":50}\n' >events4.jsonl
+FAIL_LOG=$tmp/err4.log
 AWS_ACCESS_KEY_ID=AKIAWRONGKEY AWS_SECRET_ACCESS_KEY=wrong-secret-value \
   run_local events4.jsonl out4.jsonl err4.log --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool4" || { tail -30 err4.log; fail "local with wrong keys"; }
 [ "$(grep -c '"status":"success"' out4.jsonl)" -eq 2 ] || fail "invocations with wrong keys should succeed"

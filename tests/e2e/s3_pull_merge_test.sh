@@ -10,7 +10,8 @@ tmp=$(mktemp -d)
 # shellcheck source=lib/s3_server.sh
 . "$LS_SOURCE_DIR/tests/e2e/lib/s3_server.sh"
 trap 'stop_s3rver; [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=lib/check.sh
+. "$(dirname "$0")/lib/check.sh"
 
 start_s3rver "$tmp/s3"
 export LAMBDASCOPE_S3_ENDPOINT=$S3_ENDPOINT
@@ -21,7 +22,8 @@ python3 - "$tmp" "$LS_SHARED_DATA/pprof/go-cpu.pb.gz" <<'PY'
 import json, os, shutil, sys, time
 tmp, src = sys.argv[1], sys.argv[2]
 now = int(time.time() * 1000)
-base = now - 15000  # items sit 15 s off every "N hours ago" boundary, so relative times are not flaky
+base = now - 15000  # items sit 15 s off every "N hours ago" boundary (relative times are checked against the
+                    # clock read around each command, not this one: uploading takes a while on a busy machine)
 items = []
 for i in range(1100):
     items.append(("api", base - i * 30000, 1 + (i * 7919) % 3000, "init" if i % 50 == 0 else "invoke", f"req-api-{i:04d}"))
@@ -77,20 +79,34 @@ since_rfc=$(date -u -d "@$((since / 1000))" +%Y-%m-%dT%H:%M:%S).$(printf %03d $(
   --min-duration 1500 -o "$tmp/range" 2>"$tmp/pull3.err" || { cat "$tmp/pull3.err"; fail "pull rfc3339"; }
 grep -q " 0 downloaded, $(echo "$want" | wc -w) already cached" "$tmp/pull3.err" || { cat "$tmp/pull3.err"; fail "second pull should download nothing"; }
 
-# 3. --since 1h lists from that hour on: one page instead of two.
+# 3. --since 1h lists from that hour on: one page instead of two. "1h" is an hour before the moment pull
+# reads its clock, somewhere between the two readings around it; an item in between may go either way.
+before=$(date +%s%3N)
 "$LS_BINARY" pull "s3://$S3_BUCKET/prof" --function api --since 1h -o "$tmp/hour" 2>"$tmp/pull4.err" || { cat "$tmp/pull4.err"; fail "pull 1h"; }
-[ "$(names_in "$tmp/hour")" = "$(expect "{\"function\":\"api\",\"since\":$((now - 3600000))}")" ] || fail "pull --since 1h selection"
+after=$(date +%s%3N)
+got=$(names_in "$tmp/hour")
+all=$(expect "{\"function\":\"api\",\"since\":$((before - 3600000))}")
+must=$(expect "{\"function\":\"api\",\"since\":$((after - 3600000))}")
+python3 - "$got" "$all" "$must" <<'PY' || fail "pull --since 1h selection: $(echo "$got" | wc -w) profiles"
+import sys
+got, allowed, must = (set(a.split()) for a in sys.argv[1:])
+start = lambda name: int(name.split("_")[0])
+assert must and must <= got <= allowed, "between the selections of the clock readings around the command"
+assert not got or all(start(n) < min(map(start, got)) for n in allowed - got), "newest first, no holes"
+PY
 grep -q "(1 list requests)" "$tmp/pull4.err" || { cat "$tmp/pull4.err"; fail "--since 1h should skip old hours in the listing"; }
 
 # 4. --slowest N over every function (no --function: functions found by listing with a delimiter).
 "$LS_BINARY" pull "s3://$S3_BUCKET/prof" --slowest 7 -o "$tmp/slow" 2>"$tmp/pull5.err" || { cat "$tmp/pull5.err"; fail "pull slowest"; }
 [ "$(names_in "$tmp/slow")" = "$(expect '{"slowest":7}')" ] || fail "pull --slowest 7"
 
-# 5. merge straight from S3, and from the pulled directory: the same profile; go tool pprof opens it.
-"$LS_BINARY" merge "s3://$S3_BUCKET/prof" --function api --since 3h --phase invoke -o "$tmp/m-s3.pb.gz" 2>"$tmp/m1.err" || { cat "$tmp/m1.err"; fail "merge s3"; }
-n=$(expect "{\"function\":\"api\",\"since\":$((now - 3 * 3600000)),\"phase\":\"invoke\"}" | wc -w)
+# 5. merge straight from S3, and from the pulled directory: the same profile; go tool pprof opens it. The
+# same absolute --since for both (relative times are the pull test's above), so both select the same keys.
+since3=$((now - 15000 - 360 * 30000 + 10000))  # between two items, about 3 h back
+"$LS_BINARY" merge "s3://$S3_BUCKET/prof" --function api --since "$since3" --phase invoke -o "$tmp/m-s3.pb.gz" 2>"$tmp/m1.err" || { cat "$tmp/m1.err"; fail "merge s3"; }
+n=$(expect "{\"function\":\"api\",\"since\":$since3,\"phase\":\"invoke\"}" | wc -w)
 grep -q "^lambdascope merge: $n profiles merged" "$tmp/m1.err" || { cat "$tmp/m1.err"; fail "merge count, expected $n"; }
-"$LS_BINARY" merge "$tmp/all" --function api --since 3h --phase invoke -o "$tmp/m-dir.pb.gz" 2>"$tmp/m2.err" || { cat "$tmp/m2.err"; fail "merge dir"; }
+"$LS_BINARY" merge "$tmp/all" --function api --since "$since3" --phase invoke -o "$tmp/m-dir.pb.gz" 2>"$tmp/m2.err" || { cat "$tmp/m2.err"; fail "merge dir"; }
 grep -q "^lambdascope merge: $n profiles merged" "$tmp/m2.err" || { cat "$tmp/m2.err"; fail "merge dir count"; }
 "$LS_BINARY" convert --to folded "$tmp/m-s3.pb.gz" -o "$tmp/m-s3.folded"
 "$LS_BINARY" convert --to folded "$tmp/m-dir.pb.gz" -o "$tmp/m-dir.folded"

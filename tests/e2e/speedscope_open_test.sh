@@ -2,14 +2,12 @@
 # "Opens in speedscope": converts profiles with `lambdascope convert --to speedscope` and loads each one in
 # speedscope's own web app (node_modules/speedscope/dist/release) in headless Chromium (speedscope_open.mjs).
 # Inputs: a V8 .cpuprofile (counts and wall time), a two-thread Chrome trace, a speedscope file, and perf
-# script text once the perf reader exists. Screenshots go to <build>/e2e-speedscope/. Anything missing (the
+# script text. Screenshots go to <build>/e2e-speedscope/. Anything missing (the
 # binary, node, the app, playwright-core, Chromium) fails the test; nothing is skipped.
 set -euo pipefail
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+# shellcheck source=lib/check.sh
+. "$(dirname "$0")/lib/check.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 [ -n "${LS_BINARY:-}" ] && [ -x "$LS_BINARY" ] || fail "LS_BINARY does not name the built lambdascope binary"
@@ -43,15 +41,7 @@ convert node-busy "$LS_SHARED_DATA/cpuprofile/node-busy.cpuprofile"
 convert node-busy-wall "$LS_SHARED_DATA/cpuprofile/node-busy.cpuprofile" --weight wall
 convert worker-trace "$LS_SHARED_DATA/cpuprofile/chrome-trace/worker.json"
 convert two-sampled "$LS_SHARED_DATA/speedscope/speedscope-samples/0.6.0/two-sampled.speedscope.json"
-# perf script text, once that reader is in: a placeholder says "not supported yet"; any other error fails.
-perf_in=$LS_SHARED_DATA/perf-script/perf-small.txt
-if err=$("$LS_BINARY" convert --to speedscope "$perf_in" -o "$work/perf-small.speedscope.json" 2>&1); then
-  files+=("$work/perf-small.speedscope.json")
-elif [[ $err == *"not supported yet"* ]]; then
-  echo "note: the perf script reader is not in this build; perf input not tried"
-else
-  fail "lambdascope convert --to speedscope $perf_in: $err"
-fi
+convert perf-small "$LS_SHARED_DATA/perf-script/perf-small.txt"
 
 node "$here/speedscope_open.mjs" "$app" "$shots" "${files[@]}" &
 node_pid=$!

@@ -8,8 +8,13 @@ import { pathToFileURL } from "node:url";
 
 export const CHROMIUM = process.env.LS_CHROMIUM || "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 
 export function loadPlaywright(sourceDir) {
@@ -18,7 +23,10 @@ export function loadPlaywright(sourceDir) {
 }
 
 /** Launches Chromium with a fresh profile directory. `allowLocal`: let pages reach 127.0.0.1 (benchmarks). */
-export async function launch(sourceDir, { allowLocal = false, viewport = { width: 1400, height: 900 }, deviceScaleFactor = 1 } = {}) {
+export async function launch(
+  sourceDir,
+  { allowLocal = false, viewport = { width: 1400, height: 900 }, deviceScaleFactor = 1 } = {},
+) {
   const { chromium } = loadPlaywright(sourceDir);
   const userDir = mkdtempSync(join(tmpdir(), "ls-chromium-"));
   const context = await chromium.launchPersistentContext(userDir, {
@@ -59,7 +67,11 @@ export async function openPage(context, fileOrUrl, { wait = true } = {}) {
   const url = /^[a-z]+:/.test(fileOrUrl) ? fileOrUrl : pathToFileURL(resolve(fileOrUrl)).href;
   await page.goto(url);
   if (wait) {
-    await page.waitForFunction(() => window.lambdascope && (window.lambdascope.ready || window.lambdascope.error), null, { timeout: 60000 });
+    await page.waitForFunction(
+      () => window.lambdascope && (window.lambdascope.ready || window.lambdascope.error),
+      null,
+      { timeout: 60000 },
+    );
     const err = await page.evaluate(() => window.lambdascope.error);
     if (err) problems.push(`page error: ${err}`);
     else await page.evaluate(() => window.lambdascope.painted);

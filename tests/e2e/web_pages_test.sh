@@ -6,7 +6,8 @@
 # binary is a failure, never a skip. (web_core_test.sh type-checks web/.)
 set -euo pipefail
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=lib/check.sh
+. "$(dirname "$0")/lib/check.sh"
 
 : "${LS_SOURCE_DIR:?LS_SOURCE_DIR must point at the repository}"
 : "${LS_SHARED_DATA:?LS_SHARED_DATA must point at ../shared/data}"

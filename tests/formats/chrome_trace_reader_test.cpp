@@ -10,31 +10,18 @@
 #include "formats/parse_error.hpp"
 #include "formats/reader.hpp"
 #include "formats/writers.hpp"
+#include "support/folded_map.hpp"
 #include "support/test_support.hpp"
 
 namespace lambdascope::formats {
 namespace {
 
 using profile::Profile;
+using testing::folded_map;
 
 Profile read_text(const std::string& json, ReadOptions o = {}) {
   auto in = InputSource::from_memory("trace.json", json);
   return read_chrome_trace(*in, o);
-}
-
-std::map<std::string, double> folded_map(const Profile& p, size_t value_index = 0) {
-  FoldedWriteOptions o;
-  o.value_index = value_index;
-  std::map<std::string, double> m;
-  std::string text = write_folded(p, o);
-  for (size_t pos = 0; pos < text.size();) {
-    size_t nl = text.find('\n', pos);
-    std::string line = text.substr(pos, nl - pos);
-    size_t sp = line.rfind(' ');
-    m[line.substr(0, sp)] += std::stod(line.substr(sp + 1));
-    pos = nl + 1;
-  }
-  return m;
 }
 
 // What the trace holds, derived with the DOM API: folded stacks rooted at the profiled thread's name,

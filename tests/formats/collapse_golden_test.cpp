@@ -14,6 +14,7 @@
 
 #include "formats/perf_script_reader.hpp"
 #include "formats/writers.hpp"
+#include "support/folded_map.hpp"
 #include "support/test_support.hpp"
 
 namespace lambdascope::formats {
@@ -62,19 +63,9 @@ std::vector<std::string> sorted_lines(const std::string& text) {
   return lines;
 }
 
-// Lines "stack weight" -> weight.
-std::map<std::string, double> weights(const std::string& text) {
-  std::map<std::string, double> m;
-  for (const std::string& line : sorted_lines(text)) {
-    size_t sp = line.rfind(' ');
-    m[line.substr(0, sp)] += std::stod(line.substr(sp + 1));
-  }
-  return m;
-}
-
 double total(const std::string& text) {
   double t = 0;
-  for (const auto& [stack, w] : weights(text)) t += w;
+  for (const auto& [stack, w] : testing::parse_folded_weights(text)) t += w;
   return t;
 }
 
@@ -215,7 +206,7 @@ std::string rust_legacy_demangle(std::string_view s) {
 // Our folded output with every frame passed through rust_legacy_demangle, identical lines summed.
 std::string demangled(const std::string& folded) {
   std::map<std::string, double> m;
-  for (const auto& [stack, w] : weights(folded)) {
+  for (const auto& [stack, w] : testing::parse_folded_weights(folded)) {
     std::string line;
     size_t pos = 0;
     while (pos <= stack.size()) {

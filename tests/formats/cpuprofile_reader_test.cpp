@@ -10,6 +10,7 @@
 #include "formats/parse_error.hpp"
 #include "formats/reader.hpp"
 #include "formats/writers.hpp"
+#include "support/folded_map.hpp"
 #include "support/test_support.hpp"
 
 namespace lambdascope::formats {
@@ -17,28 +18,11 @@ namespace {
 
 using profile::kNoTime;
 using profile::Profile;
+using testing::folded_map;
 
 Profile read_text(const std::string& json, const std::string& name = "test.cpuprofile", ReadOptions o = {}) {
   auto in = InputSource::from_memory(name, json);
   return read_cpuprofile(*in, o);
-}
-
-// Folded lines without the thread root, as a map "a;b;c" -> weight.
-std::map<std::string, double> folded_map(const Profile& p, size_t value_index) {
-  FoldedWriteOptions o;
-  o.value_index = value_index;
-  o.thread_root = false;
-  std::map<std::string, double> m;
-  std::string text = write_folded(p, o);
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    std::string line = text.substr(pos, nl - pos);
-    size_t sp = line.rfind(' ');
-    m[line.substr(0, sp)] += std::stod(line.substr(sp + 1));
-    pos = nl + 1;
-  }
-  return m;
 }
 
 // The expectation, derived from the JSON with the DOM API: per stack the sample count and the wall time
@@ -116,8 +100,8 @@ void expect_matches_derivation(const std::string& relative) {
   EXPECT_EQ(p.samples.time_ns, e.times_ns);
   EXPECT_EQ(p.meta.start_ns, e.start_ns);
   EXPECT_EQ(p.meta.end_ns, std::max(e.end_ns, e.times_ns.back()));
-  EXPECT_EQ(folded_map(p, 0), e.count);
-  EXPECT_EQ(folded_map(p, 1), e.wall);
+  EXPECT_EQ(folded_map(p, 0, /*thread_root=*/false), e.count);
+  EXPECT_EQ(folded_map(p, 1, /*thread_root=*/false), e.wall);
   EXPECT_DOUBLE_EQ(p.total(1),
                    static_cast<double>(std::max(e.end_ns, e.times_ns.back()) - e.times_ns.front()));
 }
@@ -174,7 +158,7 @@ TEST(CpuprofileReader, OldTreeFormatEqualsTheNewOne) {
       read_profile_file(testing::shared_data("cpuprofile/speedscope-samples/example.cpuprofile"));
   Profile new_form =
       read_profile_file(testing::shared_data("cpuprofile/speedscope-samples/simple.cpuprofile"));
-  EXPECT_EQ(folded_map(old_form, 0), folded_map(new_form, 0));
+  EXPECT_EQ(folded_map(old_form, 0, /*thread_root=*/false), folded_map(new_form, 0, /*thread_root=*/false));
   EXPECT_EQ(old_form.samples.time_ns, new_form.samples.time_ns);
   ASSERT_EQ(old_form.num_samples(), 29u);
 }
@@ -271,8 +255,8 @@ TEST(CpuprofileReader, AggregateSumsIdenticalSamples) {
   std::string json = testing::read_file(path);
   Profile all = read_text(json), agg = read_text(json, "x", o);
   EXPECT_LT(agg.num_samples(), all.num_samples() / 10);
-  EXPECT_EQ(folded_map(agg, 0), folded_map(all, 0));
-  EXPECT_EQ(folded_map(agg, 1), folded_map(all, 1));
+  EXPECT_EQ(folded_map(agg, 0, /*thread_root=*/false), folded_map(all, 0, /*thread_root=*/false));
+  EXPECT_EQ(folded_map(agg, 1, /*thread_root=*/false), folded_map(all, 1, /*thread_root=*/false));
   EXPECT_FALSE(agg.has_times());
 }
 

@@ -300,6 +300,27 @@ TEST(PprofWriter, EmptyProfile) {
   EXPECT_EQ(raw_proto(Profile{}).string_table(0), "");
 }
 
+TEST(PprofWriter, InvalidUtf8IsWrittenAsReplacementCharacters) {
+  // proto3 strings must be UTF-8: each bad byte becomes U+FFFD, as in every other writer.
+  Profile p;
+  p.meta.sample_types = {{"samples", "count"}};
+  profile::FrameId f = p.intern_frame("bad\xff\xfe(latin1 \xe9)", "lib\xc3", FrameKind::kNative, "", 0);
+  double one = 1;
+  profile::SampleRow row;
+  row.stack = p.intern_stack(std::span<const profile::FrameId>(&f, 1));
+  row.values = {&one, 1};
+  row.thread_name = p.intern("th\x80read");
+  p.add_sample(row);
+  pb::Profile raw = raw_proto(p);
+  std::set<std::string> strings(raw.string_table().begin(), raw.string_table().end());
+  EXPECT_TRUE(strings.count("bad\xEF\xBF\xBD\xEF\xBF\xBD(latin1 \xEF\xBF\xBD)"));
+  EXPECT_TRUE(strings.count("lib\xEF\xBF\xBD"));
+  EXPECT_TRUE(strings.count("th\xEF\xBF\xBDread"));
+  Profile back = round_trip(p);
+  EXPECT_EQ(back.frame_name(back.stacks.frame(back.samples.stack[0])),
+            "bad\xEF\xBF\xBD\xEF\xBF\xBD(latin1 \xEF\xBF\xBD)");
+}
+
 TEST(PprofWriter, SamplesWithoutSampleTypesAreRefused) {
   Profile p;
   p.add_sample({});

@@ -8,11 +8,12 @@
 #include <map>
 #include <set>
 
-#include "formats/json_writer.hpp"
 #include "formats/parse_error.hpp"
 #include "formats/reader.hpp"
 #include "formats/writers.hpp"
+#include "support/folded_map.hpp"
 #include "support/test_support.hpp"
+#include "text/utf8.hpp"
 
 namespace lambdascope::formats {
 namespace {
@@ -139,20 +140,6 @@ std::map<std::string, double> check_schema_and_measure(const std::string& json,
   return measured;
 }
 
-// Our per-stack totals (no thread root), as the map check_schema_and_measure builds.
-std::map<std::string, double> ours(const Profile& p, size_t value_index) {
-  std::map<std::string, double> m;
-  std::string text = folded(p, value_index, /*thread_root=*/false);
-  for (size_t pos = 0; pos < text.size();) {
-    size_t nl = text.find('\n', pos);
-    std::string line = text.substr(pos, nl - pos);
-    size_t sp = line.rfind(' ');
-    m[line.substr(0, sp)] += std::stod(line.substr(sp + 1));
-    pos = nl + 1;
-  }
-  return m;
-}
-
 void expect_near_maps(const std::map<std::string, double>& a, const std::map<std::string, double>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (auto ia = a.begin(), ib = b.begin(); ia != a.end(); ++ia, ++ib) {
@@ -196,7 +183,7 @@ TEST(SpeedscopeWriter, EverySharedProfileRoundTripsWithEqualTotals) {
       o.name = std::string(relative).substr(std::string(relative).rfind('/') + 1);
       o.value_index = vi;
       std::string json = write_speedscope(p, o);
-      expect_near_maps(check_schema_and_measure(json), ours(p, vi));
+      expect_near_maps(check_schema_and_measure(json), testing::folded_map(p, vi, /*thread_root=*/false));
       Profile back = read_back(json);
       ASSERT_EQ(back.num_values(), 1u);
       EXPECT_EQ(folded(back, 0), folded(p, vi));
@@ -274,7 +261,7 @@ TEST(SpeedscopeWriter, TimeUnitIntervalsStartAtSampleTimes) {
   EXPECT_EQ(events_of(json),
             "O a @0, O c @0, C c @10, C a @10, O a @100, O b @100, C b @105, C a @105, O a @200, "
             "O b @210, C b @215, C a @215");
-  expect_near_maps(check_schema_and_measure(json), ours(p, 0));
+  expect_near_maps(check_schema_and_measure(json), testing::folded_map(p, 0, /*thread_root=*/false));
   EXPECT_NE(json.find(R"J("unit":"nanoseconds","startValue":0,"endValue":215)J"), std::string::npos) << json;
 }
 
@@ -331,7 +318,7 @@ TEST(SpeedscopeWriter, UntrustedNamesAreEscaped) {
   std::set<std::string> got;
   for (uint32_t f = 0; f < back.frames.size(); ++f) got.insert(std::string(back.frame_name(f)));
   for (const std::string& n : names) {
-    std::string expected = valid_utf8(n);
+    std::string expected = text::valid_utf8(n);
     EXPECT_TRUE(got.count(expected)) << expected;
   }
   EXPECT_TRUE(got.count("bad\xEF\xBF\xBD\xEF\xBF\xBD(utf8"));
@@ -350,15 +337,6 @@ TEST(SpeedscopeWriter, EmptyProfileIsStillAValidFile) {
   size_t n = 1;
   EXPECT_TRUE(check_schema_and_measure(json, &n).empty());
   EXPECT_EQ(n, 0u);
-}
-
-TEST(JsonWriter, Utf8Repair) {
-  EXPECT_EQ(valid_utf8("plain"), "plain");
-  EXPECT_EQ(valid_utf8("\xC3\xA9"), "\xC3\xA9");
-  EXPECT_EQ(valid_utf8("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");
-  EXPECT_EQ(valid_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong
-  EXPECT_EQ(valid_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
-  EXPECT_EQ(valid_utf8("a\xE2\x82"), "a\xEF\xBF\xBD\xEF\xBF\xBD");                // cut short
 }
 
 }  // namespace

@@ -3,8 +3,8 @@
 #include <future>
 #include <mutex>
 
+#include "lambda/common/ids.hpp"
 #include "lambda/emulator/api_routes.hpp"
-#include "lambda/emulator/ids.hpp"
 #include "lambda/emulator_test_support.hpp"
 
 namespace lambdascope::lambda {

@@ -1,8 +1,8 @@
 // The JSON writer behind every body and telemetry event the emulator produces.
 #include <gtest/gtest.h>
 
-#include "lambda/emulator/ids.hpp"
-#include "lambda/emulator/json.hpp"
+#include "lambda/common/ids.hpp"
+#include "lambda/common/json.hpp"
 
 namespace lambdascope::lambda {
 namespace {

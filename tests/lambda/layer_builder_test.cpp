@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
-
+#include <filesystem>
 #include <set>
 #include <stdexcept>
 
@@ -79,6 +79,23 @@ TEST(LayerBuilder, PlansThisMachinesLibrariesWithoutGlibc) {
   EXPECT_TRUE(names.count("lambdascope/bin/lambdascope"));
   EXPECT_FALSE(names.count("lambdascope/lib/libc.so.6"));
   EXPECT_TRUE(names.count("lambdascope/lib/libselinux.so.1"));
+}
+
+TEST(LayerBuilder, RefusesABinaryThatNeedsTheSharedCxxRuntime) {
+  // This test program links Debian's libstdc++.so.6, as lambdascope does when the Debian sources of simdjson
+  // and cpp-httplib were not fetched: a layer of it would not load on Lambda, so planning one is an error.
+  LayerOptions o;
+  o.binary = std::filesystem::read_symlink("/proc/self/exe").string();
+  o.agent = "/bin/ls";
+  try {
+    plan_layer(o);
+    FAIL() << "a layer was planned for a binary that needs libstdc++.so.6";
+  } catch (const std::runtime_error& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find(o.binary), std::string::npos) << what;
+    EXPECT_NE(what.find("libstdc++.so.6"), std::string::npos) << what;
+    EXPECT_NE(what.find("scripts/fetch_debian_sources.sh"), std::string::npos) << what;
+  }
 }
 
 TEST(LayerBuilder, WarnsAboutFilesNeedingANewerGlibc) {

@@ -78,7 +78,7 @@ int64_t at(int64_t ms) {
   return static_cast<int64_t>(kAnchorReal) + ms * kMs;
 }
 
-size_t total_samples(const std::vector<symbolize::RingData>& slices) {
+size_t total_samples(const std::vector<capture::RingData>& slices) {
   size_t n = 0;
   for (const auto& s : slices) n += s.samples.size();
   return n;

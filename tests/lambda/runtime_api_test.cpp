@@ -3,7 +3,7 @@
 #include <future>
 #include <regex>
 
-#include "lambda/emulator/ids.hpp"
+#include "lambda/common/ids.hpp"
 #include "lambda/emulator/sandbox_state.hpp"
 #include "lambda/emulator_test_support.hpp"
 

@@ -3,6 +3,7 @@
 #include "profile/call_tree.hpp"
 #include "profile/diff.hpp"
 #include "profile/filter.hpp"
+#include "profile/make_profile.hpp"
 #include "profile/merge.hpp"
 #include "profile/profile.hpp"
 #include "profile/sample_aggregator.hpp"
@@ -10,30 +11,7 @@
 namespace lambdascope::profile {
 namespace {
 
-// A profile with samples given as "a;b;c" stacks, one count each, at the given times.
-Profile make(std::initializer_list<std::pair<std::string, int64_t>> samples, std::string comm = "app") {
-  Profile p;
-  p.meta.sample_types = {{"samples", "count"}};
-  for (const auto& [stack, t] : samples) {
-    std::vector<FrameId> frames;
-    size_t pos = 0;
-    while (pos <= stack.size()) {
-      size_t end = stack.find(';', pos);
-      if (end == std::string::npos) end = stack.size();
-      frames.push_back(p.intern_frame(stack.substr(pos, end - pos)));
-      pos = end + 1;
-    }
-    double one = 1;
-    SampleRow row;
-    row.stack = p.intern_stack(frames);
-    row.values = {&one, 1};
-    row.time_ns = t;
-    row.tid = 7;
-    row.thread_name = p.intern(comm);
-    p.add_sample(row);
-  }
-  return p;
-}
+using test::make;
 
 TEST(StringTable, InternsOnceAndKeepsEmptyAtZero) {
   StringTable t;
@@ -119,29 +97,6 @@ TEST(Filter, ByCommAndTid) {
   f.comms.clear();
   f.tids = {8};
   EXPECT_TRUE(select_samples(p, f).empty());
-}
-
-TEST(Merge, SumsIdenticalSamplesAndDurations) {
-  Profile a = make({{"x;y", kNoTime}, {"x", kNoTime}});
-  Profile b = make({{"x;y", kNoTime}});
-  a.meta.duration_ns = 5;
-  b.meta.duration_ns = 7;
-  a.meta.comments = {"c1"};
-  b.meta.comments = {"c1", "c2"};
-  const Profile* in[] = {&a, &b};
-  Profile m = merge(in);
-  EXPECT_EQ(m.num_samples(), 2u);
-  EXPECT_EQ(m.total(0), 3);
-  EXPECT_EQ(m.meta.duration_ns, 12);
-  EXPECT_EQ(m.meta.comments.size(), 2u);
-}
-
-TEST(Merge, RejectsDifferentSampleTypes) {
-  Profile a = make({{"x", 1}});
-  Profile b = make({{"x", 1}});
-  b.meta.sample_types = {{"cpu", "nanoseconds"}};
-  const Profile* in[] = {&a, &b};
-  EXPECT_THROW(merge(in), MergeError);
 }
 
 TEST(Diff, AlignsStacksAndNormalizes) {

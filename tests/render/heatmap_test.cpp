@@ -18,12 +18,6 @@ HeatmapOptions fixed(int rows, int64_t column_s = 1) {
   return o;
 }
 
-TEST(Heatmap, TimeBaseIsTheStartOfTheFirstSamplesSecond) {
-  EXPECT_EQ(heatmap_time_base(make_profile({{"a", 663 * kS + 999}, {"a", 662 * kS + 1}})), 662 * kS);
-  EXPECT_EQ(heatmap_time_base(make_profile({{"a", -1}})), -kS);  // floor, not truncation
-  EXPECT_EQ(heatmap_time_base(make_profile({{"a", profile::kNoTime}})), profile::kNoTime);
-}
-
 TEST(Heatmap, ExactSecondsStartTheirBucket) {
   int64_t base = 100 * kS;
   // 20 ms buckets: 0, 19.999999 ms, 20 ms, 1 s exactly, and the last nanosecond of second 1.

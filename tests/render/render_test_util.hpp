@@ -1,6 +1,5 @@
-// Helpers for the render tests: small profiles from "a;b;c" stacks, a tiny folded-stack parser for the
-// inferno fixtures (formats/folded_reader.cpp is still a placeholder on this branch; switch to it once it is
-// merged), and a reader for the frames of flamegraph.pl/inferno-style SVGs.
+// Helpers for the render tests: small profiles from "a;b;c" stacks, the inferno fixtures' folded text read
+// through the folded reader, and a reader for the frames of flamegraph.pl/inferno-style SVGs.
 #pragma once
 
 #include <algorithm>

@@ -10,7 +10,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { buildBundle } from "./bundle.mjs";
-import { deepProfile, fromFolded, fromPerfScript, makeHtml, makePayload, timedProfile, wideProfile } from "./payload.mjs";
+import {
+  deepProfile,
+  fromFolded,
+  fromPerfScript,
+  makeHtml,
+  makePayload,
+  timedProfile,
+  wideProfile,
+} from "./payload.mjs";
 
 function readText(path) {
   const buf = readFileSync(path);
@@ -20,11 +28,16 @@ function readText(path) {
 const args = process.argv.slice(2);
 const page = args.shift();
 if (!["flamegraph", "heatmap", "diff"].includes(page)) {
-  console.error("usage: make_page.mjs flamegraph|heatmap|diff (--folded F | --perf F | --synthetic wide|deep|timed)... -o OUT");
+  console.error(
+    "usage: make_page.mjs flamegraph|heatmap|diff (--folded F | --perf F | --synthetic wide|deep|timed)... -o OUT",
+  );
   process.exit(2);
 }
 const profiles = [];
-let out = null, bundlePath = null, encoding = "gzip+base64", title = null;
+let out = null,
+  bundlePath = null,
+  encoding = "gzip+base64",
+  title = null;
 const options = {};
 const num = (name, dflt) => {
   const i = args.indexOf(name);
@@ -52,6 +65,11 @@ for (let i = 0; i < args.length; i++) {
 }
 if (!out || profiles.length === 0) throw new Error("need an input and -o OUT");
 const bundle = readFileSync(bundlePath ?? (await buildBundle()), "utf8");
-const payload = makePayload(page, profiles, { title: title ?? `${page}: ${args.filter((a) => !a.startsWith("-")).join(" ")}`, options });
+const payload = makePayload(page, profiles, {
+  title: title ?? `${page}: ${args.filter((a) => !a.startsWith("-")).join(" ")}`,
+  options,
+});
 writeFileSync(out, makeHtml(payload, bundle, encoding));
-console.log(`${out}: ${profiles.map((p) => `${p.parent.length} stack nodes, ${p.samples.stack.length} samples`).join("; ")}`);
+console.log(
+  `${out}: ${profiles.map((p) => `${p.parent.length} stack nodes, ${p.samples.stack.length} samples`).join("; ")}`,
+);

@@ -72,18 +72,28 @@ export class ProfileBuilder {
   toJSON(extraMeta = {}) {
     const S = this.samples;
     const n = S.stack.length;
-    let timeBase = null, deltas = null, start = null, end = null;
+    let timeBase = null,
+      deltas = null,
+      start = null,
+      end = null;
     if (this.timed && n > 0) {
       // Times as BigInt-safe numbers (ns); base = start of the earliest sample's second.
-      let min = Infinity, max = -Infinity;
-      for (const t of S.time) { if (t < min) min = t; if (t > max) max = t; }
+      let min = Infinity,
+        max = -Infinity;
+      for (const t of S.time) {
+        if (t < min) min = t;
+        if (t > max) max = t;
+      }
       const base = Math.floor(min / 1e9) * 1e9;
       timeBase = String(base);
       start = String(min);
       end = String(max);
       deltas = new Array(n);
       let prev = base;
-      for (let i = 0; i < n; i++) { deltas[i] = S.time[i] - prev; prev = S.time[i]; }
+      for (let i = 0; i < n; i++) {
+        deltas[i] = S.time[i] - prev;
+        prev = S.time[i];
+      }
     }
     const has = (col, unknown) => col.some((v) => v !== unknown);
     return {
@@ -139,11 +149,15 @@ export function fromFolded(text) {
   return b;
 }
 
-const IDLE_RE = /^(cpuidle|cpu_idle|cpu_bringup_and_idle|native_safe_halt|xen_hypercall_sched_op|xen_hypercall_vcpu_op|intel_idle|acpi_idle_do_entry|default_idle|poll_idle)/;
+const IDLE_RE =
+  /^(cpuidle|cpu_idle|cpu_bringup_and_idle|native_safe_halt|xen_hypercall_sched_op|xen_hypercall_vcpu_op|intel_idle|acpi_idle_do_entry|default_idle|poll_idle)/;
 
 /** A small `perf script` reader (for development only: the real one is the C++ reader). */
 export function fromPerfScript(text) {
-  const b = new ProfileBuilder([{ type: "samples", unit: "count" }, { type: "cpu", unit: "nanoseconds" }]);
+  const b = new ProfileBuilder([
+    { type: "samples", unit: "count" },
+    { type: "cpu", unit: "nanoseconds" },
+  ]);
   b.attributes.source_format = "perf-script";
   const ev = /^\s*(\S.*?)\s+(\d+)(?:\/(\d+))?\s+(?:\[(\d+)\]\s+)?(\d+)\.(\d+):\s+(?:(\d+)\s+)?(\S+?):/;
   const fr = /^\s+([0-9a-fA-F]+)\s+(.*?)\s+\((.*)\)\s*$/;
@@ -162,12 +176,24 @@ export function fromPerfScript(text) {
   };
   for (const line of text.split(/\n/)) {
     if (line.startsWith("#")) continue;
-    if (!line.trim()) { flush(); continue; }
+    if (!line.trim()) {
+      flush();
+      continue;
+    }
     const m = ev.exec(line);
     if (m && !line.startsWith("\t")) {
       flush();
-      const pid = Number(m[2]), tid = m[3] ? Number(m[3]) : pid;
-      cur = { comm: m[1], pid: m[3] ? pid : -1, tid, cpu: m[4] ? Number(m[4]) : -1, time: Number(m[5]) * 1e9 + Number(m[6].padEnd(9, "0").slice(0, 9)), period: m[7] ? Number(m[7]) : 1, frames: [] };
+      const pid = Number(m[2]),
+        tid = m[3] ? Number(m[3]) : pid;
+      cur = {
+        comm: m[1],
+        pid: m[3] ? pid : -1,
+        tid,
+        cpu: m[4] ? Number(m[4]) : -1,
+        time: Number(m[5]) * 1e9 + Number(m[6].padEnd(9, "0").slice(0, 9)),
+        period: m[7] ? Number(m[7]) : 1,
+        frames: [],
+      };
       continue;
     }
     const f = fr.exec(line);
@@ -189,12 +215,42 @@ export function rng(seed) {
   };
 }
 
-const WORDS = ["parse", "render", "alloc", "hash", "lookup", "encode", "decode", "read", "write", "flush", "sort", "merge", "compress", "scan", "dispatch", "handle", "serialize", "visit", "resolve", "update"];
+const WORDS = [
+  "parse",
+  "render",
+  "alloc",
+  "hash",
+  "lookup",
+  "encode",
+  "decode",
+  "read",
+  "write",
+  "flush",
+  "sort",
+  "merge",
+  "compress",
+  "scan",
+  "dispatch",
+  "handle",
+  "serialize",
+  "visit",
+  "resolve",
+  "update",
+];
 const TYPES = ["Buffer", "Request", "Tree", "Map", "Session", "Frame", "Index", "Cache", "Stream", "Worker"];
-const MODULES = ["/usr/bin/app", "/usr/lib/libc.so.6", "/usr/lib/libstdc++.so.6", "[kernel.kallsyms]", "/tmp/perf-4242.map", "/srv/app/handler.py", "/usr/lib/libz.so.1"];
+const MODULES = [
+  "/usr/bin/app",
+  "/usr/lib/libc.so.6",
+  "/usr/lib/libstdc++.so.6",
+  "[kernel.kallsyms]",
+  "/tmp/perf-4242.map",
+  "/srv/app/handler.py",
+  "/usr/lib/libz.so.1",
+];
 
 function fnName(i) {
-  const w = WORDS[i % WORDS.length], t = TYPES[Math.floor(i / WORDS.length) % TYPES.length];
+  const w = WORDS[i % WORDS.length],
+    t = TYPES[Math.floor(i / WORDS.length) % TYPES.length];
   return `app::${t}::${w}_${i}`;
 }
 
@@ -205,15 +261,57 @@ function fnName(i) {
  */
 export function wideProfile(nodes = 500000, seed = 1) {
   const r = rng(seed);
-  const b = new ProfileBuilder([{ type: "samples", unit: "count" }, { type: "cpu", unit: "nanoseconds" }]);
-  b.attributes = { cmdline: `synthetic wide profile, ${nodes} nodes`, event: "cpu-clock", frequency_hz: "999", source_format: "synthetic" };
+  const b = new ProfileBuilder([
+    { type: "samples", unit: "count" },
+    { type: "cpu", unit: "nanoseconds" },
+  ]);
+  b.attributes = {
+    cmdline: `synthetic wide profile, ${nodes} nodes`,
+    event: "cpu-clock",
+    frequency_hz: "999",
+    source_format: "synthetic",
+  };
   const nNames = 20011;
   const frames = [];
-  const frameOf = (k) => (frames[k] ??= b.frameId(fnName(k), MODULES[k % MODULES.length], k % 11 === 3 ? 1 : k % 13 === 5 ? 2 : k % 17 === 7 ? 4 : k % 19 === 2 ? 3 : 0, `src/${WORDS[k % WORDS.length]}.cc`, 1 + (k % 900)));
+  const frameOf = (k) =>
+    (frames[k] ??= b.frameId(
+      fnName(k),
+      MODULES[k % MODULES.length],
+      k % 11 === 3 ? 1 : k % 13 === 5 ? 2 : k % 17 === 7 ? 4 : k % 19 === 2 ? 3 : 0,
+      `src/${WORDS[k % WORDS.length]}.cc`,
+      1 + (k % 900),
+    ));
   // Max-heap of [total, stackId, frameKey, depth].
   const heap = [];
-  const hpush = (e) => { heap.push(e); let i = heap.length - 1; while (i > 0) { const p = (i - 1) >> 1; if (heap[p][0] >= heap[i][0]) break; [heap[p], heap[i]] = [heap[i], heap[p]]; i = p; } };
-  const hpop = () => { const top = heap[0]; const last = heap.pop(); if (heap.length) { heap[0] = last; let i = 0; for (;;) { const l = 2 * i + 1, rr = l + 1; let m = i; if (l < heap.length && heap[l][0] > heap[m][0]) m = l; if (rr < heap.length && heap[rr][0] > heap[m][0]) m = rr; if (m === i) break; [heap[m], heap[i]] = [heap[i], heap[m]]; i = m; } } return top; };
+  const hpush = (e) => {
+    heap.push(e);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (heap[p][0] >= heap[i][0]) break;
+      [heap[p], heap[i]] = [heap[i], heap[p]];
+      i = p;
+    }
+  };
+  const hpop = () => {
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length) {
+      heap[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1,
+          rr = l + 1;
+        let m = i;
+        if (l < heap.length && heap[l][0] > heap[m][0]) m = l;
+        if (rr < heap.length && heap[rr][0] > heap[m][0]) m = rr;
+        if (m === i) break;
+        [heap[m], heap[i]] = [heap[i], heap[m]];
+        i = m;
+      }
+    }
+    return top;
+  };
   const selfW = new Map();
   const total0 = 40_000_000;
   // Root-level children (like threads/entry points).
@@ -230,7 +328,10 @@ export function wideProfile(nodes = 500000, seed = 1) {
   }
   while (heap.length && created < nodes) {
     const [t, s, fk, depth] = hpop();
-    if (t < 2 || depth > 120) { selfW.set(s, t); continue; }
+    if (t < 2 || depth > 120) {
+      selfW.set(s, t);
+      continue;
+    }
     const self = Math.floor(t * (r() < 0.3 ? r() * 0.4 : r() * 0.05));
     let left = t - self;
     const k = 1 + Math.floor(r() * r() * 9);
@@ -240,7 +341,10 @@ export function wideProfile(nodes = 500000, seed = 1) {
       left -= w;
       const cfk = (fk * 31 + (c + 1) * 7919 + depth) % nNames;
       const cs = b.push(s, frameOf(cfk));
-      if (cs !== b.parent.length - 1) { sAcc += w; continue; } // sibling collision: keep weight as self
+      if (cs !== b.parent.length - 1) {
+        sAcc += w;
+        continue;
+      } // sibling collision: keep weight as self
       created++;
       hpush([w, cs, cfk, depth + 1]);
     }
@@ -275,17 +379,37 @@ export function deepProfile(depth = 2500, seed = 2) {
  */
 export function timedProfile(seconds = 30, hz = 499, seed = 3) {
   const r = rng(seed);
-  const b = new ProfileBuilder([{ type: "samples", unit: "count" }, { type: "cpu", unit: "nanoseconds" }]);
-  b.attributes = { cmdline: "perf record -e cpu-clock -F 499 -g -a", event: "cpu-clock", frequency_hz: String(hz), source_format: "synthetic" };
+  const b = new ProfileBuilder([
+    { type: "samples", unit: "count" },
+    { type: "cpu", unit: "nanoseconds" },
+  ]);
+  b.attributes = {
+    cmdline: "perf record -e cpu-clock -F 499 -g -a",
+    event: "cpu-clock",
+    frequency_hz: String(hz),
+    source_format: "synthetic",
+  };
   const period = Math.round(1e9 / hz);
   const f = (name, mod = "/srv/app/server", kind = 0) => b.frameId(name, mod, kind);
   const stacks = {
     handle: [f("main"), f("serve"), f("handle_request"), f("parse_json")],
     render: [f("main"), f("serve"), f("handle_request"), f("render_page"), f("format_html")],
     gzip: [f("main"), f("serve"), f("handle_request"), f("compress"), f("deflate", "/usr/lib/libz.so.1")],
-    syscall: [f("main"), f("serve"), f("write_response"), f("__libc_write", "/usr/lib/libc.so.6"), f("entry_SYSCALL_64", "[kernel.kallsyms]", 1), f("ksys_write", "[kernel.kallsyms]", 1)],
+    syscall: [
+      f("main"),
+      f("serve"),
+      f("write_response"),
+      f("__libc_write", "/usr/lib/libc.so.6"),
+      f("entry_SYSCALL_64", "[kernel.kallsyms]", 1),
+      f("ksys_write", "[kernel.kallsyms]", 1),
+    ],
     gc: [f("main"), f("gc_thread"), f("mark_roots"), f("scan_heap")],
-    idle: [f("secondary_startup_64", "[kernel.kallsyms]", 1), f("cpu_startup_entry", "[kernel.kallsyms]", 1), f("do_idle", "[kernel.kallsyms]", 1), f("native_safe_halt", "[kernel.kallsyms]", 1)],
+    idle: [
+      f("secondary_startup_64", "[kernel.kallsyms]", 1),
+      f("cpu_startup_entry", "[kernel.kallsyms]", 1),
+      f("do_idle", "[kernel.kallsyms]", 1),
+      f("native_safe_halt", "[kernel.kallsyms]", 1),
+    ],
   };
   const ids = Object.fromEntries(Object.entries(stacks).map(([k, v]) => [k, b.stack(v)]));
   b.idle.add(ids.idle);
@@ -302,13 +426,26 @@ export function timedProfile(seconds = 30, hz = 499, seed = 3) {
     const frac = ((t - start) % 1e9) / 1e9;
     for (const th of threads) {
       let st;
-      if (th.comm === "swapper") { if (r() < 0.7) st = "idle"; else continue; }
-      else if (th.comm === "gc") { if (sec % 5 === 2 && frac < 0.3) st = "gc"; else continue; }
-      else {
-        const busy = frac < 0.25 || (sec % 7 === 3) || r() < 0.05;
+      if (th.comm === "swapper") {
+        if (r() < 0.7) st = "idle";
+        else continue;
+      } else if (th.comm === "gc") {
+        if (sec % 5 === 2 && frac < 0.3) st = "gc";
+        else continue;
+      } else {
+        const busy = frac < 0.25 || sec % 7 === 3 || r() < 0.05;
         if (!busy) continue;
         const x = r();
-        st = sec >= seconds / 2 && x < 0.35 ? "gzip" : x < 0.45 ? "handle" : x < 0.75 ? "render" : x < 0.9 ? "syscall" : "gzip";
+        st =
+          sec >= seconds / 2 && x < 0.35
+            ? "gzip"
+            : x < 0.45
+              ? "handle"
+              : x < 0.75
+                ? "render"
+                : x < 0.9
+                  ? "syscall"
+                  : "gzip";
       }
       const jitter = Math.floor(r() * 1000);
       b.sample(ids[st], [1, period], { time: t + jitter, pid: th.pid, tid: th.tid, cpu: th.cpu, thread: th.comm });
@@ -323,7 +460,17 @@ export function makePayload(page, profiles, { title = "lambdascope dev page", op
     version: 1,
     page,
     title,
-    options: { orientation: "flame", order: "weight", color: "kind", value: 0, search: "", rows: 50, hide_idle: true, diff_normalize: true, ...options },
+    options: {
+      orientation: "flame",
+      order: "weight",
+      color: "kind",
+      value: 0,
+      search: "",
+      rows: 50,
+      hide_idle: true,
+      diff_normalize: true,
+      ...options,
+    },
     profiles: profiles.map((p) => (p instanceof ProfileBuilder ? p.toJSON() : p)),
   };
 }
@@ -336,7 +483,10 @@ function escapeHtml(s) {
 export function makeHtml(payload, bundle, encoding = "gzip+base64") {
   if (/<\/script/i.test(bundle)) throw new Error("bundle contains </script");
   const json = JSON.stringify(payload);
-  const data = encoding === "json" ? json.replace(/</g, "\\u003c") : gzipSync(Buffer.from(json, "utf8"), { level: 6 }).toString("base64");
+  const data =
+    encoding === "json"
+      ? json.replace(/</g, "\\u003c")
+      : gzipSync(Buffer.from(json, "utf8"), { level: 6 }).toString("base64");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(payload.title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
@@ -378,7 +528,9 @@ export function toSpeedscopeEvented(b, name = "profile") {
   }
   return {
     $schema: "https://www.speedscope.app/file-format-schema.json",
-    shared: { frames: b.frames.name.map((s, i) => ({ name: b.strings[s], file: b.strings[b.frames.file[i]] || undefined })) },
+    shared: {
+      frames: b.frames.name.map((s, i) => ({ name: b.strings[s], file: b.strings[b.frames.file[i]] || undefined })),
+    },
     profiles: [{ type: "evented", name, unit: "none", startValue: 0, endValue: total[0], events }],
     name,
     exporter: "lambdascope web/dev",

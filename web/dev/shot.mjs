@@ -14,7 +14,10 @@ try {
     const url = pathToFileURL(resolve(file)).href + (hash ? "#" + hash : "");
     const { page, problems } = await openPage(context, url);
     await settle(page);
-    const st = await page.evaluate(() => ({ fp: window.lambdascope.firstPaint, state: window.lambdascope.state ? window.lambdascope.state() : null }));
+    const st = await page.evaluate(() => ({
+      fp: window.lambdascope.firstPaint,
+      state: window.lambdascope.state ? window.lambdascope.state() : null,
+    }));
     await page.screenshot({ path: args[i + 1], fullPage: true });
     console.log(args[i + 1], JSON.stringify(st), problems.length ? problems : "no problems");
     await page.close();

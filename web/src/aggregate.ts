@@ -30,11 +30,14 @@ export function forEachSample(m: Model, q: SampleQuery, fn: (i: number) => void)
   const time = m.time;
   const timed = q.from != null || q.to != null;
   if (timed && !time) return; // a time range keeps nothing from samples without times, as the CLI does
-  const from = q.from ?? -Infinity, to = q.to ?? Infinity;
+  const from = q.from ?? -Infinity,
+    to = q.to ?? Infinity;
   const idle = q.hideIdle && m.hasIdle ? m.idleStack : null;
   const st = m.sampleStack;
-  const pid = q.pid != null ? m.pid : null, tid = q.tid != null ? m.tid : null;
-  const comm = q.comm != null ? m.thread : null, cpu = q.cpu != null ? m.cpu : null;
+  const pid = q.pid != null ? m.pid : null,
+    tid = q.tid != null ? m.tid : null;
+  const comm = q.comm != null ? m.thread : null,
+    cpu = q.cpu != null ? m.cpu : null;
   for (let i = 0; i < n; i++) {
     if (timed) {
       const t = time![i];
@@ -60,10 +63,16 @@ export function selectEntries(m: Model, q: SampleQuery, byThread: boolean): Entr
     });
     let n = 0;
     for (let s = 0; s < w.length; s++) if (w[s] !== 0) n++;
-    const stack = new Int32Array(n), weight = new Float64Array(n);
+    const stack = new Int32Array(n),
+      weight = new Float64Array(n);
     let k = 0;
     for (let s = 0; s < w.length; s++) {
-      if (w[s] !== 0) { stack[k] = s; weight[k] = w[s]; total += w[s]; k++; }
+      if (w[s] !== 0) {
+        stack[k] = s;
+        weight[k] = w[s];
+        total += w[s];
+        k++;
+      }
     }
     return { n, thread: null, stack, weight, total, dense: w };
   }
@@ -78,7 +87,9 @@ export function selectEntries(m: Model, q: SampleQuery, byThread: boolean): Entr
   const keys = Array.from(map.keys()).filter((k) => map.get(k) !== 0);
   keys.sort((a, b) => (a % ns) - (b % ns) || a - b);
   const n = keys.length;
-  const thread = new Int32Array(n), stack = new Int32Array(n), weight = new Float64Array(n);
+  const thread = new Int32Array(n),
+    stack = new Int32Array(n),
+    weight = new Float64Array(n);
   let total = 0;
   for (let k = 0; k < n; k++) {
     const key = keys[k];

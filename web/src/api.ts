@@ -8,6 +8,7 @@ export interface PageHandle {
   page: string;
   panel: FlamePanel;
   currentFolded(): string;
+  dispose(): void;
   extraState?(): Record<string, unknown>;
   heatmap?: HeatmapView;
   selection?(): { selection: Range | null; baseline: Range | null };
@@ -101,14 +102,19 @@ export function installApi(api: LambdascopeApi, h: PageHandle): void {
     if (!(e instanceof HTMLCanvasElement)) return null;
     const r = e.getBoundingClientRect();
     const dpr = e.width / r.width;
-    const d = e.getContext("2d")!.getImageData(Math.floor((x - r.left) * dpr), Math.floor((y - r.top) * dpr), 1, 1).data;
+    const d = e
+      .getContext("2d")!
+      .getImageData(Math.floor((x - r.left) * dpr), Math.floor((y - r.top) * dpr), 1, 1).data;
     return [d[0], d[1], d[2]];
   };
   if (h.heatmap) {
     const hm = h.heatmap;
     api.heatmap = {
       cellCenter: (c: number, r: number) => hm.cellCenter(c, r),
-      grid: () => (hm.grid ? { cols: hm.grid.cols, rows: hm.grid.rows, scaleS: hm.grid.scaleS, max: hm.grid.max, total: hm.grid.total } : null),
+      grid: () =>
+        hm.grid
+          ? { cols: hm.grid.cols, rows: hm.grid.rows, scaleS: hm.grid.scaleS, max: hm.grid.max, total: hm.grid.total }
+          : null,
       count: (c: number, r: number) => (hm.grid ? hm.grid.counts[c * hm.grid.rows + r] : 0),
       selection: () => (h.selection ? h.selection() : null),
     };

@@ -36,7 +36,13 @@ export function sharedPool(neu: Model, base: Model): { pool: string[]; baseMap: 
   return { pool, baseMap };
 }
 
-export function twoProfileDiffTree(neu: Model, eNew: Entries, base: Model, eBase: Entries, shared: { pool: string[]; baseMap: Int32Array }): CallTree {
+export function twoProfileDiffTree(
+  neu: Model,
+  eNew: Entries,
+  base: Model,
+  eBase: Entries,
+  shared: { pool: string[]; baseMap: Int32Array },
+): CallTree {
   const b = new TreeBuilder(shared.pool, [neu, base], true, true, Math.min(neu.nStacks + base.nStacks + 64, 1 << 22));
   b.add({ model: neu, nameMap: null, src: 0 }, eNew, 0);
   b.add({ model: base, nameMap: shared.baseMap, src: 1 }, eBase, 1);

@@ -20,7 +20,7 @@ function rgb(r: number, g: number, b: number): string {
   return `rgb(${Math.round(r)},${Math.round(g)},${Math.round(b)})`;
 }
 
-/** kind: 0 native, 1 kernel, 2 jit, 3 interpreted, 4 inlined; v in [0, 1). */
+/** kind: 0 native, 1 kernel, 2 jit, 3 interpreted, 4 inlined, 5 waiting; v in [0, 1). */
 export function kindColor(kind: number, v: number): string {
   switch (kind) {
     case 1: // kernel: amber
@@ -31,12 +31,16 @@ export function kindColor(kind: number, v: number): string {
       return rgb(95 + 60 * v, 140 + 60 * v, 225 + 25 * v);
     case 4: // inlined: aqua
       return rgb(60 + 60 * v, 190 + 55 * v, 190 + 55 * v);
+    case 5: // waiting (wall profiles: the thread did not run): lilac, unlike any running kind
+      return rgb(190 + 20 * v, 170 + 20 * v, 230 + 15 * v);
     default: // native: red to orange ("hot")
       return rgb(220 + 35 * v, 75 + 95 * v, 45 + 35 * v);
   }
 }
 
-export const KIND_LEGEND: [string, string][] = ["native", "kernel", "jit", "interpreted", "inlined"].map((k, i) => [k, kindColor(i, 0.5)]);
+export const KIND_LEGEND: [string, string][] = ["native", "kernel", "jit", "interpreted", "inlined", "waiting"].map(
+  (k, i) => [k, kindColor(i, 0.5)],
+);
 
 export function moduleColor(module: string, v: number): string {
   if (!module) return rgb(190 + 20 * v, 190 + 20 * v, 185 + 20 * v);
@@ -61,14 +65,25 @@ export function diffColor(r: number): string {
 export function heatColor(v: number, max: number, enhanced: boolean): [number, number, number] {
   if (v <= 0 || max <= 0) return [255, 255, 255];
   const stops: [number, [number, number, number]][] = enhanced
-    ? [[0, [255, 255, 255]], [1, [0x6a, 0xaa, 0xff]], [3, [0xfa, 0xa0, 0xb5]], [max / 2, [0xff, 0x50, 0x32]], [max, [0xe5, 0x09, 0x14]]]
-    : [[0, [255, 255, 255]], [max / 2, [0xff, 0x50, 0x32]], [max, [0xe5, 0x09, 0x14]]];
+    ? [
+        [0, [255, 255, 255]],
+        [1, [0x6a, 0xaa, 0xff]],
+        [3, [0xfa, 0xa0, 0xb5]],
+        [max / 2, [0xff, 0x50, 0x32]],
+        [max, [0xe5, 0x09, 0x14]],
+      ]
+    : [
+        [0, [255, 255, 255]],
+        [max / 2, [0xff, 0x50, 0x32]],
+        [max, [0xe5, 0x09, 0x14]],
+      ];
   // Keep the stops increasing (enhanced with a small max).
   const s: typeof stops = [];
   for (const st of stops) if (s.length === 0 || st[0] > s[s.length - 1][0]) s.push(st);
   for (let i = 1; i < s.length; i++) {
     if (v <= s[i][0]) {
-      const [a, ca] = s[i - 1], [b, cb] = s[i];
+      const [a, ca] = s[i - 1],
+        [b, cb] = s[i];
       const f = (v - a) / (b - a);
       return [ca[0] + (cb[0] - ca[0]) * f, ca[1] + (cb[1] - ca[1]) * f, ca[2] + (cb[2] - ca[2]) * f];
     }

@@ -12,6 +12,13 @@ export interface ValueContext {
   scale: number; // diff: factor applied to base values (normalization), 1 otherwise
 }
 
+/** The same node's value of another sample type (wall beside cpu). */
+export interface OtherValue {
+  type: SampleType;
+  total: number;
+  self: number;
+}
+
 export function frameLocation(t: CallTree, v: number): { module: string; file: string; kind: string } {
   const f = t.frame[v];
   if (f < 0) return { module: "", file: "", kind: f === THREAD_FRAME ? "thread" : "" };
@@ -31,7 +38,7 @@ function signed(v: number, t: SampleType | undefined): string {
   return (v > 0 ? "+" : v < 0 ? "−" : "±") + formatValue(Math.abs(v), t);
 }
 
-export function nodeDetails(t: CallTree, v: number, c: ValueContext, hint: string): HTMLElement {
+export function nodeDetails(t: CallTree, v: number, c: ValueContext, hint: string, other?: OtherValue): HTMLElement {
   const name = t.frame[v] === ROOT_FRAME && t.name[v] < 0 ? "all (every sample in this view)" : t.label(v);
   const loc = frameLocation(t, v);
   const rows: HTMLTableRowElement[] = [];
@@ -41,23 +48,44 @@ export function nodeDetails(t: CallTree, v: number, c: ValueContext, hint: strin
   const p = t.parent[v];
   const ty = c.type;
   if (!t.baseTotal || !t.baseSelf) {
-    const tot = t.total[v], self = t.self[v];
+    const tot = t.total[v],
+      self = t.self[v];
     const ofParent = p >= 0 ? `, ${formatPercent(tot, t.total[p])} of parent` : "";
     rows.push(row("total", `${formatValue(tot, ty)} (${formatPercent(tot, c.grandTotal)} of all${ofParent})`));
     rows.push(row("self", `${formatValue(self, ty)} (${formatPercent(self, c.grandTotal)} of all)`));
+    if (other) {
+      rows.push(
+        row(other.type.type, `${formatValue(other.total, other.type)}, self ${formatValue(other.self, other.type)}`),
+      );
+      // wall minus cpu: the time the frame's thread was not running (waiting on I/O, a lock, sleep).
+      const wall = ty?.type === "wall" ? tot : other.type.type === "wall" ? other.total : NaN;
+      const cpu = ty?.type === "cpu" ? tot : other.type.type === "cpu" ? other.total : NaN;
+      if (Number.isFinite(wall) && Number.isFinite(cpu))
+        rows.push(
+          row("waiting", `${formatValue(Math.max(0, wall - cpu), ty?.type === "wall" ? ty : other.type)} (wall − cpu)`),
+        );
+    }
   } else {
-    const b = t.baseTotal[v] * c.scale, n = t.total[v];
-    const bs = t.baseSelf[v] * c.scale, ns = t.self[v];
+    const b = t.baseTotal[v] * c.scale,
+      n = t.total[v];
+    const bs = t.baseSelf[v] * c.scale,
+      ns = t.self[v];
     const scaled = c.scale !== 1 ? " (scaled)" : "";
     const baseAll = c.baseGrandTotal * c.scale;
-    rows.push(row(`base${scaled}`, `${formatValue(b, ty)} (${formatPercent(b, baseAll)}), self ${formatValue(bs, ty)}`));
+    rows.push(
+      row(`base${scaled}`, `${formatValue(b, ty)} (${formatPercent(b, baseAll)}), self ${formatValue(bs, ty)}`),
+    );
     rows.push(row("new", `${formatValue(n, ty)} (${formatPercent(n, c.grandTotal)}), self ${formatValue(ns, ty)}`));
-    const d = n - b, ds = ns - bs;
+    const d = n - b,
+      ds = ns - bs;
     const cls = (x: number) => (x > 0 ? "ls-grew" : x < 0 ? "ls-shrank" : "");
     rows.push(
       row(
         "delta",
-        el("span", { class: cls(d), text: `${signed(d, ty)} (${b > 0 ? (d >= 0 ? "+" : "") + formatPercent(d, b) : n > 0 ? "new" : "–"})` }),
+        el("span", {
+          class: cls(d),
+          text: `${signed(d, ty)} (${b > 0 ? (d >= 0 ? "+" : "") + formatPercent(d, b) : n > 0 ? "new" : "–"})`,
+        }),
         ", self ",
         el("span", { class: cls(ds), text: signed(ds, ty) }),
       ),

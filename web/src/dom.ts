@@ -2,7 +2,11 @@
 
 type Attrs = Record<string, string | number | boolean | null | undefined | ((ev: Event) => void)>;
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string | null | undefined | false)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Node | string | null | undefined | false)[]
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v == null || v === false) continue;
@@ -10,7 +14,8 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs =
     else if (k === "text") e.textContent = String(v);
     else if (k === "class") e.className = String(v);
     else if (k === "style") e.setAttribute("style", String(v));
-    else if (k in e && typeof (e as unknown as Record<string, unknown>)[k] === "boolean") (e as unknown as Record<string, unknown>)[k] = v === true;
+    else if (k in e && typeof (e as unknown as Record<string, unknown>)[k] === "boolean")
+      (e as unknown as Record<string, unknown>)[k] = v === true;
     else e.setAttribute(k, v === true ? "" : String(v));
   }
   for (const c of children) {
@@ -24,7 +29,13 @@ export function clear(e: Element): void {
   while (e.firstChild) e.removeChild(e.firstChild);
 }
 
-export function select(options: [string, string][], value: string, onChange: (v: string) => void, title?: string, name?: string): HTMLSelectElement {
+export function select(
+  options: [string, string][],
+  value: string,
+  onChange: (v: string) => void,
+  title?: string,
+  name?: string,
+): HTMLSelectElement {
   const s = el("select", { title, name });
   for (const [v, label] of options) s.append(el("option", { value: v, text: label }));
   s.value = value;
@@ -32,14 +43,21 @@ export function select(options: [string, string][], value: string, onChange: (v:
   return s;
 }
 
-export function checkbox(label: string, checked: boolean, onChange: (v: boolean) => void, title?: string, name?: string): HTMLLabelElement {
+export function checkbox(
+  label: string,
+  checked: boolean,
+  onChange: (v: boolean) => void,
+  title?: string,
+  name?: string,
+): HTMLLabelElement {
   const c = el("input", { type: "checkbox", name }) as HTMLInputElement;
   c.checked = checked;
   c.addEventListener("change", () => onChange(c.checked));
   return el("label", { class: "ls-check", title }, c, label);
 }
 
-export const FRAME_FONT = "12px ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
+export const FRAME_FONT =
+  "12px ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
 
 export const CSS = `
 :root { color-scheme: light; }

@@ -42,8 +42,14 @@ export class FlameView {
   drawCount = 0;
   lastDrawMs = 0;
 
-  constructor(parent: HTMLElement, private readonly opts: FlameViewOptions) {
-    this.canvas = el("canvas", { role: "img", "aria-label": "Flame graph (the Top functions view lists the same data as text)" });
+  constructor(
+    parent: HTMLElement,
+    private readonly opts: FlameViewOptions,
+  ) {
+    this.canvas = el("canvas", {
+      role: "img",
+      "aria-label": "Flame graph (the Top functions view lists the same data as text)",
+    });
     this.spacer = el("div", { class: "ls-spacer" });
     this.el = el("div", { class: "ls-flame" }, this.canvas, this.spacer);
     parent.append(this.el);
@@ -144,7 +150,8 @@ export class FlameView {
     const t0 = performance.now();
     this.measure();
     const dpr = window.devicePixelRatio || 1;
-    const W = Math.max(1, Math.round(this.cssW * dpr)), H = Math.max(1, Math.round(this.viewH * dpr));
+    const W = Math.max(1, Math.round(this.cssW * dpr)),
+      H = Math.max(1, Math.round(this.viewH * dpr));
     const c = this.canvas;
     if (c.width !== W || c.height !== H) {
       c.width = W;
@@ -167,7 +174,8 @@ export class FlameView {
     const { x, width, rowStart, rowNodes, depth } = l;
     const z = this.zoom;
     const zDepth = depth[z];
-    const vx0 = x[z], vw = width[z];
+    const vx0 = x[z],
+      vw = width[z];
     const scale = this.cssW / vw; // CSS px per value unit
     const scrollTop = this.el.scrollTop;
     ctx.font = FRAME_FONT.replace(/^(\d+)px/, (_, n) => `${Number(n) * dpr}px`);
@@ -190,16 +198,21 @@ export class FlameView {
     dHi = Math.min(maxD, dHi);
     let alpha = 1;
     const setAlpha = (a: number) => {
-      if (a !== alpha) { ctx.globalAlpha = a; alpha = a; }
+      if (a !== alpha) {
+        ctx.globalAlpha = a;
+        alpha = a;
+      }
     };
     const vx1 = vx0 + vw;
     for (let d = dLo; d <= dHi; d++) {
       const yTop = Math.round((this.rowY(d) - scrollTop) * dpr);
       const hRect = rowHd - Math.max(1, Math.round(dpr));
       const faded = d < zDepth;
-      const rs = rowStart[d], re = rowStart[d + 1];
+      const rs = rowStart[d],
+        re = rowStart[d + 1];
       // First node whose right edge is past vx0.
-      let lo = rs, hi = re;
+      let lo = rs,
+        hi = re;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
         if (x[rowNodes[mid]] <= vx0) lo = mid + 1;
@@ -211,7 +224,10 @@ export class FlameView {
         const nx = x[v];
         if (nx >= vx1) break;
         const nw = width[v];
-        if (nx + nw <= vx0) { i++; continue; }
+        if (nx + nw <= vx0) {
+          i++;
+          continue;
+        }
         const px0 = (nx - vx0) * scale;
         const pw = nw * scale;
         if (pw < TINY_PX) {
@@ -220,7 +236,8 @@ export class FlameView {
           let j = i + 1;
           while (j < re && runEnd < vx1) {
             const target = vx0 + (Math.floor((runEnd - vx0) * scale) + 1) / scale;
-            let a = j, b = re;
+            let a = j,
+              b = re;
             while (a < b) {
               const mid = (a + b) >> 1;
               if (x[rowNodes[mid]] < target) a = mid + 1;
@@ -251,8 +268,10 @@ export class FlameView {
           i = j;
           continue;
         }
-        const cx0 = Math.max(0, px0), cx1 = Math.min(this.cssW, px0 + pw);
-        const X0 = Math.round(cx0 * dpr), X1 = Math.round(cx1 * dpr);
+        const cx0 = Math.max(0, px0),
+          cx1 = Math.min(this.cssW, px0 + pw);
+        const X0 = Math.round(cx0 * dpr),
+          X1 = Math.round(cx1 * dpr);
         const wDev = X1 - X0;
         const gap = wDev >= 3 ? 1 : 0;
         const isMatch = match ? match[v] === 1 : false;
@@ -277,7 +296,12 @@ export class FlameView {
       if (r) {
         ctx.strokeStyle = "#111";
         ctx.lineWidth = Math.max(1, Math.round(dpr));
-        ctx.strokeRect(Math.round(r.x * dpr) + 0.5, Math.round(r.y * dpr) + 0.5, Math.max(1, Math.round(r.w * dpr) - 2), Math.round(ROW_H * dpr) - 2);
+        ctx.strokeRect(
+          Math.round(r.x * dpr) + 0.5,
+          Math.round(r.y * dpr) + 0.5,
+          Math.max(1, Math.round(r.w * dpr) - 2),
+          Math.round(ROW_H * dpr) - 2,
+        );
       }
     }
     this.finishDraw(t0);
@@ -295,7 +319,8 @@ export class FlameView {
     if (!l || l.depth[v] < 0) return null;
     const z = this.zoom;
     const scale = this.cssW / l.width[z];
-    const x0 = Math.max(0, (l.x[v] - l.x[z]) * scale), x1 = Math.min(this.cssW, (l.x[v] + l.width[v] - l.x[z]) * scale);
+    const x0 = Math.max(0, (l.x[v] - l.x[z]) * scale),
+      x1 = Math.min(this.cssW, (l.x[v] + l.width[v] - l.x[z]) * scale);
     if (x1 <= x0) return null;
     if (l.depth[v] > this.zoomMaxDepth) return null;
     const y = this.rowY(l.depth[v]) - this.el.scrollTop;
@@ -326,13 +351,16 @@ export class FlameView {
     const l = this.data?.layout;
     if (!l || l.count === 0) return -1;
     const r = this.canvas.getBoundingClientRect();
-    const px = clientX - r.left, py = clientY - r.top + this.el.scrollTop;
-    const d = this.orientation === "flame" ? Math.floor((this.contentH - 1 - py) / ROW_H) : Math.floor((py - 1) / ROW_H);
+    const px = clientX - r.left,
+      py = clientY - r.top + this.el.scrollTop;
+    const d =
+      this.orientation === "flame" ? Math.floor((this.contentH - 1 - py) / ROW_H) : Math.floor((py - 1) / ROW_H);
     if (d < 0 || d > this.zoomMaxDepth || d > l.maxDepth) return -1;
     const z = this.zoom;
     const vx = l.x[z] + (px / this.cssW) * l.width[z];
     const { rowStart, rowNodes, x, width } = l;
-    let lo = rowStart[d], hi = rowStart[d + 1];
+    let lo = rowStart[d],
+      hi = rowStart[d + 1];
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (x[rowNodes[mid]] <= vx) lo = mid + 1;

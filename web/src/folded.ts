@@ -24,7 +24,8 @@ function foldLines(m: Model, queries: SampleQuery[], acc: Map<string, number[]>,
     byKey.set(key, (byKey.get(key) ?? 0) + vals[i]);
   });
   for (const [key, w] of byKey) {
-    const thread = Math.floor(key / ns), stack = key % ns;
+    const thread = Math.floor(key / ns),
+      stack = key % ns;
     const parts: string[] = [];
     if (thread !== 0) parts.push(frameText(m.strings[thread]).replace(/ /g, "_"));
     for (const f of m.framesRootFirst(stack)) parts.push(frameText(m.strings[m.frameName[f]]));
@@ -49,7 +50,9 @@ export function foldedDiffText(base: Model, qBase: SampleQuery, neu: Model, qNew
   const acc = new Map<string, number[]>();
   foldLines(base, [qBase], acc, 0, 2);
   foldLines(neu, [qNew], acc, 1, 2);
-  const lines = [...acc.entries()].filter(([, w]) => w[0] !== 0 || w[1] !== 0).map(([l, w]) => `${l} ${formatWeight(w[0])} ${formatWeight(w[1])}`);
+  const lines = [...acc.entries()]
+    .filter(([, w]) => w[0] !== 0 || w[1] !== 0)
+    .map(([l, w]) => `${l} ${formatWeight(w[0])} ${formatWeight(w[1])}`);
   lines.sort();
   return lines.length ? lines.join("\n") + "\n" : "";
 }

@@ -11,7 +11,9 @@ export function formatDurationNs(ns: number): string {
   const a = Math.abs(ns);
   if (a >= 3600e9) {
     const t = Math.round(a / 1e9);
-    const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), s = t % 60;
+    const h = Math.floor(t / 3600),
+      m = Math.floor((t % 3600) / 60),
+      s = t % 60;
     return `${ns < 0 ? "-" : ""}${h} h ${m} min ${s} s`;
   }
   if (a >= 60e9) return `${(ns / 60e9).toFixed(1)} min`;
@@ -24,8 +26,12 @@ export function formatDurationNs(ns: number): string {
 function formatBytes(b: number): string {
   const a = Math.abs(b);
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0, v = a;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  let i = 0,
+    v = a;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return `${b < 0 ? "-" : ""}${i === 0 ? v : +v.toFixed(2)} ${units[i]}`;
 }
 

@@ -6,7 +6,8 @@ import type { Model } from "./model";
 export function metaItems(m: Model, prefix = ""): HTMLElement[] {
   const a = m.meta.attributes ?? {};
   const items: HTMLElement[] = [];
-  const item = (k: string, v: string, cls = "") => items.push(el("span", { class: cls, title: `${k}: ${v}` }, el("b", { text: `${prefix}${k}: ` }), v));
+  const item = (k: string, v: string, cls = "") =>
+    items.push(el("span", { class: cls, title: `${k}: ${v}` }, el("b", { text: `${prefix}${k}: ` }), v));
   if (a.cmdline) item("command", a.cmdline, "ls-cmd");
   if (a.event) item("event", a.event);
   if (a.frequency_hz) item("frequency", `${a.frequency_hz} Hz`);
@@ -22,7 +23,11 @@ export function metaItems(m: Model, prefix = ""): HTMLElement[] {
 }
 
 export function header(title: string, kind: string, metas: HTMLElement[][], comments: string[]): HTMLElement {
-  const h = el("header", { class: "ls-header" }, el("h1", {}, el("span", { class: "ls-kind", text: kind }), el("span", { text: title })));
+  const h = el(
+    "header",
+    { class: "ls-header" },
+    el("h1", {}, el("span", { class: "ls-kind", text: kind }), el("span", { text: title })),
+  );
   for (const m of metas) h.append(el("div", { class: "ls-meta" }, ...m));
   if (comments.length) h.title = comments.join("\n");
   return h;

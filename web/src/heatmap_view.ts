@@ -39,7 +39,13 @@ export function stacksMatching(m: Model, re: RegExp): Uint8Array {
   return out;
 }
 
-export function computeGrid(m: Model, q: SampleQuery, rows: number, scaleS: number, only: Uint8Array | null = null): HeatGrid {
+export function computeGrid(
+  m: Model,
+  q: SampleQuery,
+  rows: number,
+  scaleS: number,
+  only: Uint8Array | null = null,
+): HeatGrid {
   const B = scaleS * 1e9;
   const time = m.time!;
   let maxT = 0;
@@ -63,7 +69,8 @@ export function computeGrid(m: Model, q: SampleQuery, rows: number, scaleS: numb
 
 /** Start (ns) of global bucket k = col * R + row. */
 export function bucketStart(k: number, R: number, B: number): number {
-  const c = Math.floor(k / R), r = k - c * R;
+  const c = Math.floor(k / R),
+    r = k - c * R;
   return c * B + Math.ceil((r * B) / R);
 }
 
@@ -75,12 +82,17 @@ export function bucketOf(t: number, R: number, B: number): number {
 /** The half-open range covered by cells (c0, r0) .. (c1, r1), in column-major order, either way round. */
 export function cellRange(c0: number, r0: number, c1: number, r1: number, R: number, S: number): Range {
   const B = S * 1e9;
-  const a = c0 * R + r0, b = c1 * R + r1;
-  const lo = Math.min(a, b), hi = Math.max(a, b);
+  const a = c0 * R + r0,
+    b = c1 * R + r1;
+  const lo = Math.min(a, b),
+    hi = Math.max(a, b);
   return { from: bucketStart(lo, R, B), to: bucketStart(hi + 1, R, B) };
 }
 
-const ML = 56, MR = 12, MT = 8, MB = 24;
+const ML = 56,
+  MR = 12,
+  MT = 8,
+  MB = 24;
 
 export interface HeatmapOptions {
   onSelect: (r: Range | null, baseline: boolean) => void;
@@ -103,7 +115,10 @@ export class HeatmapView {
   cellH = 6;
   private raf = 0;
 
-  constructor(parent: HTMLElement, private readonly opts: HeatmapOptions) {
+  constructor(
+    parent: HTMLElement,
+    private readonly opts: HeatmapOptions,
+  ) {
     this.canvas = el("canvas", { "aria-label": "Heat map: drag to select a time range; Shift-drag sets a baseline" });
     this.inner = el("div", { style: "display:flex" }, this.canvas);
     this.el = el("div", { class: "ls-heat-scroll" }, this.inner);
@@ -147,8 +162,10 @@ export class HeatmapView {
     if (!g) return;
     this.geometry();
     const dpr = window.devicePixelRatio || 1;
-    const cssW = this.el.clientWidth, cssH = MT + g.rows * this.cellH + MB;
-    const W = Math.round(cssW * dpr), H = Math.round(cssH * dpr);
+    const cssW = this.el.clientWidth,
+      cssH = MT + g.rows * this.cellH + MB;
+    const W = Math.round(cssW * dpr),
+      H = Math.round(cssH * dpr);
     const c = this.canvas;
     if (c.width !== W || c.height !== H) {
       c.width = W;
@@ -161,7 +178,9 @@ export class HeatmapView {
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, cssW, cssH);
     const sl = this.el.scrollLeft;
-    const cw = this.cellW, ch = this.cellH, R = g.rows;
+    const cw = this.cellW,
+      ch = this.cellH,
+      R = g.rows;
     const c0 = Math.max(0, Math.floor(sl / cw));
     const c1 = Math.min(g.cols - 1, Math.floor((sl + cssW - ML) / cw));
     const gridH = R * ch;
@@ -177,7 +196,10 @@ export class HeatmapView {
         for (let r = 0; r < R; r++) {
           const [rr, gg, bb] = heatColor(g.counts[col * R + r], g.max, this.enhanced);
           const p = ((R - 1 - r) * n + (col - c0)) * 4;
-          d[p] = rr; d[p + 1] = gg; d[p + 2] = bb; d[p + 3] = 255;
+          d[p] = rr;
+          d[p + 1] = gg;
+          d[p + 2] = bb;
+          d[p + 3] = 255;
         }
       }
       octx.putImageData(img, 0, 0);
@@ -196,13 +218,17 @@ export class HeatmapView {
       const drawRange = (r: Range | null, fill: string, stroke: string) => {
         if (!r) return;
         const B = g.scaleS * 1e9;
-        const lo = bucketOf(r.from, R, B), hi = bucketOf(r.to - 1, R, B);
+        const lo = bucketOf(r.from, R, B),
+          hi = bucketOf(r.to - 1, R, B);
         ctx.fillStyle = fill;
         ctx.strokeStyle = stroke;
         ctx.lineWidth = 1.5;
         for (let col = Math.max(c0, Math.floor(lo / R)); col <= Math.min(c1, Math.floor(hi / R)); col++) {
-          const ra = col === Math.floor(lo / R) ? lo % R : 0, rb = col === Math.floor(hi / R) ? hi % R : R - 1;
-          const x = ML + col * cw - sl, y = MT + (R - 1 - rb) * ch, h = (rb - ra + 1) * ch;
+          const ra = col === Math.floor(lo / R) ? lo % R : 0,
+            rb = col === Math.floor(hi / R) ? hi % R : R - 1;
+          const x = ML + col * cw - sl,
+            y = MT + (R - 1 - rb) * ch,
+            h = (rb - ra + 1) * ch;
           ctx.fillRect(x, y, cw, h);
           ctx.strokeRect(x + 0.75, y + 0.75, cw - 1.5, h - 1.5);
         }
@@ -227,7 +253,11 @@ export class HeatmapView {
     for (let k = 0; k <= 4; k++) {
       const y = MT + gridH - (k / 4) * gridH;
       const ms = (k / 4) * colMs;
-      ctx.fillText(colMs >= 10000 ? `${+(ms / 1000).toFixed(1)}s` : `${Math.round(ms)}ms`, ML - 5, Math.min(Math.max(y, MT + 5), MT + gridH - 5));
+      ctx.fillText(
+        colMs >= 10000 ? `${+(ms / 1000).toFixed(1)}s` : `${Math.round(ms)}ms`,
+        ML - 5,
+        Math.min(Math.max(y, MT + 5), MT + gridH - 5),
+      );
     }
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
@@ -248,8 +278,10 @@ export class HeatmapView {
     const g = this.grid;
     if (!g) return null;
     const rect = this.canvas.getBoundingClientRect();
-    const x = clientX - rect.left - ML + this.el.scrollLeft, y = clientY - rect.top - MT;
-    let c = Math.floor(x / this.cellW), r = g.rows - 1 - Math.floor(y / this.cellH);
+    const x = clientX - rect.left - ML + this.el.scrollLeft,
+      y = clientY - rect.top - MT;
+    let c = Math.floor(x / this.cellW),
+      r = g.rows - 1 - Math.floor(y / this.cellH);
     if (!clamp && (clientX - rect.left < ML || c < 0 || c >= g.cols || r < 0 || r >= g.rows)) return null;
     c = Math.max(0, Math.min(g.cols - 1, c));
     r = Math.max(0, Math.min(g.rows - 1, r));
@@ -267,7 +299,10 @@ export class HeatmapView {
       this.draw();
     }
     const rect = this.canvas.getBoundingClientRect();
-    return { x: rect.left + ML + xContent - this.el.scrollLeft + this.cellW / 2, y: rect.top + MT + (g.rows - 1 - r) * this.cellH + this.cellH / 2 };
+    return {
+      x: rect.left + ML + xContent - this.el.scrollLeft + this.cellW / 2,
+      y: rect.top + MT + (g.rows - 1 - r) * this.cellH + this.cellH / 2,
+    };
   }
 
   private onDown(ev: MouseEvent): void {
@@ -293,7 +328,10 @@ export class HeatmapView {
     const d = this.drag;
     if (!d || !this.grid) return;
     const cell = this.cellAt(ev.clientX, ev.clientY, true);
-    if (cell) { d.c1 = cell.c; d.r1 = cell.r; }
+    if (cell) {
+      d.c1 = cell.c;
+      d.r1 = cell.r;
+    }
     this.drag = null;
     const range = cellRange(d.c0, d.r0, d.c1, d.r1, this.grid.rows, this.grid.scaleS);
     this.opts.onSelect(range, d.base);
@@ -313,18 +351,28 @@ export class HeatmapView {
     if (g.scaleS === 1) {
       lines.push(`second: ${cell.c}`, `millisecond: ${formatNumber((r.from - cell.c * 1e9) / 1e6)}`);
     } else {
-      lines.push(`seconds: ${cell.c * g.scaleS}–${(cell.c + 1) * g.scaleS}`, `offset: ${formatNumber((r.from - cell.c * g.scaleS * 1e9) / 1e9)} s`);
+      lines.push(
+        `seconds: ${cell.c * g.scaleS}–${(cell.c + 1) * g.scaleS}`,
+        `offset: ${formatNumber((r.from - cell.c * g.scaleS * 1e9) / 1e9)} s`,
+      );
     }
     lines.push(`${ty && ty.unit !== "count" ? ty.type : "count"}: ${countText}`);
     lines.push(`range: ${formatNumber(r.from / 1e9)} s – ${formatNumber(r.to / 1e9)} s`);
-    const box = el("div", {}, ...lines.map((l) => el("div", { text: l })), el("div", { class: "ls-tt-hint", text: "drag: select a range · Shift-drag: baseline" }));
+    const box = el(
+      "div",
+      {},
+      ...lines.map((l) => el("div", { text: l })),
+      el("div", { class: "ls-tt-hint", text: "drag: select a range · Shift-drag: baseline" }),
+    );
     this.tooltip.show(ev.clientX, ev.clientY, box);
   }
 }
 
 export function formatAxisSeconds(s: number): string {
   if (s < 600) return `${s}s`;
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    sec = s % 60;
   const pad = (n: number) => String(n).padStart(2, "0");
   return h > 0 ? `${h}:${pad(m)}:${pad(sec)}` : `${m}:${pad(sec)}`;
 }

@@ -22,7 +22,12 @@ export class Help {
   readonly el: HTMLDivElement;
   constructor(parent: HTMLElement, keys: [string, string][], notes: string[]) {
     const rows = keys.map(([k, d]) =>
-      el("tr", {}, el("td", {}, ...k.split(" or ").flatMap((part, i) => [i ? " or " : "", el("kbd", { text: part })])), el("td", { text: d })),
+      el(
+        "tr",
+        {},
+        el("td", {}, ...k.split(" or ").flatMap((part, i) => [i ? " or " : "", el("kbd", { text: part })])),
+        el("td", { text: d }),
+      ),
     );
     const box = el(
       "div",
@@ -30,7 +35,9 @@ export class Help {
       el("h2", { text: "Keyboard and mouse" }),
       el("table", {}, el("tbody", {}, ...rows)),
       ...notes.map((n) => el("p", { text: n })),
-      el("p", { text: "The view (zoom, search, options, selection) is kept in the page address: copy it to share this exact view." }),
+      el("p", {
+        text: "The view (zoom, search, options, selection) is kept in the page address: copy it to share this exact view.",
+      }),
     );
     this.el = el("div", { class: "ls-help" }, box);
     this.el.addEventListener("click", (ev) => {

@@ -3,6 +3,7 @@ import { createApi, installApi } from "./api";
 import { el, injectStyle } from "./dom";
 import { diffPage, flamegraphPage, heatmapPage } from "./pages";
 import { readPayload } from "./payload";
+import { servePage } from "./serve/app";
 
 async function start(): Promise<void> {
   const { api, resolvePaint } = createApi();
@@ -14,6 +15,11 @@ async function start(): Promise<void> {
   }
   try {
     const payload = await readPayload(document);
+    if (payload.page === "serve") {
+      await servePage(payload, app, api);
+      api.ready = true;
+      return;
+    }
     const build = payload.page === "heatmap" ? heatmapPage : payload.page === "diff" ? diffPage : flamegraphPage;
     const handle = build(payload, app);
     installApi(api, handle);

@@ -2,7 +2,10 @@
 // every view (flame graph, table, heat map, diff) reads from it.
 import type { Meta, ProfileJson, SampleType } from "./payload";
 
-export const KIND_NAMES = ["native", "kernel", "jit", "interpreted", "inlined"] as const;
+export const KIND_NAMES = ["native", "kernel", "jit", "interpreted", "inlined", "waiting"] as const;
+export const WAITING_KIND = 5;
+/** Synthetic leaf frames of wall profiles: "[waiting: I/O]", "[waiting: lock]", "[waiting: sleep]". */
+const WAITING_NAME = /^\[waiting: [^\]]*\]$/;
 
 function i32(a: number[] | null | undefined): Int32Array | null {
   return a == null ? null : Int32Array.from(a);
@@ -53,16 +56,24 @@ export class Model {
     this.frameKind = Uint8Array.from(f.kind);
     const nFrames = this.frameName.length;
     for (let i = 0; i < nFrames; i++) {
-      const a = this.frameName[i], b = this.frameModule[i], c = this.frameFile[i];
-      if (a < 0 || a >= nStr || b < 0 || b >= nStr || c < 0 || c >= nStr) throw new Error(`frame ${i} refers to a string that does not exist`);
-      if (this.frameKind[i] > 4) this.frameKind[i] = 0;
+      const a = this.frameName[i],
+        b = this.frameModule[i],
+        c = this.frameFile[i];
+      if (a < 0 || a >= nStr || b < 0 || b >= nStr || c < 0 || c >= nStr)
+        throw new Error(`frame ${i} refers to a string that does not exist`);
+      if (this.frameKind[i] > WAITING_KIND) this.frameKind[i] = 0;
+      // A waiting frame is one by its name too, whatever kind its writer gave it.
+      if (WAITING_NAME.test(this.strings[a])) this.frameKind[i] = WAITING_KIND;
     }
     // Does any name belong to two frames?
     const seen = new Uint8Array(nStr);
     let unique = true;
     for (let i = 0; i < nFrames; i++) {
       const a = this.frameName[i];
-      if (seen[a]) { unique = false; break; }
+      if (seen[a]) {
+        unique = false;
+        break;
+      }
       seen[a] = 1;
     }
     this.namesUnique = unique;
@@ -73,7 +84,8 @@ export class Model {
     this.stackName = new Int32Array(ns);
     this.stackName[0] = -1;
     for (let i = 1; i < ns; i++) {
-      const par = this.stackParent[i], fr = this.stackFrame[i];
+      const par = this.stackParent[i],
+        fr = this.stackFrame[i];
       if (par < 0 || par >= i) throw new Error(`stack node ${i} has parent ${par}; parents must come before children`);
       if (fr < 0 || fr >= nFrames) throw new Error(`stack node ${i} refers to frame ${fr}, which does not exist`);
       this.stackName[i] = this.frameName[fr];
@@ -81,7 +93,10 @@ export class Model {
     this.idleStack = new Uint8Array(ns);
     let anyIdle = false;
     for (const s of p.idle_stacks ?? []) {
-      if (s > 0 && s < ns) { this.idleStack[s] = 1; anyIdle = true; }
+      if (s > 0 && s < ns) {
+        this.idleStack[s] = 1;
+        anyIdle = true;
+      }
     }
     this.hasIdle = anyIdle;
 
@@ -97,7 +112,10 @@ export class Model {
       const t = new Float64Array(n);
       let acc = 0;
       const d = smp.time_delta_ns;
-      for (let i = 0; i < n; i++) { acc += d[i]; t[i] = acc; }
+      for (let i = 0; i < n; i++) {
+        acc += d[i];
+        t[i] = acc;
+      }
       this.time = t;
     } else {
       this.time = null;

@@ -1,20 +1,35 @@
-// The flame-graph panel every page uses: toolbar (views, search, orientation, order, colors, value, thread
-// level, idle), breadcrumb, and the views: flame graph (or differential), vanished paths (diff), top
-// functions, sandwich. The page gives it call trees; the panel owns everything that does not change a tree.
-import { KIND_LEGEND, ROOT_COLOR, THREAD_COLOR, diffColor, kindColor, moduleColor, nameHash } from "./colors";
-import { nodeDetails, type ValueContext } from "./details";
-import { checkbox, clear, el, select } from "./dom";
+// The flame-graph panel every page uses: toolbar (panel_toolbar.ts), breadcrumb, and the views: flame graph (or
+// differential), vanished paths (diff), top functions, sandwich (sandwich_view.ts); keys in panel_keys.ts. The
+// page gives it call trees; the panel owns everything that does not change a tree.
+import { ROOT_COLOR, THREAD_COLOR, diffColor, kindColor, moduleColor, nameHash } from "./colors";
+import type { Companion } from "./companion";
+import { type OtherValue, nodeDetails, type ValueContext } from "./details";
+import { clear, el } from "./dom";
 import { type FlameData, FlameView } from "./flame_view";
 import { formatPercent, formatValue } from "./format";
 import { FLAME_KEYS, Help } from "./help";
+import { panelKey } from "./panel_keys";
+import { buildToolbar } from "./panel_toolbar";
 import type { SampleType } from "./payload";
 import type { AppState } from "./state";
+import { SandwichView } from "./sandwich_view";
 import { TableView } from "./table_view";
 import { mark } from "./timing";
+import { WAITING_KIND } from "./model";
 import { Tooltip } from "./tooltip";
 import {
-  type CallTree, type FunctionStats, type Layout, type Order, type SearchResult, ROOT_FRAME, THREAD_FRAME,
-  childByName, displayName, functionStats, layoutTree, pathTo, sandwichTrees, searchTree,
+  type CallTree,
+  type FunctionStats,
+  type Layout,
+  type Order,
+  type SearchResult,
+  ROOT_FRAME,
+  THREAD_FRAME,
+  childByName,
+  functionStats,
+  layoutTree,
+  pathTo,
+  searchTree,
 } from "./tree";
 
 export interface PanelConfig {
@@ -49,33 +64,29 @@ export function compileSearch(s: string): RegExp | null | "bad" {
 
 export class FlamePanel {
   readonly el: HTMLDivElement;
-  private readonly toolbar: HTMLDivElement;
   private readonly crumbs: HTMLDivElement;
   private readonly main: HTMLDivElement;
   private readonly flame: FlameView;
   private readonly table: TableView;
-  private readonly sandwichEl: HTMLDivElement;
-  private readonly callersTitle: HTMLDivElement;
-  private readonly calleesTitle: HTMLDivElement;
-  private readonly callersView: FlameView;
-  private readonly calleesView: FlameView;
+  private readonly sandwichView: SandwichView;
   private readonly tooltip: Tooltip;
-  private readonly help: Help;
+  readonly help: Help;
   private readonly searchInput: HTMLInputElement;
   private readonly matchedEl: HTMLSpanElement;
-  private readonly tabs = new Map<string, HTMLButtonElement>();
-  private readonly diffOnly: HTMLElement[] = [];
-  private readonly plainOnly: HTMLElement[] = [];
-  private kindLegend: HTMLElement | null = null;
-  private readonly controls = new Map<string, HTMLSelectElement | HTMLInputElement>();
+  private readonly tabs: Map<string, HTMLButtonElement>;
+  private readonly diffOnly: HTMLElement[];
+  private readonly plainOnly: HTMLElement[];
+  private readonly kindLegend: HTMLElement;
+  private readonly controls: Map<string, HTMLSelectElement | HTMLInputElement>;
 
   tree: CallTree | null = null;
+  /** The other of wall/cpu, for the tooltip (companion.ts). */
+  private companion: Companion | null = null;
   private layouts = new Map<string, Layout>();
   private search: SearchResult | null = null;
   private searchKey = "";
   private stats: FunctionStats | null = null;
   private statsLayout: Layout | null = null;
-  private sandwich: { key: string; callers: Layout; callees: Layout } | null = null;
   private zoomNode = 0;
   private colorCache = new Map<number, string>();
   private maxAbsDelta = 1;
@@ -86,79 +97,40 @@ export class FlamePanel {
   private coarsePending = 0;
   private completeWaiters: (() => void)[] = [];
 
-  constructor(parent: HTMLElement, readonly cfg: PanelConfig) {
+  constructor(
+    parent: HTMLElement,
+    readonly cfg: PanelConfig,
+  ) {
     const st = cfg.state;
     this.tooltip = new Tooltip(document.body);
-    const keys = [...FLAME_KEYS, ["E", "Differential: vanished paths (only in BASE)"], ["N", "Differential: normalize by totals, on or off"], ...(cfg.extraKeys ?? [])] as [string, string][];
+    const keys: [string, string][] = [
+      ...FLAME_KEYS,
+      ["E", "Differential: vanished paths (only in BASE)"],
+      ["N", "Differential: normalize by totals, on or off"],
+      ...(cfg.extraKeys ?? []),
+    ];
     this.help = new Help(document.body, keys, cfg.helpNotes ?? []);
 
-    // Toolbar.
-    this.toolbar = el("div", { class: "ls-toolbar" });
-    const tabs = el("div", { class: "ls-tabs", role: "tablist" });
-    const views: [string, string][] = [["flame", "Flame graph"], ["vanished", "Vanished"], ["table", "Top functions"], ["sandwich", "Sandwich"]];
-    for (const [v, label] of views) {
-      const b = el("button", { text: label, role: "tab", "data-view": v, title: v === "vanished" ? "Paths present only in BASE (E)" : "" });
-      if (v === "vanished") this.diffOnly.push(b);
-      b.addEventListener("click", () => st.set({ view: v }));
-      this.tabs.set(v, b);
-      tabs.append(b);
-    }
-    this.searchInput = el("input", { type: "search", class: "ls-search", placeholder: "Search regex  ( / )", spellcheck: "false", "aria-label": "Search frames (regular expression)" }) as HTMLInputElement;
-    this.searchInput.value = st.get("s");
-    this.searchInput.addEventListener("input", () => st.set({ s: this.searchInput.value || null }));
-    this.searchInput.addEventListener("keydown", (ev) => {
-      if (ev.key === "Escape") {
-        if (this.searchInput.value) st.set({ s: null });
-        this.searchInput.value = "";
-        this.searchInput.blur();
-        ev.stopPropagation();
-      } else if (ev.key === "Enter") {
-        this.searchInput.blur();
-      }
-    });
-    this.matchedEl = el("span", { class: "ls-matched", "aria-live": "polite" });
-    const sel = (key: string, opts: [string, string][], title: string) => {
-      const s = select(opts, st.get(key), (v) => st.set({ [key]: v }), title, key);
-      this.controls.set(key, s);
-      return s;
-    };
-    const group = (...c: (HTMLElement | string)[]) => el("div", { class: "ls-group" }, ...c);
-    this.toolbar.append(tabs, el("div", { class: "ls-sep" }), group(this.searchInput, this.matchedEl), el("div", { class: "ls-sep" }));
-    this.toolbar.append(group(sel("o", [["flame", "Flame ⊥"], ["icicle", "Icicle ⊤"]], "Orientation (I): flame has the root at the bottom, icicle at the top")));
-    this.toolbar.append(group(sel("order", [["weight", "Heaviest first"], ["name", "A to Z"]], "Order of children (O)")));
-    {
-      const norm = checkbox("Normalize", st.bool("norm"), (v) => st.set({ norm: v }), "Scale BASE to NEW's total before comparing (N)", "norm");
-      this.controls.set("norm", norm.querySelector("input")!);
-      const g = group(sel("delta", [["self", "Color by self delta"], ["total", "Color by total delta"]], "What the red/blue intensity shows"), norm, this.diffLegend());
-      this.diffOnly.push(g);
-      this.toolbar.append(g);
-      const sw = (color: string) => el("i", { style: `background:${color}` });
-      this.kindLegend = el("span", { class: "ls-legend" }, ...KIND_LEGEND.map(([k, color]) => el("span", {}, sw(color), k)));
-      const c = group(sel("c", [["kind", "Kind colors"], ["module", "Module colors"]], "Colors (C): by frame kind (native, kernel, JIT, interpreted, inlined) or by module"), this.kindLegend);
-      this.plainOnly.push(c);
-      this.toolbar.append(c);
-    }
-    if (cfg.sampleTypes.length > 1 && cfg.valueSelect !== false) {
-      this.toolbar.append(group(el("label", { text: "Value" }), sel("v", cfg.sampleTypes.map((t, i) => [String(i), `${t.type} (${t.unit})`]), "Which value is drawn (V)")));
-    }
-    if (cfg.hasThreads) {
-      const c = checkbox("Threads", st.bool("th"), (v) => st.set({ th: v }), "Thread name (comm) as the first level (H)", "th");
-      this.controls.set("th", c.querySelector("input")!);
-      this.toolbar.append(group(c));
-    }
-    if (cfg.hasIdle) {
-      const c = checkbox("Hide idle", st.bool("idle"), (v) => st.set({ idle: v }), "Drop samples whose leaf frame is an idle function", "idle");
-      this.controls.set("idle", c.querySelector("input")!);
-      this.toolbar.append(group(c));
-    }
-    for (const c of cfg.extraControls ?? []) this.toolbar.append(group(c));
-    const helpBtn = el("button", { text: "?", title: "Keyboard shortcuts (?)", style: "margin-left:auto" });
-    helpBtn.addEventListener("click", () => this.help.toggle());
-    this.toolbar.append(helpBtn);
+    const bar = buildToolbar(cfg, this.help);
+    ({
+      tabs: this.tabs,
+      searchInput: this.searchInput,
+      matchedEl: this.matchedEl,
+      controls: this.controls,
+      diffOnly: this.diffOnly,
+      plainOnly: this.plainOnly,
+      kindLegend: this.kindLegend,
+    } = bar);
 
     this.crumbs = el("div", { class: "ls-crumbs", "aria-label": "Zoom path" });
     this.main = el("div", { class: "ls-main" });
-    this.el = el("div", { class: "ls-panel", style: "display:flex;flex-direction:column;flex:1 1 auto;min-height:0" }, this.toolbar, this.crumbs, this.main);
+    this.el = el(
+      "div",
+      { class: "ls-panel", style: "display:flex;flex-direction:column;flex:1 1 auto;min-height:0" },
+      bar.el,
+      this.crumbs,
+      this.main,
+    );
     parent.append(this.el);
 
     this.flame = new FlameView(this.main, {
@@ -176,41 +148,32 @@ export class FlamePanel {
       },
       (key) => st.set({ sort: key }),
     );
-    this.callersTitle = el("div", { class: "ls-sandwich-title" });
-    this.calleesTitle = el("div", { class: "ls-sandwich-title" });
-    this.sandwichEl = el("div", { class: "ls-sandwich" });
-    this.main.append(this.sandwichEl);
-    this.sandwichEl.append(this.callersTitle);
-    const half = () => Math.max(140, (cfg.maxHeight(this.sandwichEl.getBoundingClientRect().top) - 60) / 2);
-    const sandwichHover = (layout: () => Layout | undefined, what: string) => (v: number, ev: MouseEvent | null) => {
-      const l = layout();
-      if (v < 0 || !ev || !l) return this.tooltip.hide();
-      this.tooltip.show(ev.clientX, ev.clientY, nodeDetails(l.tree, v, this.valueContext(l.tree), `${what} · click to zoom`));
-    };
-    this.callersView = new FlameView(this.sandwichEl, {
-      maxHeight: half,
-      onHover: sandwichHover(() => this.sandwich?.callers, "caller chain"),
-      onClick: (v) => this.zoomLocal(this.callersView, v),
+    this.sandwichView = new SandwichView(this.main, cfg.maxHeight, (l, v, ev, what) => {
+      if (v < 0 || !ev) return this.tooltip.hide();
+      this.tooltip.show(
+        ev.clientX,
+        ev.clientY,
+        nodeDetails(l.tree, v, this.valueContext(l.tree), `${what} · click to zoom`),
+      );
     });
-    this.sandwichEl.append(this.calleesTitle);
-    this.calleesView = new FlameView(this.sandwichEl, {
-      maxHeight: half,
-      onHover: sandwichHover(() => this.sandwich?.callees, "callee"),
-      onClick: (v) => this.zoomLocal(this.calleesView, v),
-    });
-    this.callersView.setOrientation("flame");
-    this.calleesView.setOrientation("icicle");
 
     st.on((changed) => {
       for (const k of changed) if (PANEL_KEYS.has(k)) return this.render();
     });
-    document.addEventListener("keydown", (ev) => this.onKey(ev));
-    window.addEventListener("resize", () => this.redraw());
+    document.addEventListener("keydown", this.onKeyDown);
+    window.addEventListener("resize", this.onResize);
   }
 
-  private diffLegend(): HTMLElement {
-    const sw = (c: string) => el("i", { style: `background:${c}` });
-    return el("span", { class: "ls-legend" }, el("span", {}, sw(diffColor(0.8)), "grew"), el("span", {}, sw(diffColor(-0.8)), "shrank"), el("span", {}, sw(diffColor(0)), "same"));
+  private readonly onKeyDown = (ev: KeyboardEvent) => panelKey(this, ev);
+  private readonly onResize = () => this.redraw();
+
+  /** Removes the panel and what it added to the document (a page that replaces its graph). */
+  dispose(): void {
+    document.removeEventListener("keydown", this.onKeyDown);
+    window.removeEventListener("resize", this.onResize);
+    this.tooltip.el.remove();
+    this.help.el.remove();
+    this.el.remove();
   }
 
   // ---- state ----
@@ -229,19 +192,29 @@ export class FlamePanel {
   private get diff(): boolean {
     return !!this.tree?.baseTotal;
   }
+  get isDiff(): boolean {
+    return this.diff;
+  }
   get scale(): number {
     const t = this.tree;
     if (!t || !t.baseTotal || !this.cfg.state.bool("norm")) return 1;
-    const b = t.baseTotal[0], n = t.total[0];
+    const b = t.baseTotal[0],
+      n = t.total[0];
     return b > 0 && n > 0 ? n / b : 1;
   }
   valueContext(t: CallTree): ValueContext {
     const main = this.tree ?? t;
-    return { type: this.valueType, grandTotal: main.total[0], baseGrandTotal: main.baseTotal ? main.baseTotal[0] : 0, scale: this.scale };
+    return {
+      type: this.valueType,
+      grandTotal: main.total[0],
+      baseGrandTotal: main.baseTotal ? main.baseTotal[0] : 0,
+      scale: this.scale,
+    };
   }
 
   /** Replaces the tree (new data, selection or settings); the zoom path and search carry over by name. */
-  setTree(tree: CallTree): void {
+  setTree(tree: CallTree, companion?: Companion): void {
+    this.companion = companion ?? null;
     if (this.coarsePending) {
       cancelAnimationFrame(this.coarsePending);
       clearTimeout(this.coarsePending);
@@ -254,7 +227,7 @@ export class FlamePanel {
     this.searchKey = "";
     this.stats = null;
     this.statsLayout = null;
-    this.sandwich = null;
+    this.sandwichView.reset();
     this.colorCache.clear();
     this.maxAbsKey = "";
     this.render();
@@ -265,7 +238,14 @@ export class FlamePanel {
     if (!t) return null;
     const key = `${which}:${this.order}`;
     let l = this.layouts.get(key);
-    if (!l && this.firstPaint === null && which === "flame" && this.order === "weight" && t.n > 100000 && !t.baseTotal) {
+    if (
+      !l &&
+      this.firstPaint === null &&
+      which === "flame" &&
+      this.order === "weight" &&
+      t.n > 100000 &&
+      !t.baseTotal
+    ) {
       // First paint of a big graph: lay out only the frames at least 1/16 px wide at full width. Heaviest-first
       // order puts narrower siblings last, so every frame laid out is where the full layout puts it; the full
       // layout follows at once and replaces it.
@@ -341,8 +321,20 @@ export class FlamePanel {
     this.cfg.state.set({ z: path.length ? path.join(".") : null });
   }
 
-  private zoomLocal(view: FlameView, v: number): void {
-    view.setZoom(v === view.getZoom() ? 0 : v);
+  zoomOut(): void {
+    const l = this.currentLayout();
+    if (l && this.zoomNode !== 0) this.zoomTo(l.tree.parent[this.zoomNode]);
+  }
+
+  focusSearch(): void {
+    this.searchInput.focus();
+    this.searchInput.select();
+  }
+
+  hoveredFunction(): number {
+    const h = this.flame.hover;
+    const t = this.tree;
+    return t && h > 0 && this.currentLayout() && t.frame[h] >= 0 ? t.name[h] : -1;
   }
 
   // ---- colors ----
@@ -357,7 +349,8 @@ export class FlamePanel {
         return (v) => diffColor(-Math.min(1, 0.25 + (0.75 * l.width[v]) / root));
       }
       const self = !totalDelta && this.cfg.state.get("delta") !== "total";
-      const bs = self ? t.baseSelf : t.baseTotal, ns = self ? t.self : t.total;
+      const bs = self ? t.baseSelf : t.baseTotal,
+        ns = self ? t.self : t.total;
       const key = `${self}:${scale}:${l === this.layout("flame") ? "main" : "other"}`;
       let maxAbs = 0;
       if (l !== this.layout("flame") || this.maxAbsKey !== key) {
@@ -366,7 +359,10 @@ export class FlamePanel {
           const d = Math.abs(ns[v] - bs[v] * scale);
           if (d > maxAbs) maxAbs = d;
         }
-        if (l === this.layout("flame")) { this.maxAbsDelta = maxAbs; this.maxAbsKey = key; }
+        if (l === this.layout("flame")) {
+          this.maxAbsDelta = maxAbs;
+          this.maxAbsKey = key;
+        }
       } else {
         maxAbs = this.maxAbsDelta;
       }
@@ -391,7 +387,14 @@ export class FlamePanel {
       if (c === undefined) {
         const m = t.models[src];
         const h = nameHash(t.label(v));
-        c = f < 0 ? ROOT_COLOR : byModule ? moduleColor(m.strings[m.frameModule[f]] ?? "", h) : kindColor(m.frameKind[f], h);
+        // Waiting frames keep their colour in module mode too: waiting is not code of any module.
+        const waiting = f >= 0 && m.frameKind[f] === WAITING_KIND;
+        c =
+          f < 0
+            ? ROOT_COLOR
+            : byModule && !waiting
+              ? moduleColor(m.strings[m.frameModule[f]] ?? "", h)
+              : kindColor(m.frameKind[f], h);
         cache.set(key, c);
       }
       return c;
@@ -412,8 +415,7 @@ export class FlamePanel {
 
   redraw(): void {
     this.flame.requestDraw();
-    this.callersView.requestDraw();
-    this.calleesView.requestDraw();
+    this.sandwichView.requestDraw();
     this.table.requestRender();
   }
 
@@ -433,7 +435,8 @@ export class FlamePanel {
       if (c instanceof HTMLInputElement) c.checked = st.bool(k);
       else if (c.value !== st.get(k)) c.value = st.get(k);
     }
-    if (document.activeElement !== this.searchInput && this.searchInput.value !== st.get("s")) this.searchInput.value = st.get("s");
+    if (document.activeElement !== this.searchInput && this.searchInput.value !== st.get("s"))
+      this.searchInput.value = st.get("s");
     const re = compileSearch(st.get("s"));
     this.searchInput.classList.toggle("ls-bad", re === "bad");
     this.searchInput.title = re === "bad" ? "Not a valid regular expression" : "";
@@ -441,7 +444,7 @@ export class FlamePanel {
     const showFlame = view === "flame" || view === "vanished";
     this.flame.el.style.display = showFlame ? "" : "none";
     this.table.el.style.display = view === "table" ? "" : "none";
-    this.sandwichEl.style.display = view === "sandwich" ? "" : "none";
+    this.sandwichView.el.style.display = view === "sandwich" ? "" : "none";
     this.crumbs.style.display = showFlame ? "" : "none";
     this.flame.setOrientation(st.get("o") === "icicle" ? "icicle" : "flame");
 
@@ -456,7 +459,12 @@ export class FlamePanel {
     }
     if (showFlame) {
       this.zoomNode = this.resolveZoom(l);
-      const data: FlameData = { layout: l, label: (v) => t.label(v), fill: this.fillFor(l, view === "vanished"), match: search ? search.match : null };
+      const data: FlameData = {
+        layout: l,
+        label: (v) => t.label(v),
+        fill: this.fillFor(l, view === "vanished"),
+        match: search ? search.match : null,
+      };
       this.flame.setData(data, this.zoomNode);
       this.renderCrumbs(l);
     } else if (view === "table") {
@@ -482,16 +490,21 @@ export class FlamePanel {
       this.crumbs.append(v < 0 ? el("span", { class: "ls-crumb-sep", text: `… ${path.length - 8} more …` }) : btn(v));
     });
     if (z !== 0) {
-      const reset = el("button", { text: "Reset zoom", title: "0 or Home", style: "color:#b3261e;font-family:inherit" });
+      const reset = el("button", {
+        text: "Reset zoom",
+        title: "0 or Home",
+        style: "color:#b3261e;font-family:inherit",
+      });
       reset.addEventListener("click", () => this.zoomTo(0));
       this.crumbs.append(reset);
     }
     const ty = this.valueType;
-    const info = this.view === "vanished"
-      ? `vanished: ${formatValue(l.width[0], ty)} of BASE${this.scale !== 1 ? " (scaled)" : ""}`
-      : z !== 0
-        ? `${formatValue(l.width[z], ty)} · ${formatPercent(l.width[z], l.width[0])} of total`
-        : `total ${formatValue(l.width[0], ty)}`;
+    const info =
+      this.view === "vanished"
+        ? `vanished: ${formatValue(l.width[0], ty)} of BASE${this.scale !== 1 ? " (scaled)" : ""}`
+        : z !== 0
+          ? `${formatValue(l.width[z], ty)} · ${formatPercent(l.width[z], l.width[0])} of total`
+          : `total ${formatValue(l.width[0], ty)}`;
     this.crumbs.append(el("span", { class: "ls-crumb-info", text: info }));
   }
 
@@ -509,7 +522,17 @@ export class FlamePanel {
     const t = this.tree!;
     const stats = this.functionStats()!;
     const re = compileSearch(this.cfg.state.get("s"));
-    this.table.setData({ stats, pool: t.pool, type: this.valueType, grandTotal: t.total[0], scale: this.scale, filter: re && re !== "bad" ? re : null }, this.cfg.state.get("sort"));
+    this.table.setData(
+      {
+        stats,
+        pool: t.pool,
+        type: this.valueType,
+        grandTotal: t.total[0],
+        scale: this.scale,
+        filter: re && re !== "bad" ? re : null,
+      },
+      this.cfg.state.get("sort"),
+    );
   }
 
   private sandwichFn(): number {
@@ -524,31 +547,15 @@ export class FlamePanel {
   }
 
   private renderSandwich(): void {
-    const t = this.tree!;
-    const fn = this.sandwichFn();
-    clear(this.callersTitle);
-    clear(this.calleesTitle);
-    if (fn < 0) {
-      this.callersTitle.append("No function to show.");
-      this.callersView.setData(null, 0);
-      this.calleesView.setData(null, 0);
-      return;
-    }
-    const key = `${fn}:${this.order}`;
-    if (!this.sandwich || this.sandwich.key !== key) {
-      const { callers, callees } = sandwichTrees(t, fn);
-      this.sandwich = { key, callers: layoutTree(callers, callers.total, this.order), callees: layoutTree(callees, callees.total, this.order) };
-    }
-    const { callers, callees } = this.sandwich;
-    const name = displayName(t.pool[fn]);
-    const ty = this.valueType;
-    const total = callees.width[0];
-    this.callersTitle.append("Callers of ", el("b", { text: name }), ` — ${formatValue(total, ty)} (${formatPercent(total, t.total[0])} of all). Callers are above it; click to zoom.`);
-    this.calleesTitle.append("Callees of ", el("b", { text: name }), " — what it calls, below it.");
     const re = compileSearch(this.cfg.state.get("s"));
-    const m = (l: Layout) => (re && re !== "bad" ? searchTree(l, re).match : null);
-    this.callersView.setData({ layout: callers, label: (v) => callers.tree.label(v), fill: this.fillFor(callers, false, true), match: m(callers) }, 0);
-    this.calleesView.setData({ layout: callees, label: (v) => callees.tree.label(v), fill: this.fillFor(callees, false, true), match: m(callees) }, 0);
+    this.sandwichView.render({
+      tree: this.tree!,
+      fn: this.sandwichFn(),
+      order: this.order,
+      valueType: this.valueType,
+      search: re && re !== "bad" ? re : null,
+      fill: (l) => this.fillFor(l, false, true),
+    });
   }
 
   // ---- interaction ----
@@ -556,7 +563,26 @@ export class FlamePanel {
   private hoverMain(v: number, ev: MouseEvent | null): void {
     const l = this.currentLayout();
     if (v < 0 || !ev || !l) return this.tooltip.hide();
-    this.tooltip.show(ev.clientX, ev.clientY, nodeDetails(l.tree, v, this.valueContext(l.tree), v === this.zoomNode && v !== 0 ? "click: zoom out to the parent · S: sandwich" : "click: zoom · S: callers and callees"));
+    this.tooltip.show(
+      ev.clientX,
+      ev.clientY,
+      nodeDetails(
+        l.tree,
+        v,
+        this.valueContext(l.tree),
+        v === this.zoomNode && v !== 0
+          ? "click: zoom out to the parent · S: sandwich"
+          : "click: zoom · S: callers and callees",
+        this.otherValue(l.tree, v),
+      ),
+    );
+  }
+
+  private otherValue(t: CallTree, v: number): OtherValue | undefined {
+    const c = this.companion;
+    if (!c || t !== this.tree || t.baseTotal) return undefined;
+    const u = c.find(t, v);
+    return { type: c.type, total: u >= 0 ? c.tree.total[u] : 0, self: u >= 0 ? c.tree.self[u] : 0 };
   }
 
   private clickMain(v: number): void {
@@ -566,95 +592,6 @@ export class FlamePanel {
     const z = this.zoomNode;
     if (v === z && v !== 0) this.zoomTo(l.tree.parent[v]);
     else this.zoomTo(v);
-  }
-
-  private onKey(ev: KeyboardEvent): void {
-    const st = this.cfg.state;
-    const target = ev.target as HTMLElement | null;
-    const typing = !!target && (target.tagName === "INPUT" || target.tagName === "SELECT" || target.tagName === "TEXTAREA") && (target as HTMLInputElement).type !== "checkbox";
-    if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "f") {
-      ev.preventDefault();
-      this.searchInput.focus();
-      this.searchInput.select();
-      return;
-    }
-    if (typing || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    if (ev.key === "Escape") {
-      if (this.help.open) this.help.toggle(false);
-      else if (st.get("s")) st.set({ s: null });
-      else if (this.cfg.onKey) this.cfg.onKey(ev);
-      return;
-    }
-    if (this.cfg.onKey && this.cfg.onKey(ev)) return;
-    const l = this.currentLayout();
-    const k = ev.key;
-    const cycle = (key: string, a: string, b: string) => st.set({ [key]: st.get(key) === a ? b : a });
-    switch (k) {
-      case "?":
-        this.help.toggle();
-        break;
-      case "/":
-        ev.preventDefault();
-        this.searchInput.focus();
-        this.searchInput.select();
-        break;
-      case "Backspace":
-      case "u":
-      case "U":
-        if (l && this.zoomNode !== 0) this.zoomTo(l.tree.parent[this.zoomNode]);
-        break;
-      case "0":
-      case "Home":
-        this.zoomTo(0);
-        break;
-      case "f":
-      case "F":
-        st.set({ view: "flame" });
-        break;
-      case "t":
-      case "T":
-        st.set({ view: "table" });
-        break;
-      case "s":
-      case "S": {
-        const h = this.flame.hover;
-        const t = this.tree;
-        if (t && h > 0 && l && t.frame[h] >= 0 && this.view !== "sandwich") st.set({ view: "sandwich", fn: t.name[h] });
-        else st.set({ view: "sandwich" });
-        break;
-      }
-      case "e":
-      case "E":
-        if (this.diff) cycle("view", "vanished", "flame");
-        break;
-      case "n":
-      case "N":
-        if (this.diff) st.set({ norm: !st.bool("norm") });
-        break;
-      case "i":
-      case "I":
-        cycle("o", "icicle", "flame");
-        break;
-      case "o":
-      case "O":
-        cycle("order", "name", "weight");
-        break;
-      case "c":
-      case "C":
-        if (!this.diff) cycle("c", "module", "kind");
-        break;
-      case "h":
-      case "H":
-        if (this.cfg.hasThreads) st.set({ th: !st.bool("th") });
-        break;
-      case "v":
-      case "V":
-        if (this.cfg.sampleTypes.length > 1) st.set({ v: (st.num("v") + 1) % this.cfg.sampleTypes.length });
-        break;
-      default:
-        return;
-    }
-    ev.preventDefault();
   }
 
   private noteComplete(): void {

@@ -38,7 +38,7 @@ export interface ProfileJson {
   };
 }
 
-export type PageKind = "flamegraph" | "heatmap" | "diff";
+export type PageKind = "flamegraph" | "heatmap" | "diff" | "serve";
 
 export interface PageOptions {
   orientation: "flame" | "icicle";
@@ -58,6 +58,7 @@ export interface Payload {
   title: string;
   options: PageOptions;
   profiles: ProfileJson[];
+  api?: string; // serve: where the JSON API is (docs/serve.md)
 }
 
 export const DEFAULT_OPTIONS: PageOptions = {
@@ -114,7 +115,15 @@ export function checkPayload(p: Payload): Payload {
   if (!p || typeof p !== "object") fail("not an object");
   if (p.format !== "lambdascope-page") fail(`format is "${String(p.format)}", expected "lambdascope-page"`);
   if (p.version !== 1) fail(`version ${String(p.version)} is not supported (this page reads version 1)`);
-  if (p.page !== "flamegraph" && p.page !== "heatmap" && p.page !== "diff") fail(`unknown page "${String(p.page)}"`);
+  if (p.page !== "flamegraph" && p.page !== "heatmap" && p.page !== "diff" && p.page !== "serve")
+    fail(`unknown page "${String(p.page)}"`);
+  if (p.page === "serve") {
+    // The serve shell: no profile; the pages fetch theirs from the API.
+    if (typeof p.api !== "string" || !p.api.startsWith("/")) fail('the serve page needs "api", a path such as "/api"');
+    p.options = { ...DEFAULT_OPTIONS, ...(p.options ?? {}) };
+    p.profiles = [];
+    return p;
+  }
   if (!Array.isArray(p.profiles) || p.profiles.length === 0) fail("no profiles");
   if (p.page === "diff" && p.profiles.length < 2) fail("the diff page needs two profiles (base, new)");
   p.options = { ...DEFAULT_OPTIONS, ...(p.options ?? {}) };
@@ -134,7 +143,13 @@ function checkProfile(p: ProfileJson, index: number): void {
     if (!Array.isArray(f[k]) || f[k].length !== nf) fail(`${where}.frames.${k} must have ${nf} entries`);
   }
   const s = p.stacks;
-  if (!s || !Array.isArray(s.parent) || !Array.isArray(s.frame) || s.parent.length !== s.frame.length || s.parent.length === 0) {
+  if (
+    !s ||
+    !Array.isArray(s.parent) ||
+    !Array.isArray(s.frame) ||
+    s.parent.length !== s.frame.length ||
+    s.parent.length === 0
+  ) {
     fail(`${where}.stacks must have parent and frame arrays of equal, non-zero length`);
   }
   const smp = p.samples;
@@ -143,9 +158,11 @@ function checkProfile(p: ProfileJson, index: number): void {
   if (smp.values.length !== p.meta.sample_types.length) {
     fail(`${where}.samples.values has ${smp.values.length} arrays for ${p.meta.sample_types.length} sample types`);
   }
-  for (const v of smp.values) if (!Array.isArray(v) || v.length !== n) fail(`${where}.samples.values arrays must have ${n} entries`);
+  for (const v of smp.values)
+    if (!Array.isArray(v) || v.length !== n) fail(`${where}.samples.values arrays must have ${n} entries`);
   for (const k of ["time_delta_ns", "pid", "tid", "cpu", "thread"] as const) {
     const col = smp[k];
-    if (col != null && (!Array.isArray(col) || col.length !== n)) fail(`${where}.samples.${k} must be null or have ${n} entries`);
+    if (col != null && (!Array.isArray(col) || col.length !== n))
+      fail(`${where}.samples.${k} must be null or have ${n} entries`);
   }
 }

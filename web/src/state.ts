@@ -6,18 +6,27 @@ export type Listener = (changed: Set<string>) => void;
 export class AppState {
   private values = new Map<string, string>();
   private readonly defaults = new Map<string, string>();
-  private readonly listeners: Listener[] = [];
+  private listeners: Listener[] = [];
+  private readonly onHashChange: () => void;
 
   constructor(defaults: Record<string, string>) {
     for (const [k, v] of Object.entries(defaults)) this.defaults.set(k, v);
     this.readHash();
-    window.addEventListener("hashchange", () => {
+    this.onHashChange = () => {
       const before = new Map(this.values);
       this.readHash();
       const changed = new Set<string>();
-      for (const k of new Set([...before.keys(), ...this.values.keys()])) if (before.get(k) !== this.values.get(k)) changed.add(k);
+      for (const k of new Set([...before.keys(), ...this.values.keys()]))
+        if (before.get(k) !== this.values.get(k)) changed.add(k);
       if (changed.size) this.emit(changed);
-    });
+    };
+    window.addEventListener("hashchange", this.onHashChange);
+  }
+
+  /** Stops following the URL and drops the listeners (the view it served is gone). */
+  dispose(): void {
+    window.removeEventListener("hashchange", this.onHashChange);
+    this.listeners = [];
   }
 
   private readHash(): void {

@@ -62,10 +62,23 @@ export class TableView {
     const key = this.sortKey.replace(/^-/, "");
     const delta = (i: number) => s.total[i] - (s.baseTotal ? s.baseTotal[i] * d.scale : 0);
     const val = (i: number): number =>
-      key === "total" ? s.total[i] : key === "base" ? (s.baseTotal ? s.baseTotal[i] : 0) : key === "delta" ? delta(i) : key === "new" ? s.total[i] : s.self[i];
+      key === "total"
+        ? s.total[i]
+        : key === "base"
+          ? s.baseTotal
+            ? s.baseTotal[i]
+            : 0
+          : key === "delta"
+            ? delta(i)
+            : key === "new"
+              ? s.total[i]
+              : s.self[i];
     // Names ascend and numbers descend by default; "-key" reverses.
     const dir = key === "name" ? (desc ? 1 : -1) : desc ? 1 : -1;
-    if (key === "name") idx.sort((a, b) => dir * (d.pool[s.name[a]] < d.pool[s.name[b]] ? -1 : d.pool[s.name[a]] > d.pool[s.name[b]] ? 1 : 0));
+    if (key === "name")
+      idx.sort(
+        (a, b) => dir * (d.pool[s.name[a]] < d.pool[s.name[b]] ? -1 : d.pool[s.name[a]] > d.pool[s.name[b]] ? 1 : 0),
+      );
     else idx.sort((a, b) => dir * (val(b) - val(a) || s.total[b] - s.total[a]));
     this.rows = Int32Array.from(idx);
     this.renderHead();
@@ -78,15 +91,32 @@ export class TableView {
     const diff = this.diff;
     this.head.classList.toggle("ls-diff", diff);
     const cols: [string, string, boolean][] = diff
-      ? [["name", "Function", false], ["base", "Base total", true], ["new", "New total", true], ["delta", "Delta", true], ["delta", "Δ %", true]]
-      : [["name", "Function", false], ["self", "Self", true], ["self", "Self %", true], ["total", "Total", true], ["total", "Total %", true]];
+      ? [
+          ["name", "Function", false],
+          ["base", "Base total", true],
+          ["new", "New total", true],
+          ["delta", "Delta", true],
+          ["delta", "Δ %", true],
+        ]
+      : [
+          ["name", "Function", false],
+          ["self", "Self", true],
+          ["self", "Self %", true],
+          ["total", "Total", true],
+          ["total", "Total %", true],
+        ];
     const marked = new Set<string>();
-    const cur = this.sortKey.replace(/^-/, ""), reversed = this.sortKey.startsWith("-");
+    const cur = this.sortKey.replace(/^-/, ""),
+      reversed = this.sortKey.startsWith("-");
     for (const [key, label, num] of cols) {
       const down = key === "name" ? reversed : !reversed;
       const mark = key === cur && !marked.has(key) ? (down ? " ▼" : " ▲") : "";
       marked.add(key);
-      const c = el("div", { class: num ? "ls-num" : "", text: label + mark, title: `Sort by ${label.toLowerCase()} (again: reverse)` });
+      const c = el("div", {
+        class: num ? "ls-num" : "",
+        text: label + mark,
+        title: `Sort by ${label.toLowerCase()} (again: reverse)`,
+      });
       c.addEventListener("click", () => this.onSort(key === cur && !reversed ? `-${key}` : key));
       this.head.append(c);
     }
@@ -111,7 +141,9 @@ export class TableView {
     const d = this.data;
     if (!d) return;
     if (this.rows.length === 0) {
-      this.body.append(el("div", { class: "ls-empty", text: d.filter ? "No function matches the search." : "No samples." }));
+      this.body.append(
+        el("div", { class: "ls-empty", text: d.filter ? "No function matches the search." : "No samples." }),
+      );
       this.body.style.height = "auto";
       return;
     }
@@ -127,7 +159,11 @@ export class TableView {
       const id = s.name[i];
       const name = displayName(d.pool[id]);
       const fn = el("div", { class: "ls-fn", title: `${name}\nClick: show in the flame graph` });
-      const sw = el("button", { text: "⇅", title: "Sandwich: callers and callees", style: "padding:0 4px;margin-right:6px;font-size:11px;line-height:14px" });
+      const sw = el("button", {
+        text: "⇅",
+        title: "Sandwich: callers and callees",
+        style: "padding:0 4px;margin-right:6px;font-size:11px;line-height:14px",
+      });
       sw.addEventListener("click", (ev) => {
         ev.stopPropagation();
         this.onPick(id, "sandwich");
@@ -150,9 +186,16 @@ export class TableView {
           num(formatPercent(s.total[i], d.grandTotal)),
         );
       } else {
-        const b = s.baseTotal![i] * d.scale, n = s.total[i], dd = n - b;
+        const b = s.baseTotal![i] * d.scale,
+          n = s.total[i],
+          dd = n - b;
         const cls = dd > 0 ? "ls-grew" : dd < 0 ? "ls-shrank" : "";
-        r.append(num(formatValue(b, ty)), num(formatValue(n, ty)), num((dd > 0 ? "+" : dd < 0 ? "−" : "") + formatValue(Math.abs(dd), ty), cls), num(formatPercent(dd, d.grandTotal), cls));
+        r.append(
+          num(formatValue(b, ty)),
+          num(formatValue(n, ty)),
+          num((dd > 0 ? "+" : dd < 0 ? "−" : "") + formatValue(Math.abs(dd), ty), cls),
+          num(formatPercent(dd, d.grandTotal), cls),
+        );
       }
       this.body.append(r);
     }

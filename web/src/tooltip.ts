@@ -13,7 +13,8 @@ export class Tooltip {
     this.el.style.display = "block";
     const r = this.el.getBoundingClientRect();
     const pad = 14;
-    let x = clientX + pad, y = clientY + pad;
+    let x = clientX + pad,
+      y = clientY + pad;
     if (x + r.width > window.innerWidth - 4) x = Math.max(4, clientX - r.width - pad);
     if (y + r.height > window.innerHeight - 4) y = Math.max(4, clientY - r.height - pad);
     this.el.style.left = `${x}px`;

@@ -24,7 +24,12 @@ export class CallTree {
   baseSelf: Float64Array | null;
   baseTotal: Float64Array | null;
 
-  constructor(readonly pool: string[], readonly models: Model[], cap: number, diff: boolean) {
+  constructor(
+    readonly pool: string[],
+    readonly models: Model[],
+    cap: number,
+    diff: boolean,
+  ) {
     this.parent = new Int32Array(cap);
     this.name = new Int32Array(cap);
     this.frame = new Int32Array(cap);
@@ -134,7 +139,8 @@ export class TreeBuilder {
     const memo = new Int32Array(ns).fill(-1);
     memo[0] = 0;
     const t = this.t;
-    const sname = m.stackName, sframe = m.stackFrame;
+    const sname = m.stackName,
+      sframe = m.stackFrame;
     for (let s = 1; s < ns; s++) {
       if (sub[s] === 0) continue;
       this.ensure();
@@ -151,11 +157,22 @@ export class TreeBuilder {
 
   add(source: TreeSource, e: Entries, slot: 0 | 1): void {
     const { model: m, nameMap, src } = source;
-    if (slot === 0 && !e.thread && e.dense && !nameMap && src === 0 && !this.childMap && this.t.n === 1 && !this.memos.has(m)) {
+    if (
+      slot === 0 &&
+      !e.thread &&
+      e.dense &&
+      !nameMap &&
+      src === 0 &&
+      !this.childMap &&
+      this.t.n === 1 &&
+      !this.memos.has(m)
+    ) {
       this.addTrie(m, e.dense);
       return;
     }
-    const sname = m.stackName, sparent = m.stackParent, sframe = m.stackFrame;
+    const sname = m.stackName,
+      sparent = m.stackParent,
+      sframe = m.stackFrame;
     const pid = (s: number) => (nameMap ? nameMap[sname[s]] : sname[s]);
     const selfArr = slot === 0 ? this.t.self : null;
     const chain: number[] = [];
@@ -172,7 +189,10 @@ export class TreeBuilder {
         if (node < 0) {
           let u = s;
           chain.length = 0;
-          while (memo[u] < 0) { chain.push(u); u = sparent[u]; }
+          while (memo[u] < 0) {
+            chain.push(u);
+            u = sparent[u];
+          }
           node = memo[u];
           for (let c = chain.length - 1; c >= 0; c--) {
             const x = chain[c];
@@ -189,14 +209,18 @@ export class TreeBuilder {
     if (!memo) this.threadMemos.set(m, (memo = new Map()));
     const ns = m.nStacks;
     for (let k = 0; k < e.n; k++) {
-      const th = e.thread[k], s = e.stack[k];
+      const th = e.thread[k],
+        s = e.stack[k];
       const base = th * ns;
       let node = memo.get(base + s);
       if (node === undefined) {
         let u = s;
         chain.length = 0;
         let found: number | undefined;
-        while (u > 0 && (found = memo.get(base + u)) === undefined) { chain.push(u); u = sparent[u]; }
+        while (u > 0 && (found = memo.get(base + u)) === undefined) {
+          chain.push(u);
+          u = sparent[u];
+        }
         if (u === 0) {
           const tname = nameMap ? nameMap[th] : th;
           found = th === 0 ? 0 : this.threadNode(tname);
@@ -247,7 +271,9 @@ export interface Layout {
 
 export function layoutTree(tree: CallTree, width: Float64Array, order: Order): Layout {
   const n = tree.n;
-  const parent = tree.parent, pool = tree.pool, name = tree.name;
+  const parent = tree.parent,
+    pool = tree.pool,
+    name = tree.name;
   const incl = (v: number) => width[v] > 0;
   // Children, in CSR form.
   const childCount = new Int32Array(n + 1);
@@ -258,12 +284,14 @@ export function layoutTree(tree: CallTree, width: Float64Array, order: Order): L
   const childList = new Int32Array(childStart[n]);
   for (let v = 1; v < n; v++) if (incl(v)) childList[fill[parent[v]]++] = v;
   const byName = (a: number, b: number) => {
-    const sa = name[a] < 0 ? "" : pool[name[a]], sb = name[b] < 0 ? "" : pool[name[b]];
+    const sa = name[a] < 0 ? "" : pool[name[a]],
+      sb = name[b] < 0 ? "" : pool[name[b]];
     return sa < sb ? -1 : sa > sb ? 1 : a - b;
   };
   const cmp = order === "name" ? byName : (a: number, b: number) => width[b] - width[a] || byName(a, b);
   for (let v = 0; v < n; v++) {
-    const s = childStart[v], e = childStart[v + 1];
+    const s = childStart[v],
+      e = childStart[v + 1];
     if (e - s <= 1) continue;
     if (e - s > 24) {
       childList.subarray(s, e).sort(cmp);
@@ -281,10 +309,14 @@ export function layoutTree(tree: CallTree, width: Float64Array, order: Order): L
     }
   }
   // Pre-order walk: x, depth, order.
-  const x = new Float64Array(n), depth = new Int32Array(n).fill(-1);
-  const pre = new Int32Array(n), preIndex = new Int32Array(n).fill(-1);
+  const x = new Float64Array(n),
+    depth = new Int32Array(n).fill(-1);
+  const pre = new Int32Array(n),
+    preIndex = new Int32Array(n).fill(-1);
   const stack = new Int32Array(n + 1);
-  let sp = 0, count = 0, maxDepth = 0;
+  let sp = 0,
+    count = 0,
+    maxDepth = 0;
   stack[sp++] = 0;
   depth[0] = 0;
   while (sp > 0) {
@@ -293,7 +325,8 @@ export function layoutTree(tree: CallTree, width: Float64Array, order: Order): L
     pre[count++] = v;
     const d = depth[v] + 1;
     let cx = x[v];
-    const s = childStart[v], e = childStart[v + 1];
+    const s = childStart[v],
+      e = childStart[v + 1];
     for (let k = s; k < e; k++) {
       const c = childList[k];
       x[c] = cx;
@@ -320,7 +353,21 @@ export function layoutTree(tree: CallTree, width: Float64Array, order: Order): L
     const v = pre[k];
     rowNodes[rowFill[depth[v]]++] = v;
   }
-  return { tree, width, x, depth, pre: pre.subarray(0, count), preIndex, subEnd, count, rowStart, rowNodes, maxDepth, childStart, childList };
+  return {
+    tree,
+    width,
+    x,
+    depth,
+    pre: pre.subarray(0, count),
+    preIndex,
+    subEnd,
+    count,
+    rowStart,
+    rowNodes,
+    maxDepth,
+    childStart,
+    childList,
+  };
 }
 
 /** Ancestors of v from the root's child down to v (root excluded). */
@@ -332,7 +379,8 @@ export function pathTo(tree: CallTree, v: number): number[] {
 
 /** Finds the drawn child of v named `nameId`, or -1. */
 export function childByName(l: Layout, v: number, nameId: number): number {
-  for (let k = l.childStart[v]; k < l.childStart[v + 1]; k++) if (l.tree.name[l.childList[k]] === nameId) return l.childList[k];
+  for (let k = l.childStart[v]; k < l.childStart[v + 1]; k++)
+    if (l.tree.name[l.childList[k]] === nameId) return l.childList[k];
   return -1;
 }
 
@@ -347,7 +395,8 @@ export function searchTree(l: Layout, re: RegExp): SearchResult {
   const cache = new Int8Array(t.pool.length).fill(-1);
   const match = new Uint8Array(t.n);
   const covered = new Uint8Array(t.n);
-  let frames = 0, matchedTotal = 0;
+  let frames = 0,
+    matchedTotal = 0;
   for (let k = 1; k < l.count; k++) {
     const v = l.pre[k];
     const id = t.name[v];
@@ -386,9 +435,12 @@ export function functionStats(l: Layout): FunctionStats {
   const P = t.pool.length;
   const slot = new Int32Array(P).fill(-1);
   const onPath = new Int32Array(P);
-  const names: number[] = [], nodes: number[] = [];
-  const self: number[] = [], total: number[] = [];
-  const bself: number[] = [], btotal: number[] = [];
+  const names: number[] = [],
+    nodes: number[] = [];
+  const self: number[] = [],
+    total: number[] = [];
+  const bself: number[] = [],
+    btotal: number[] = [];
   const diff = !!t.baseSelf;
   const open: number[] = [];
   for (let k = 1; k < l.count; k++) {
@@ -402,7 +454,12 @@ export function functionStats(l: Layout): FunctionStats {
     let s = slot[id];
     if (s < 0) {
       s = slot[id] = names.length;
-      names.push(id); nodes.push(v); self.push(0); total.push(0); bself.push(0); btotal.push(0);
+      names.push(id);
+      nodes.push(v);
+      self.push(0);
+      total.push(0);
+      bself.push(0);
+      btotal.push(0);
     }
     self[s] += t.self[v];
     if (diff) bself[s] += t.baseSelf![v];
@@ -433,15 +490,24 @@ export function sandwichTrees(t: CallTree, fn: number): { callers: CallTree; cal
   const n = t.n;
   const diff = !!t.baseSelf;
   let repr = -1;
-  for (let v = 1; v < n; v++) if (t.name[v] === fn && t.frame[v] >= 0) { repr = v; break; }
+  for (let v = 1; v < n; v++)
+    if (t.name[v] === fn && t.frame[v] >= 0) {
+      repr = v;
+      break;
+    }
   const mk = () => {
     const b = new TreeBuilder(t.pool, t.models, diff, true, 256);
     b.t.name[0] = fn;
-    if (repr >= 0) { b.t.frame[0] = t.frame[repr]; b.t.src[0] = t.src[repr]; }
+    if (repr >= 0) {
+      b.t.frame[0] = t.frame[repr];
+      b.t.src[0] = t.src[repr];
+    }
     return b;
   };
-  const callees = mk(), callers = mk();
-  const outer = new Int32Array(n).fill(-1), inner = new Int32Array(n).fill(-1);
+  const callees = mk(),
+    callers = mk();
+  const outer = new Int32Array(n).fill(-1),
+    inner = new Int32Array(n).fill(-1);
   const calleeNode = new Int32Array(n).fill(-1);
   const callerMemo = new Map<number, number>();
   const isFn = (v: number) => t.name[v] === fn && t.frame[v] >= 0;
@@ -453,7 +519,8 @@ export function sandwichTrees(t: CallTree, fn: number): { callers: CallTree; cal
     if (o >= 0) calleeNode[v] = v === o ? 0 : callees.child(calleeNode[p], t.name[v], t.frame[v], t.src[v]);
   }
   for (let v = 1; v < n; v++) {
-    const s = t.self[v], bs = diff ? t.baseSelf![v] : 0;
+    const s = t.self[v],
+      bs = diff ? t.baseSelf![v] : 0;
     if (s === 0 && bs === 0) continue;
     if (outer[v] >= 0) {
       const c = calleeNode[v];

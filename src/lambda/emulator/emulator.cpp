@@ -17,16 +17,18 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "lambda/common/ids.hpp"
+#include "lambda/common/json.hpp"
 #include "lambda/emulator/api_routes.hpp"
 #include "lambda/emulator/environment.hpp"
 #include "lambda/emulator/freezer.hpp"
-#include "lambda/emulator/ids.hpp"
-#include "lambda/emulator/json.hpp"
 #include "lambda/emulator/process.hpp"
 #include "lambda/emulator/process_tree.hpp"
 #include "lambda/emulator/runtime_command.hpp"
+#include "lambda/emulator/sandbox_limits.hpp"
 #include "lambda/emulator/sandbox_state.hpp"
 #include "lambda/emulator/telemetry_dispatcher.hpp"
+#include "lambda/emulator/telemetry_records.hpp"
 
 namespace lambdascope::lambda {
 
@@ -45,20 +47,6 @@ constexpr auto kMemorySamplePeriod = std::chrono::milliseconds(50);
 // Before SHUTDOWN, buffered telemetry (the last platform.report, typically) gets this long to reach the
 // extensions, as it would on a thawed Lambda sandbox.
 constexpr auto kShutdownTelemetryFlush = std::chrono::milliseconds(200);
-
-std::string tracing_json(const std::string& trace_id, const std::string& span_id) {
-  JsonObject t;
-  if (!span_id.empty()) t.str("spanId", span_id);
-  return t.str("type", "X-Amzn-Trace-Id").str("value", trace_id).done();
-}
-
-std::string span_json(const char* name, Clock::time_point start, double duration_ms) {
-  return JsonObject().str("name", name).str("start", iso8601_ms(start)).ms("durationMs", duration_ms).done();
-}
-
-std::string random_span_id() {
-  return new_uuid().substr(0, 8) + new_uuid().substr(0, 8);
-}
 
 }  // namespace
 
@@ -80,6 +68,13 @@ class Emulator::Impl {
 
  private:
   InitReport run_init(const std::string& phase, Clock::time_point deadline);
+  void start_invocation(const InvokeResult& r, const InvocationTrace& trace);
+  void take_outcome(InvokeResult& r, const RuntimeOutcome& outcome);
+  void record_failure(InvokeResult& r, WaitResult why, const RuntimeOutcome& outcome);
+  InvokeResult invoke_after_failed_init(InvokeResult r, const InvocationTrace& trace,
+                                        Clock::time_point invoke_start);
+  void finish_report(InvokeResult& r, const InvocationTrace& trace, Clock::time_point start,
+                     Clock::time_point end);
   std::string classify_failure() const;
   ShutdownReport reset(const std::string& reason);
   void spawn_extension(const std::string& name, const std::string& path, uint64_t gen);
@@ -100,6 +95,7 @@ class Emulator::Impl {
   std::string runtime_api_;
 
   SandboxState state_;
+  std::unique_ptr<SandboxLimits> limits_;  // when o_.enforce_limits and the groups could be made
   TelemetryDispatcher telemetry_;
   Freezer freezer_;
   httplib::Server server_;
@@ -202,6 +198,14 @@ Emulator::Impl::Impl(EmulatorOptions options) : o_(std::move(options)) {
   server_thread_ = std::thread([this] { server_.listen_after_bind(); });
 
   env_ = sandbox_environment(o_, command_, runtime_api_, new_log_stream_name(o_.function_version));
+  if (o_.enforce_limits) {
+    limits_ = std::make_unique<SandboxLimits>(o_.memory_mb);
+    if (!limits_->enforced()) {
+      log(LogSource::kPlatform, "",
+          "lambdascope: memory and CPU limits are not enforced (" + limits_->why_not() + ")");
+      limits_.reset();
+    }
+  }
 
   sampler_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(sampler_mu_);
@@ -279,6 +283,7 @@ void Emulator::Impl::spawn_extension(const std::string& name, const std::string&
     state_.set_fatal("Extension.Crash", "Extension " + name + " exited: " + describe_wait_status(status));
   };
   auto process = Process::spawn(spec, on_line, on_exit);
+  if (limits_) limits_->adopt(process->pid());
   std::lock_guard<std::mutex> lock(procs_mu_);
   extensions_.emplace_back(name, std::move(process));
 }
@@ -311,6 +316,7 @@ void Emulator::Impl::spawn_runtime(uint64_t gen) {
                                               : "Runtime exited with error: " + describe_wait_status(status));
   };
   auto process = Process::spawn(spec, on_line, on_exit);
+  if (limits_) limits_->adopt(process->pid());
   std::lock_guard<std::mutex> lock(procs_mu_);
   runtime_ = std::move(process);
 }
@@ -353,8 +359,8 @@ int Emulator::Impl::max_memory_used_mb() const {
 std::string Emulator::Impl::classify_failure() const {
   if (auto e = state_.init_error()) return e->error_type;
   for (const auto& a : state_.agents()) {
-    if (a.state == AgentState::kInitError || a.state == AgentState::kExitError) return a.error_type;
-    if (a.state == AgentState::kLaunchError)
+    if (a.state == ExtensionState::kInitError || a.state == ExtensionState::kExitError) return a.error_type;
+    if (a.state == ExtensionState::kLaunchError)
       return a.error_type.empty() ? "Extension.LaunchError" : a.error_type;
   }
   if (auto f = state_.fatal()) return f->error_type;
@@ -380,11 +386,11 @@ InitReport Emulator::Impl::run_init(const std::string& phase, Clock::time_point 
   expecting_exits_ = false;
   uint64_t gen = ++process_generation_;
 
+  // On-demand functions initialize with a whole unthrottled vCPU (docs/lambda-local.md cites AWS on it);
+  // an init repeated inside an invocation runs at the function's share.
+  if (limits_ && phase == "init") limits_->set_cpu_share(1.0);
   log(LogSource::kPlatform, "", "INIT_START Runtime Version: " + command_.version);
-  JsonObject start_record;
-  start_record.str("initializationType", "on-demand").str("phase", phase);
-  if (!command_.version.empty()) start_record.str("runtimeVersion", command_.version);
-  emit("platform.initStart", start_record.done());
+  emit("platform.initStart", init_start_record(phase, command_.version));
 
   std::string status = "success", error_type;
   WaitResult w = WaitResult::kDone;
@@ -424,6 +430,7 @@ InitReport Emulator::Impl::run_init(const std::string& phase, Clock::time_point 
     if (w == WaitResult::kDone) w = state_.wait_agents_ready(deadline);
   }
   if (o_.telemetry) telemetry_.close_window();
+  if (limits_) limits_->set_cpu_share(lambda_cpu_share(o_.memory_mb));
   if (w == WaitResult::kTimeout) {
     status = "timeout";
   } else if (w == WaitResult::kFailed) {
@@ -432,25 +439,9 @@ InitReport Emulator::Impl::run_init(const std::string& phase, Clock::time_point 
   }
   double duration = ms_between(start, Clock::now());
 
-  JsonObject done;
-  done.str("initializationType", "on-demand").str("phase", phase).str("status", status);
-  if (!error_type.empty()) done.str("errorType", error_type);
-  emit("platform.initRuntimeDone", done.done());
-  for (const auto& a : state_.agents()) {
-    std::vector<std::string> events;
-    if (a.invoke) events.push_back("INVOKE");
-    if (a.shutdown) events.push_back("SHUTDOWN");
-    emit("platform.extension", JsonObject()
-                                   .str("name", a.name)
-                                   .str("state", agent_state_name(a.state))
-                                   .str_array("events", events)
-                                   .done());
-  }
-  JsonObject report;
-  report.str("initializationType", "on-demand").str("phase", phase).str("status", status);
-  if (!error_type.empty()) report.str("errorType", error_type);
-  report.raw("metrics", JsonObject().ms("durationMs", duration).done());
-  emit("platform.initReport", report.done());
+  emit("platform.initRuntimeDone", init_done_record(phase, status, error_type));
+  for (const auto& a : state_.agents()) emit("platform.extension", extension_record(a));
+  emit("platform.initReport", init_report_record(phase, status, error_type, duration));
 
   InitReport result{phase, status, error_type, duration};
   if (status != "success" || phase == "invoke") {
@@ -485,8 +476,7 @@ InvokeResult Emulator::Impl::invoke(const InvokeRequest& request) {
   InvokeResult r;
   r.request_id = new_uuid();
   r.memory_size_mb = o_.memory_mb;
-  std::string trace_id = request.trace_id.empty() ? new_trace_id() : request.trace_id;
-  std::string span_id = random_span_id();
+  InvocationTrace trace{request.trace_id.empty() ? new_trace_id() : request.trace_id, random_span_id()};
   auto invoke_start = Clock::now();
   auto deadline = invoke_start + o_.timeout;
 
@@ -504,188 +494,53 @@ InvokeResult Emulator::Impl::invoke(const InvokeRequest& request) {
     r.init_duration_ms = pending_init_ms_;
     pending_init_ms_.reset();
   }
-
-  // The invocation's duration runs from the moment the event is handed to the sandbox (or, when the init had
-  // to run again inside the invocation, from the invocation's start) to the last /next.
-  auto report = [&](Clock::time_point start, Clock::time_point end) {
-    r.duration_ms = ms_between(start, end);
-    // Lambda bills the cold start's init with the first invocation (all runtimes since August 2025).
-    double billed = r.duration_ms + r.init_duration_ms.value_or(0);
-    r.billed_duration_ms = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(billed)));
-    r.max_memory_used_mb = max_memory_used_mb();
-    JsonObject metrics;
-    metrics.ms("durationMs", r.duration_ms)
-        .num("billedDurationMs", r.billed_duration_ms)
-        .num("memorySizeMB", r.memory_size_mb)
-        .num("maxMemoryUsedMB", r.max_memory_used_mb);
-    if (r.init_duration_ms) metrics.ms("initDurationMs", *r.init_duration_ms);
-    JsonObject rec;
-    rec.str("requestId", r.request_id).str("status", r.status);
-    if (!r.error_type.empty()) rec.str("errorType", r.error_type);
-    rec.raw("metrics", metrics.done()).raw("tracing", tracing_json(trace_id, span_id));
-    emit("platform.report", rec.done());
-    log(LogSource::kPlatform, "", "END RequestId: " + r.request_id);
-    log(LogSource::kPlatform, "", report_line(r));
-  };
-
-  if (r.init && r.init->status != "success") {
-    // The init failed inside the invocation: the caller gets the init error (the runtime's own
-    // /init/error body when it sent one).
-    log(LogSource::kPlatform, "",
-        fmt::format("START RequestId: {} Version: {}", r.request_id, o_.function_version));
-    emit("platform.start", JsonObject()
-                               .str("requestId", r.request_id)
-                               .str("version", o_.function_version)
-                               .raw("tracing", tracing_json(trace_id, span_id))
-                               .done());
-    r.status = r.init->status == "timeout" ? "timeout" : "error";
-    r.error_type = r.init->status == "timeout" ? "Sandbox.Timedout" : r.init->error_type;
-    r.function_error = true;
-    r.environment_reset = true;
-    r.content_type = "application/json";
-    auto init_error = state_.init_error();
-    if (init_error && !init_error->body.empty()) {
-      r.payload = init_error->body;
-    } else if (r.init->status == "timeout") {
-      r.payload = error_body("Sandbox.Timedout",
-                             fmt::format("RequestId: {} Error: Task timed out after {:.2f} seconds",
-                                         r.request_id, o_.timeout.count() / 1000.0));
-    } else {
-      auto f = state_.fatal();
-      r.payload = error_body(r.error_type, fmt::format("RequestId: {} Error: {}", r.request_id,
-                                                       f ? f->message : "init failed with " + r.error_type));
-    }
-    JsonObject done;
-    done.str("requestId", r.request_id).str("status", r.status).str("errorType", r.error_type);
-    done.raw("metrics", JsonObject().ms("durationMs", 0).num("producedBytes", 0).done());
-    emit("platform.runtimeDone", done.done());
-    report(invoke_start, Clock::now());
-    return r;
-  }
+  if (r.init && r.init->status != "success")
+    return invoke_after_failed_init(std::move(r), trace, invoke_start);
 
   thaw();
-  log(LogSource::kPlatform, "",
-      fmt::format("START RequestId: {} Version: {}", r.request_id, o_.function_version));
-  emit("platform.start", JsonObject()
-                             .str("requestId", r.request_id)
-                             .str("version", o_.function_version)
-                             .raw("tracing", tracing_json(trace_id, span_id))
-                             .done());
-
+  start_invocation(r, trace);
   InvokeEvent event;
   event.request_id = r.request_id;
   event.payload = request.payload;
   event.deadline_ms = to_epoch_ms(deadline);
   event.invoked_function_arn = function_arn_;
-  event.trace_id = trace_id;
+  event.trace_id = trace.trace_id;
   event.client_context = request.client_context;
   event.cognito_identity = request.cognito_identity;
-  std::string agent_event = JsonObject()
-                                .str("eventType", "INVOKE")
-                                .num("deadlineMs", event.deadline_ms)
-                                .str("requestId", r.request_id)
-                                .str("invokedFunctionArn", function_arn_)
-                                .raw("tracing", tracing_json(trace_id, ""))
-                                .done();
-  auto released = Clock::now();
-  state_.release_invoke(event, agent_event);
-  auto duration_start = r.init ? invoke_start : released;
+  RuntimeDoneFacts facts;
+  facts.released = Clock::now();
+  state_.release_invoke(event, invoke_event(event, trace));
+  // The invocation's duration runs from the moment the event is handed to the sandbox (or, when the init had
+  // to run again inside the invocation, from the invocation's start) to the last /next.
+  auto duration_start = r.init ? invoke_start : facts.released;
 
   WaitResult w = state_.wait_runtime_response(deadline);
   if (w == WaitResult::kDone) w = state_.wait_runtime_next(deadline);
   RuntimeOutcome outcome = state_.outcome();
-  bool runtime_done = w == WaitResult::kDone;
-  auto runtime_done_at = runtime_done ? state_.runtime_ready_time() : Clock::now();
-  if (runtime_done_at < released) runtime_done_at = released;
-  r.runtime_duration_ms = ms_between(released, runtime_done_at);
+  facts.runtime_done = w == WaitResult::kDone;
+  facts.runtime_done_at = facts.runtime_done ? state_.runtime_ready_time() : Clock::now();
+  if (facts.runtime_done_at < facts.released) facts.runtime_done_at = facts.released;
+  r.runtime_duration_ms = ms_between(facts.released, facts.runtime_done_at);
+  take_outcome(r, outcome);
 
-  // What the caller gets: the response as soon as the runtime has sent it, even if extensions are still
-  // running or fail afterwards.
-  if (outcome.kind == RuntimeOutcome::Kind::kResponse) {
-    r.payload = outcome.body;
-    r.content_type = outcome.content_type.empty() ? "application/json" : outcome.content_type;
-    r.status = "success";
-  } else if (outcome.kind == RuntimeOutcome::Kind::kError ||
-             outcome.kind == RuntimeOutcome::Kind::kTooLarge) {
-    r.payload = outcome.body;
-    r.content_type = outcome.content_type.empty() ? "application/json" : outcome.content_type;
-    r.function_error = true;
-    r.status = "error";
-    r.error_type = outcome.error_type;
-  }
-
-  auto failure = [&](WaitResult why) {
-    if (why == WaitResult::kTimeout) {
-      r.status = "timeout";
-      r.error_type = "Sandbox.Timedout";
-      std::string message = fmt::format("Task timed out after {:.2f} seconds", o_.timeout.count() / 1000.0);
-      log(LogSource::kPlatform, "",
-          fmt::format("{} {} {}", iso8601_ms(epoch_ms_now()), r.request_id, message));
-      if (outcome.kind == RuntimeOutcome::Kind::kNone) {
-        r.payload = error_body(r.error_type, fmt::format("RequestId: {} Error: {}", r.request_id, message));
-        r.function_error = true;
-      }
-    } else {
-      std::string message = "the execution environment failed";
-      if (auto f = state_.fatal()) {
-        r.error_type = f->error_type;
-        message = f->message;
-      } else {
-        r.error_type = classify_failure();
-        message = "extension reported " + r.error_type;
-      }
-      r.status = r.error_type.rfind("Sandbox.", 0) == 0 ? "failure" : "error";
-      log(LogSource::kPlatform, "", fmt::format("RequestId: {} Error: {}", r.request_id, message));
-      log(LogSource::kPlatform, "", r.error_type);
-      if (outcome.kind == RuntimeOutcome::Kind::kNone) {
-        r.payload = error_body(r.error_type, fmt::format("RequestId: {} Error: {}", r.request_id, message));
-        r.function_error = true;
-      }
-    }
-    if (r.content_type.empty()) r.content_type = "application/json";
-  };
-
-  auto emit_runtime_done = [&] {
-    JsonObject done;
-    done.str("requestId", r.request_id).str("status", r.status);
-    if (!r.error_type.empty()) done.str("errorType", r.error_type);
-    JsonObject metrics;
-    metrics.ms("durationMs", r.runtime_duration_ms)
-        .num("producedBytes", static_cast<uint64_t>(outcome.produced_bytes));
-    done.raw("metrics", metrics.done());
-    if (outcome.kind != RuntimeOutcome::Kind::kNone) {
-      std::vector<std::string> spans{
-          span_json("responseLatency", released, ms_between(released, outcome.response_start)),
-          span_json("responseDuration", outcome.response_start,
-                    ms_between(outcome.response_start, outcome.response_end))};
-      if (runtime_done) {
-        spans.push_back(span_json("runtimeOverhead", outcome.response_end,
-                                  ms_between(outcome.response_end, runtime_done_at)));
-      }
-      done.raw("spans", json_array(spans));
-    }
-    done.raw("tracing", tracing_json(trace_id, span_id));
-    emit("platform.runtimeDone", done.done());
-  };
-
-  if (!runtime_done) {
-    failure(w);
-    emit_runtime_done();
+  if (!facts.runtime_done) {
+    record_failure(r, w, outcome);
+    emit("platform.runtimeDone", runtime_done_record(r, outcome, facts, trace));
     sample_memory();
     reset(r.status == "timeout" ? "timeout" : "failure");
     r.environment_reset = true;
-    report(duration_start, w == WaitResult::kTimeout ? deadline : Clock::now());
+    finish_report(r, trace, duration_start, w == WaitResult::kTimeout ? deadline : Clock::now());
     return r;
   }
 
-  emit_runtime_done();
+  emit("platform.runtimeDone", runtime_done_record(r, outcome, facts, trace));
   // Extensions subscribed to INVOKE may keep working after the runtime's response; the invocation (and its
   // duration) ends when the last of them calls /event/next again.
   WaitResult extensions = state_.wait_invoked_agents_ready(deadline);
-  auto end = runtime_done_at;
+  auto end = facts.runtime_done_at;
   for (const auto& [name, at] : state_.agent_ready_times()) end = std::max(end, at);
   if (extensions != WaitResult::kDone) {
-    failure(extensions);
+    record_failure(r, extensions, outcome);
     sample_memory();
     reset(r.status == "timeout" ? "timeout" : "failure");
     r.environment_reset = true;
@@ -693,10 +548,99 @@ InvokeResult Emulator::Impl::invoke(const InvokeRequest& request) {
   } else {
     sample_memory();
   }
-  r.post_runtime_extensions_duration_ms = ms_between(runtime_done_at, std::max(end, runtime_done_at));
-  report(duration_start, end);
+  r.post_runtime_extensions_duration_ms =
+      ms_between(facts.runtime_done_at, std::max(end, facts.runtime_done_at));
+  finish_report(r, trace, duration_start, end);
   if (initialized_) freeze();
   return r;
+}
+
+void Emulator::Impl::start_invocation(const InvokeResult& r, const InvocationTrace& trace) {
+  log(LogSource::kPlatform, "",
+      fmt::format("START RequestId: {} Version: {}", r.request_id, o_.function_version));
+  emit("platform.start", start_record(r.request_id, o_.function_version, trace));
+}
+
+// What the caller gets: the response as soon as the runtime has sent it, even if extensions are still
+// running or fail afterwards.
+void Emulator::Impl::take_outcome(InvokeResult& r, const RuntimeOutcome& outcome) {
+  if (outcome.kind == RuntimeOutcome::Kind::kNone) return;
+  r.payload = outcome.body;
+  r.content_type = outcome.content_type.empty() ? "application/json" : outcome.content_type;
+  if (outcome.kind == RuntimeOutcome::Kind::kResponse) {
+    r.status = "success";
+    return;
+  }
+  r.function_error = true;
+  r.status = "error";
+  r.error_type = outcome.error_type;
+}
+
+void Emulator::Impl::record_failure(InvokeResult& r, WaitResult why, const RuntimeOutcome& outcome) {
+  std::string message;
+  if (why == WaitResult::kTimeout) {
+    r.status = "timeout";
+    r.error_type = "Sandbox.Timedout";
+    message = fmt::format("Task timed out after {:.2f} seconds", o_.timeout.count() / 1000.0);
+    log(LogSource::kPlatform, "", fmt::format("{} {} {}", iso8601_ms(epoch_ms_now()), r.request_id, message));
+  } else {
+    message = "the execution environment failed";
+    if (auto f = state_.fatal()) {
+      r.error_type = f->error_type;
+      message = f->message;
+    } else {
+      r.error_type = classify_failure();
+      message = "extension reported " + r.error_type;
+    }
+    r.status = r.error_type.rfind("Sandbox.", 0) == 0 ? "failure" : "error";
+    log(LogSource::kPlatform, "", fmt::format("RequestId: {} Error: {}", r.request_id, message));
+    log(LogSource::kPlatform, "", r.error_type);
+  }
+  if (outcome.kind == RuntimeOutcome::Kind::kNone) {
+    r.payload = error_body(r.error_type, fmt::format("RequestId: {} Error: {}", r.request_id, message));
+    r.function_error = true;
+  }
+  if (r.content_type.empty()) r.content_type = "application/json";
+}
+
+// The init failed inside the invocation: the caller gets the init error (the runtime's own /init/error body
+// when it sent one).
+InvokeResult Emulator::Impl::invoke_after_failed_init(InvokeResult r, const InvocationTrace& trace,
+                                                      Clock::time_point invoke_start) {
+  start_invocation(r, trace);
+  bool timeout = r.init->status == "timeout";
+  r.status = timeout ? "timeout" : "error";
+  r.error_type = timeout ? "Sandbox.Timedout" : r.init->error_type;
+  r.function_error = true;
+  r.environment_reset = true;
+  r.content_type = "application/json";
+  auto init_error = state_.init_error();
+  if (init_error && !init_error->body.empty()) {
+    r.payload = init_error->body;
+  } else if (timeout) {
+    r.payload =
+        error_body("Sandbox.Timedout", fmt::format("RequestId: {} Error: Task timed out after {:.2f} seconds",
+                                                   r.request_id, o_.timeout.count() / 1000.0));
+  } else {
+    auto f = state_.fatal();
+    r.payload = error_body(r.error_type, fmt::format("RequestId: {} Error: {}", r.request_id,
+                                                     f ? f->message : "init failed with " + r.error_type));
+  }
+  emit("platform.runtimeDone", failed_init_runtime_done_record(r));
+  finish_report(r, trace, invoke_start, Clock::now());
+  return r;
+}
+
+void Emulator::Impl::finish_report(InvokeResult& r, const InvocationTrace& trace, Clock::time_point start,
+                                   Clock::time_point end) {
+  r.duration_ms = ms_between(start, end);
+  // Lambda bills the cold start's init with the first invocation (all runtimes since August 2025).
+  double billed = r.duration_ms + r.init_duration_ms.value_or(0);
+  r.billed_duration_ms = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(billed)));
+  r.max_memory_used_mb = max_memory_used_mb();
+  emit("platform.report", report_record(r, trace));
+  log(LogSource::kPlatform, "", "END RequestId: " + r.request_id);
+  log(LogSource::kPlatform, "", report_line(r));
 }
 
 // ---- Reset and shutdown ----------------------------------------------------------------------------
@@ -712,7 +656,7 @@ ShutdownReport Emulator::Impl::reset(const std::string& reason) {
   std::map<std::string, AgentInfo> agents;
   for (const auto& a : state_.agents()) {
     agents[a.name] = a;
-    if (a.state == AgentState::kStarted || a.state == AgentState::kLaunchError) continue;
+    if (a.state == ExtensionState::kStarted || a.state == ExtensionState::kLaunchError) continue;
     (a.external ? external : internal)++;
   }
   Process* runtime = nullptr;
@@ -752,8 +696,8 @@ ShutdownReport Emulator::Impl::reset(const std::string& reason) {
     for (const auto& [name, p] : extension_procs) {
       auto it = agents.find(name);
       bool subscribed = it != agents.end() && it->second.shutdown &&
-                        it->second.state != AgentState::kStarted &&
-                        it->second.state != AgentState::kLaunchError;
+                        it->second.state != ExtensionState::kStarted &&
+                        it->second.state != ExtensionState::kLaunchError;
       if (subscribed && !p->exited()) {
         state_.release_shutdown(name, event);
         awaited.emplace_back(name, p);
@@ -763,7 +707,7 @@ ShutdownReport Emulator::Impl::reset(const std::string& reason) {
     }
     for (const auto& name : o_.external_extensions) {
       auto it = agents.find(name);
-      if (it != agents.end() && it->second.shutdown && it->second.state != AgentState::kStarted) {
+      if (it != agents.end() && it->second.shutdown && it->second.state != ExtensionState::kStarted) {
         state_.release_shutdown(name, event);
         state_.wait_event_taken(name, agents_deadline);
       }
@@ -814,6 +758,7 @@ ShutdownReport Emulator::Impl::shutdown() {
   if (sampler_.joinable()) sampler_.join();
   server_.stop();
   if (server_thread_.joinable()) server_thread_.join();
+  limits_.reset();  // the processes are gone: remove the groups
   return *shutdown_report_;
 }
 

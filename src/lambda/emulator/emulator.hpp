@@ -40,6 +40,9 @@ struct EmulatorOptions {
   std::string region = "us-east-1";
   std::string account_id = "012345678912";  // the account AWS's emulator uses
   int memory_mb = 128;
+  // Give the runtime and extensions Lambda's CPU share and memory for memory_mb (sandbox_limits.hpp); when
+  // the groups cannot be made, one platform log line says so and the sandbox runs without limits.
+  bool enforce_limits = false;
   std::chrono::milliseconds timeout{3000};
   std::chrono::milliseconds init_timeout{10000};
   // With at least one external extension; 500 ms with internal extensions only, none without extensions.

@@ -1,9 +1,9 @@
 // Extensions API 2020-01-01 (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-extensions-api.html).
 #include <httplib.h>
 
+#include "lambda/common/json.hpp"
 #include "lambda/emulator/api_http.hpp"
 #include "lambda/emulator/api_routes.hpp"
-#include "lambda/emulator/json.hpp"
 
 namespace lambdascope::lambda {
 

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "lambda/emulator/ids.hpp"
+#include "lambda/common/ids.hpp"
 
 namespace lambdascope::lambda {
 

@@ -3,11 +3,12 @@
 // (Started -> Ready -> Running -> ResponseSent -> Ready ...), each extension's states (Started ->
 // Registered -> Ready -> Running -> Ready ...), the invocation in flight and the first fatal error.
 //
-// Two sides use it. API handlers (one HTTP thread each) call the runtime_* and agent_* methods, which
-// validate like rapid, change state, and block where Lambda blocks (/next until there is an event). The
-// lifecycle driver (emulator.cpp) calls begin_generation / release_* / wait_* to run init, invokes and
-// shutdown. One mutex and one condition variable guard everything: the traffic is a few requests per
-// invocation, and a single lock makes every transition easy to reason about.
+// Two sides use it. API handlers (one HTTP thread each) call the runtime_* (sandbox_runtime_api.cpp) and
+// agent_* (sandbox_extensions_api.cpp) methods, which validate like rapid, change state, and block where
+// Lambda blocks (/next until there is an event). The lifecycle driver (emulator.cpp) calls begin_generation /
+// release_* / wait_* (sandbox_state.cpp) to run init, invokes and shutdown. One mutex and one condition
+// variable guard everything: the traffic is a few requests per invocation, and a single lock makes every
+// transition easy to reason about.
 //
 // A "generation" is one life of the runtime and its extensions; a reset (crash, timeout) ends it. Handlers
 // blocked on behalf of processes of an ended generation return at once (those processes are being killed).
@@ -15,6 +16,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -22,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "lambda/emulator/ids.hpp"
+#include "lambda/common/ids.hpp"
 
 namespace lambdascope::lambda {
 
@@ -85,7 +87,7 @@ struct InitError {
 };
 
 enum class RuntimeState { kNotStarted, kStarted, kInitError, kReady, kRunning, kResponseSent };
-enum class AgentState {
+enum class ExtensionState {
   kStarted,
   kRegistered,
   kReady,
@@ -98,14 +100,14 @@ enum class AgentState {
 };
 
 const char* runtime_state_name(RuntimeState s);
-const char* agent_state_name(AgentState s);
+const char* extension_state_name(ExtensionState s);
 
 // A registered (or launched) extension as the driver sees it.
 struct AgentInfo {
   std::string name;
   std::string id;
   bool external = true;
-  AgentState state = AgentState::kStarted;
+  ExtensionState state = ExtensionState::kStarted;
   bool invoke = false, shutdown = false;  // subscriptions
   std::string error_type;                 // from /init/error or /exit/error
 };
@@ -190,6 +192,12 @@ class SandboxState {
   Agent* find_agent_locked(const std::string& id);
   ApiResponse render_invoke_locked() const;
   ApiResponse runtime_transition_refused_locked(const char* to) const;
+  // /init/error and /exit/error: the extension goes to `to` from one of the `from` states.
+  ApiResponse agent_error(const std::string& id, const std::string& error_type, ExtensionState to,
+                          std::initializer_list<ExtensionState> from);
+  // Why a /response or /error for `request_id` is refused, if it is.
+  std::optional<ApiResponse> refuse_invocation_result_locked(const std::string& request_id,
+                                                             const char* transition) const;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "lambda/common/json.hpp"
 #include "lambda/emulator/api_http.hpp"
 #include "lambda/emulator/api_routes.hpp"
-#include "lambda/emulator/json.hpp"
 
 namespace lambdascope::lambda {
 

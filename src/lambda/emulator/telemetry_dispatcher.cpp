@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "lambda/emulator/ids.hpp"
-#include "lambda/emulator/json.hpp"
+#include "lambda/common/ids.hpp"
+#include "lambda/common/json.hpp"
 
 namespace lambdascope::lambda {
 

@@ -9,6 +9,20 @@ namespace lambdascope::lambda::extension {
 
 using SteadyClock = std::chrono::steady_clock;
 
+namespace {
+
+// How often new samples are symbolized ahead while no window is ready: often enough that SHUTDOWN finds
+// little new, rarely enough that the function (which shares the sandbox's CPU) hardly notices.
+constexpr auto kPreparePeriod = std::chrono::milliseconds(200);
+
+int64_t realtime_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
 BackgroundWriter::BackgroundWriter(Options options, WindowCutter& cutter, RingFollower& follower,
                                    ProfileWriter& writer, store::Spool* spool)
     : options_(options),
@@ -57,23 +71,78 @@ WriterStats BackgroundWriter::stats() const {
   return stats_;
 }
 
+void BackgroundWriter::raise_priority() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (tid_ != 0 && options_.lower_priority) ::setpriority(PRIO_PROCESS, static_cast<id_t>(tid_), 0);
+}
+
+void BackgroundWriter::pause() {
+  std::lock_guard<std::mutex> lock(mu_);
+  paused_ = true;
+}
+
+size_t BackgroundWriter::unsaved() const {
+  size_t in_hand;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    in_hand = in_hand_;
+  }
+  return in_hand + cutter_.open_windows();
+}
+
 void BackgroundWriter::loop() {
   // Symbolizing and compressing compete with the function for the sandbox's CPU: let the function win.
   if (options_.lower_priority) ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
   std::unique_lock<std::mutex> lock(mu_);
+  tid_ = ::gettid();
   while (!stop_) {
+    if (paused_) {
+      cv_.wait(lock, [&] { return stop_; });
+      break;
+    }
     wake_ = false;
     uint64_t requests = drain_requests_;
     lock.unlock();
     std::vector<Window> ready = cutter_.take_ready();
-    for (Window& w : ready) process(std::move(w));
+    lock.lock();
+    in_hand_ = ready.size();
+    lock.unlock();
+    // Oldest first (the init window first), each handed to the spool as soon as it is written: a deadline
+    // that comes early costs the newest windows, not all of them.
+    for (Window& w : ready) {
+      lock.lock();
+      bool paused = paused_;
+      lock.unlock();
+      if (paused) break;  // the rest stays counted in in_hand_
+      process(std::move(w));
+      lock.lock();
+      --in_hand_;
+      lock.unlock();
+    }
     if (!ready.empty()) follower_.remove_finished_rings();
+    if (ready.empty()) prepare_symbols();
     lock.lock();
     if (!ready.empty()) continue;
     drained_ = requests;
     idle_cv_.notify_all();
     auto until = std::min(cutter_.next_grace_deadline(), SteadyClock::now() + std::chrono::milliseconds(50));
     cv_.wait_until(lock, until, [&] { return stop_ || wake_; });
+  }
+}
+
+void BackgroundWriter::prepare_symbols() {
+  if (!options_.prepare_symbols || !follower_.seen_any_ring()) return;
+  auto now = SteadyClock::now();
+  if (now - last_prepare_ < kPreparePeriod) return;
+  last_prepare_ = now;
+  int64_t until = realtime_ns();
+  int64_t from = prepared_to_ns_ != 0 ? prepared_to_ns_ : follower_.earliest_start_ns();
+  if (from == 0 || from >= until) return;
+  try {
+    writer_.prepare(follower_.cut(from, until));
+    prepared_to_ns_ = until;
+  } catch (const std::exception& e) {
+    Log::debug(std::string("preparing symbols: ") + e.what());
   }
 }
 
@@ -99,7 +168,7 @@ void BackgroundWriter::process(Window w) {
         ++stats_.skipped_min_duration;
       }
     }
-    std::vector<symbolize::RingData> slices;
+    std::vector<capture::RingData> slices;
     if (skip == nullptr) slices = follower_.cut(w.start_ns, w.end_ns);
     if (skip == nullptr && !follower_.seen_any_ring()) {
       // No agent in the runtime: an empty profile per invocation would only cost storage. Say why, once.

@@ -3,7 +3,12 @@
 // is kept (LAMBDASCOPE_SAMPLE_RATE, LAMBDASCOPE_MIN_DURATION_MS: decided once the window is known, so the
 // function never pays for it), symbolizes and serializes, and hands the result to the spool. It runs at a
 // lower CPU priority than the function. Only this thread symbolizes (the Symbolizer is not thread-safe).
+// While no window is ready it prepares symbolization: the samples that arrived since the last look are
+// symbolized and thrown away, so the symbol indexes of the runtime's binaries and libraries and the perf
+// map read so far are cached before SHUTDOWN, and writing a window then is lookups and compression.
 #pragma once
+
+#include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -38,6 +43,7 @@ class BackgroundWriter {
     double min_duration_ms = 0;
     bool lower_priority = true;
     std::string ring_dir;  // for the log line when no ring appears
+    bool prepare_symbols = true;
   };
   // `spool` may be null (no usable destination): profiles are then counted as failed.
   BackgroundWriter(Options options, WindowCutter& cutter, RingFollower& follower, ProfileWriter& writer,
@@ -52,10 +58,20 @@ class BackgroundWriter {
   bool drain(std::chrono::steady_clock::time_point deadline);
 
   WriterStats stats() const;
+  // At SHUTDOWN the function no longer needs the CPU: the thread goes back to normal priority (where the
+  // process may: an unprivileged one cannot undo nice without RLIMIT_NICE; on Lambda nothing outside the
+  // sandbox competes anyway, but on a busy machine a nice-10 thread gets next to nothing).
+  void raise_priority();
+  // Stops taking windows (the one being written is finished): at SHUTDOWN, once time is up, so that what is
+  // counted as not saved stays so.
+  void pause();
+  // Windows not yet handed to the spool: taken and not finished, or still in the cutter.
+  size_t unsaved() const;
 
  private:
   void loop();
   void process(Window window);
+  void prepare_symbols();
 
   Options options_;
   WindowCutter& cutter_;
@@ -66,14 +82,19 @@ class BackgroundWriter {
   uint64_t reported_follower_drops_ = 0;
   bool warned_no_agent_ = false;
   std::string ring_dir_;
+  int64_t prepared_to_ns_ = 0;  // samples before this realtime were symbolized ahead
+  std::chrono::steady_clock::time_point last_prepare_{};
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable idle_cv_;
   bool stop_ = false;
   bool wake_ = false;
+  bool paused_ = false;
+  pid_t tid_ = 0;                // the thread's, once it runs
   uint64_t drain_requests_ = 0;  // drain() calls so far
   uint64_t drained_ = 0;         // the requests a look that found nothing ready had seen
+  size_t in_hand_ = 0;           // windows taken from the cutter and not yet processed
   WriterStats stats_;
   std::thread thread_;
 };

@@ -98,7 +98,14 @@ ExtensionConfig load_config(const EnvLookup& env) {
   }
 
   std::string mode = get(env, "LAMBDASCOPE_MODE");
-  c.mode_hint = mode.empty() ? "cpu" : mode;
+  c.mode_hint = mode.empty() ? "wall" : mode;  // lambdascope-wrapper's default on Lambda
+
+  std::string idle = get(env, "LAMBDASCOPE_IDLE_THREADS");
+  if (idle == "keep") {
+    c.keep_idle_threads = true;
+  } else if (!idle.empty() && idle != "omit") {
+    bad("LAMBDASCOPE_IDLE_THREADS", idle, "omit or keep", "omit");
+  }
 
   c.runtime_api = get(env, "AWS_LAMBDA_RUNTIME_API");
   c.function_name = get(env, "AWS_LAMBDA_FUNCTION_NAME");

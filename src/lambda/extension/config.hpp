@@ -31,7 +31,9 @@ struct ExtensionConfig {
   bool default_dirs = true;  // ring and spool folders are the derived defaults (ours to remove when empty)
   std::string runtime_api;   // host:port
   std::string function_name;
-  std::string mode_hint;  // LAMBDASCOPE_MODE as the agent will read it (for log lines only)
+  std::string mode_hint;           // LAMBDASCOPE_MODE as the agent will read it (for log lines only)
+  bool keep_idle_threads = false;  // LAMBDASCOPE_IDLE_THREADS=keep: threads that did not run stay in
+                                   // invocation profiles
 
   std::vector<std::string> warnings;  // one line per bad value, logged at start
 };

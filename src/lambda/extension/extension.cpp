@@ -4,12 +4,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <thread>
 
-#include "lambda/emulator/ids.hpp"
+#include "lambda/common/ids.hpp"
 #include "lambda/extension/background_writer.hpp"
 #include "lambda/extension/extensions_client.hpp"
 #include "lambda/extension/log.hpp"
@@ -26,6 +27,9 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+
+// At SHUTDOWN, what moving the last profiles from the spool to a directory may take.
+constexpr milliseconds kLocalFlushReserve(50);
 
 int64_t realtime_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -59,6 +63,18 @@ std::string peak_rss_mb() {
   return out;
 }
 
+// CPU time of this process so far, for the SHUTDOWN line: it comes out of the function's CPU share.
+std::string cpu_ms() {
+  rusage u{};
+  if (::getrusage(RUSAGE_SELF, &u) != 0) return "?";
+  auto ms = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3;
+  };
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f", ms(u.ru_utime) + ms(u.ru_stime));
+  return buf;
+}
+
 std::string sandbox_id() {
   std::string id = new_uuid();
   std::string out;
@@ -76,7 +92,9 @@ class Profiler {
         client_(client),
         sandbox_(sandbox_id()),
         follower_({.dir = config.ring_dir}),
-        writer_(config.function_name, sandbox_) {}
+        writer_(config.function_name, sandbox_) {
+    writer_.set_keep_idle_threads(config.keep_idle_threads);
+  }
 
   void setup() {
     follower_.start();
@@ -149,19 +167,33 @@ class Profiler {
     Log::debug("SHUTDOWN (" + e.shutdown_reason + "), " +
                std::to_string(std::chrono::duration_cast<milliseconds>(budget_end - now).count()) +
                " ms to go");
+    writer_thread_->raise_priority();
+    // No time left at all (a budget under the exit margin): write nothing, count everything.
+    bool out_of_time = now >= finish_by;
+    if (out_of_time) writer_thread_->pause();
     // The last invocation's runtimeDone and report may still be on their way.
-    if (cutter_.telemetry())
+    if (cutter_.telemetry() && !out_of_time)
       cutter_.wait_settled(std::min(now + milliseconds(300), now + (finish_by - now) / 4),
                            e.shutdown_reason == "spindown" || e.shutdown_reason.empty());
     if (Log::debug_enabled()) Log::debug("SHUTDOWN: windows not yet written: " + cutter_.describe_open());
     cutter_.on_shutdown(receipt);
-    // Writing gets up to half of what is left; sending gets the rest.
+    // The budget by need: sending to S3 gets half of what is left, a directory needs next to nothing.
     now = SteadyClock::now();
-    if (!writer_thread_->drain(now + (finish_by - now) / 2))
-      Log::info("SHUTDOWN: not every profile could be written before the deadline");
+    auto reserve = std::clamp<SteadyClock::duration>((finish_by - now) / 10, SteadyClock::duration::zero(),
+                                                     kLocalFlushReserve);
+    auto write_by = remote_ ? now + (finish_by - now) / 2 : finish_by - reserve;
+    bool all_written = !out_of_time && writer_thread_->drain(write_by);
+    if (!all_written && !out_of_time)
+      Log::info("SHUTDOWN: " + std::to_string(writer_thread_->unsaved()) +
+                " windows not yet written at the writing deadline (written oldest first; still trying)");
     size_t left = 0;
     if (spool_) left = spool_->flush(finish_by);
-    follower_.remove_finished_rings(/*discard_unclaimed=*/true);
+    // Rings that still hold a window not saved stay (on Lambda the sandbox ends anyway; locally, and for a
+    // reader after us, the samples are not thrown away).
+    writer_thread_->pause();
+    size_t unsaved = writer_thread_->unsaved();
+    follower_.remove_finished_rings(/*discard_unclaimed=*/unsaved == 0);
+    if (unsaved == 0) follower_.withdraw();  // a runtime still exiting removes its own ring now
     if (config_.default_dirs) {
       // Empty folders of ours go (rmdir only: anything left in them stays for the next start).
       ::rmdir(config_.ring_dir.c_str());
@@ -177,11 +209,14 @@ class Profiler {
              ? ", " + std::to_string(ws.skipped_sample_rate + ws.skipped_min_duration) +
                    " not kept by sampling"
              : "") +
-        (ws.failed ? ", " + std::to_string(ws.failed) + " failed" : "") + "; " +
+        (ws.failed ? ", " + std::to_string(ws.failed) + " failed" : "") +
+        (unsaved ? ", " + std::to_string(unsaved) + " windows dropped: not written before the deadline"
+                 : "") +
+        "; " +
         std::to_string(std::chrono::duration_cast<milliseconds>(SteadyClock::now() - received).count()) +
         " ms of the " +
         std::to_string(std::chrono::duration_cast<milliseconds>(budget_end - received).count()) +
-        " ms before the deadline; peak memory " + peak_rss_mb() + " MB");
+        " ms before the deadline; peak memory " + peak_rss_mb() + " MB, CPU " + cpu_ms() + " ms");
   }
 
  private:
@@ -195,6 +230,7 @@ class Profiler {
     }
     try {
       sink_ = store::open_sink(destination);
+      remote_ = destination.scheme != "file";
     } catch (const std::exception& e) {
       Log::info(std::string("cannot open the destination: ") + e.what() + "; using file:///tmp/lambdascope");
       try {
@@ -233,6 +269,7 @@ class Profiler {
   std::unique_ptr<store::Spool> spool_;
   std::unique_ptr<BackgroundWriter> writer_thread_;
   std::string destination_ = "(none)";
+  bool remote_ = false;  // the sink sends over the network (S3): SHUTDOWN keeps time for sending
 };
 
 }  // namespace

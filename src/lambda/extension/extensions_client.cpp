@@ -3,7 +3,7 @@
 #include <httplib.h>
 #include <simdjson.h>
 
-#include "lambda/emulator/json.hpp"
+#include "lambda/common/json.hpp"
 
 namespace lambdascope::lambda::extension {
 

@@ -2,10 +2,10 @@
 
 #include <cmath>
 
+#include "capture/profile_builder.hpp"
 #include "formats/writers.hpp"
 #include "profile/profile.hpp"
 #include "store/object_key.hpp"
-#include "symbolize/profile_builder.hpp"
 
 namespace lambdascope::lambda::extension {
 
@@ -20,12 +20,12 @@ std::string format_ms(double ms) {
   return s;
 }
 
-int64_t realtime_of(const symbolize::RingInfo& info, uint64_t monotonic_ns) {
+int64_t realtime_of(const capture::RingInfo& info, uint64_t monotonic_ns) {
   return static_cast<int64_t>(info.anchor_realtime_ns) +
          (static_cast<int64_t>(monotonic_ns) - static_cast<int64_t>(info.anchor_monotonic_ns));
 }
 
-int64_t last_sample_ns(const std::vector<symbolize::RingData>& slices) {
+int64_t last_sample_ns(const std::vector<capture::RingData>& slices) {
   int64_t last = 0;
   for (const auto& s : slices)
     for (const auto& sample : s.samples) last = std::max(last, realtime_of(s.info, sample.time_ns));
@@ -37,7 +37,7 @@ int64_t last_sample_ns(const std::vector<symbolize::RingData>& slices) {
 ProfileWriter::ProfileWriter(std::string function_name, std::string sandbox_id, std::string key_prefix)
     : function_(std::move(function_name)), sandbox_(std::move(sandbox_id)), prefix_(std::move(key_prefix)) {}
 
-int64_t ProfileWriter::duration_ms(const Window& w, const std::vector<symbolize::RingData>& slices) const {
+int64_t ProfileWriter::duration_ms(const Window& w, const std::vector<capture::RingData>& slices) const {
   if (w.runtime_duration_ms) return std::llround(std::ceil(*w.runtime_duration_ms));
   int64_t end = w.end_ns;
   // Without runtimeDone the window runs to the next INVOKE, frozen time included: the last sample is the
@@ -49,11 +49,13 @@ int64_t ProfileWriter::duration_ms(const Window& w, const std::vector<symbolize:
   return std::max<int64_t>(0, (end - w.start_ns + 999999) / 1000000);
 }
 
-void ProfileWriter::build(profile::Profile& p, const Window& w,
-                          const std::vector<symbolize::RingData>& slices,
+void ProfileWriter::build(profile::Profile& p, const Window& w, const std::vector<capture::RingData>& slices,
                           const std::vector<std::string>& comments) {
-  symbolize::init_profile(p, slices.empty() ? symbolize::RingInfo{} : slices.front().info);
-  for (const symbolize::RingData& slice : slices) symbolize::add_ring(p, slice, symbolizer_);
+  capture::init_profile(p, slices.empty() ? capture::RingInfo{} : slices.front().info);
+  capture::BuildOptions options;
+  // A thread pool waiting for work says nothing about an invocation: left out (and counted) by default.
+  options.omit_idle_threads = w.phase == Phase::kInvoke && !keep_idle_threads_;
+  for (const capture::RingData& slice : slices) capture::add_ring(p, slice, symbolizer_, options);
 
   const std::string request_id = w.phase == Phase::kInit ? sandbox_ : w.request_id;
   const std::string status =
@@ -104,7 +106,14 @@ void ProfileWriter::build(profile::Profile& p, const Window& w,
   for (const std::string& c : comments) p.meta.comments.push_back(c);
 }
 
-StoredProfile ProfileWriter::write(const Window& w, const std::vector<symbolize::RingData>& slices,
+void ProfileWriter::prepare(const std::vector<capture::RingData>& slices) {
+  if (slices.empty()) return;
+  profile::Profile scratch;
+  capture::init_profile(scratch, slices.front().info);
+  for (const capture::RingData& slice : slices) capture::add_ring(scratch, slice, symbolizer_);
+}
+
+StoredProfile ProfileWriter::write(const Window& w, const std::vector<capture::RingData>& slices,
                                    const std::vector<std::string>& comments) {
   profile::Profile p;
   build(p, w, slices, comments);

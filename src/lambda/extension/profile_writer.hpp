@@ -2,15 +2,15 @@
 // for the extension's life, so each library is read once however many invocations it appears in), labelled
 // on every sample (request_id, phase, cold_start, sandbox; window and status when they say something), with
 // Lambda's numbers (duration, billed duration, memory) as comments, gzip'd pprof, and the object key of
-// store/object_key.hpp.
+// store/object_key.hpp. Invocation profiles leave out threads that did not run in the window (counted).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "capture/ring_reader.hpp"
 #include "lambda/extension/window.hpp"
 #include "store/sink.hpp"
-#include "symbolize/ring_reader.hpp"
 #include "symbolize/symbolizer.hpp"
 
 namespace lambdascope::profile {
@@ -33,20 +33,28 @@ class ProfileWriter {
   ProfileWriter(std::string function_name, std::string sandbox_id, std::string key_prefix = "");
 
   // `window.start_ns` must be resolved (not kFromRingStart). `comments` are added as they are.
-  StoredProfile write(const Window& window, const std::vector<symbolize::RingData>& slices,
+  StoredProfile write(const Window& window, const std::vector<capture::RingData>& slices,
                       const std::vector<std::string>& comments);
 
   // The profile before serialization (for tests).
-  void build(profile::Profile& p, const Window& window, const std::vector<symbolize::RingData>& slices,
+  void build(profile::Profile& p, const Window& window, const std::vector<capture::RingData>& slices,
              const std::vector<std::string>& comments);
 
-  int64_t duration_ms(const Window& window, const std::vector<symbolize::RingData>& slices) const;
+  int64_t duration_ms(const Window& window, const std::vector<capture::RingData>& slices) const;
+
+  // Keep threads that did not run in an invocation (LAMBDASCOPE_IDLE_THREADS=keep); left out by default.
+  void set_keep_idle_threads(bool keep) { keep_idle_threads_ = keep; }
+
+  // Symbolizes the samples and keeps only what the Symbolizer caches (symbol indexes, perf maps, the
+  // frames of each address), so that writing them later is lookups.
+  void prepare(const std::vector<capture::RingData>& slices);
 
  private:
   std::string function_;
   std::string sandbox_;
   std::string prefix_;
   symbolize::Symbolizer symbolizer_;
+  bool keep_idle_threads_ = false;
 };
 
 }  // namespace lambdascope::lambda::extension

@@ -21,7 +21,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-int64_t realtime_of(const symbolize::RingInfo& info, uint64_t monotonic_ns) {
+int64_t realtime_of(const capture::RingInfo& info, uint64_t monotonic_ns) {
   return static_cast<int64_t>(info.anchor_realtime_ns) +
          (static_cast<int64_t>(monotonic_ns) - static_cast<int64_t>(info.anchor_monotonic_ns));
 }
@@ -74,10 +74,17 @@ void RingFollower::start() {
     ++removed;
   }
   if (removed != 0) Log::debug("removed " + std::to_string(removed) + " rings of exited processes");
+  marker_.emplace(options_.dir);
   thread_ = std::thread([this] { loop(); });
 }
 
+void RingFollower::withdraw() {
+  std::lock_guard<std::mutex> lock(mu_);
+  marker_.reset();
+}
+
 void RingFollower::stop() {
+  withdraw();
   stop_ = true;
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -104,7 +111,7 @@ void RingFollower::scan_locked() {
     std::string path = entry.path().string();
     if (!ends_with(path, ".ring") || rings_.count(path) != 0) continue;
     std::string error;
-    auto reader = symbolize::RingReader::open(path, &error);
+    auto reader = capture::RingReader::open(path, &error);
     if (reader == nullptr) {
       // Its header may still be being written: try again, and say so once if it never becomes a ring.
       if (++unopened_[path] == 40) Log::info("cannot read ring " + path + ": " + error);
@@ -122,14 +129,14 @@ void RingFollower::scan_locked() {
 }
 
 void RingFollower::drain_locked() {
-  symbolize::RingData scratch;
+  capture::RingData scratch;
   for (auto& [path, f] : rings_) {
     scratch.samples.clear();
     scratch.pcs.clear();
     scratch.mappings.clear();
     scratch.thread_names.clear();
     f.reader->poll(scratch);
-    symbolize::RingData& d = f.data;
+    capture::RingData& d = f.data;
     d.info = scratch.info;
     d.counters = scratch.counters;
     d.state = scratch.state;
@@ -139,12 +146,12 @@ void RingFollower::drain_locked() {
     scratch.corrupt_records = 0;
     for (auto& m : scratch.mappings) d.mappings.push_back(std::move(m));
     for (auto& n : scratch.thread_names) d.thread_names.push_back(std::move(n));
-    for (const symbolize::RawSample& s : scratch.samples) {
+    for (const capture::RawSample& s : scratch.samples) {
       if (buffered_pcs_ + s.depth > options_.max_buffered_pcs) {
         ++dropped_samples_;
         continue;
       }
-      symbolize::RawSample copy = s;
+      capture::RawSample copy = s;
       copy.first_pc = static_cast<uint32_t>(d.pcs.size());
       d.pcs.insert(d.pcs.end(), scratch.pcs.begin() + s.first_pc, scratch.pcs.begin() + s.first_pc + s.depth);
       buffered_pcs_ += s.depth;
@@ -153,26 +160,26 @@ void RingFollower::drain_locked() {
   }
 }
 
-std::vector<symbolize::RingData> RingFollower::cut(int64_t start_ns, int64_t end_ns) {
+std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_ns) {
   std::lock_guard<std::mutex> lock(mu_);
   scan_locked();
   drain_locked();
-  std::vector<symbolize::RingData> out;
+  std::vector<capture::RingData> out;
   for (auto& [path, f] : rings_) {
-    const symbolize::RingData& d = f.data;
-    symbolize::RingData slice;
+    const capture::RingData& d = f.data;
+    capture::RingData slice;
     slice.info = d.info;
     // Known stacks per thread, for wall-mode idle records (they repeat the thread's previous stack).
     std::map<int32_t, std::pair<uint32_t, uint32_t>> last_full;         // tid -> (first_pc in slice, depth)
     std::map<int32_t, std::pair<uint32_t, uint32_t>> last_full_before;  // in d, before the window
-    for (const symbolize::RawSample& s : d.samples) {
+    for (const capture::RawSample& s : d.samples) {
       int64_t t = realtime_of(d.info, s.time_ns);
       if (t > end_ns) continue;
       if (t < start_ns) {
         if (!s.idle) last_full_before[s.tid] = {s.first_pc, s.depth};
         continue;
       }
-      symbolize::RawSample copy = s;
+      capture::RawSample copy = s;
       if (s.idle) {
         if (last_full.count(s.tid) != 0) {
           slice.samples.push_back(copy);
@@ -220,10 +227,10 @@ std::vector<symbolize::RingData> RingFollower::cut(int64_t start_ns, int64_t end
 void RingFollower::discard_through(int64_t t) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [path, f] : rings_) {
-    symbolize::RingData& d = f.data;
+    capture::RingData& d = f.data;
     size_t keep_from = 0;
     while (keep_from < d.samples.size() && realtime_of(d.info, d.samples[keep_from].time_ns) <= t) {
-      const symbolize::RawSample& s = d.samples[keep_from];
+      const capture::RawSample& s = d.samples[keep_from];
       if (!s.idle)
         f.last_stack[s.tid].assign(d.pcs.begin() + s.first_pc, d.pcs.begin() + s.first_pc + s.depth);
       ++keep_from;
@@ -231,9 +238,9 @@ void RingFollower::discard_through(int64_t t) {
     if (keep_from == 0) continue;
     // Samples are in ring order, which is time order up to the few that raced for the same slot; a late
     // one among the kept is harmless (it is only looked at by time).
-    std::vector<symbolize::RawSample> kept(d.samples.begin() + static_cast<long>(keep_from), d.samples.end());
+    std::vector<capture::RawSample> kept(d.samples.begin() + static_cast<long>(keep_from), d.samples.end());
     std::vector<uint64_t> pcs;
-    for (symbolize::RawSample& s : kept) {
+    for (capture::RawSample& s : kept) {
       uint32_t first = static_cast<uint32_t>(pcs.size());
       if (!s.idle) pcs.insert(pcs.end(), d.pcs.begin() + s.first_pc, d.pcs.begin() + s.first_pc + s.depth);
       s.first_pc = first;
@@ -258,7 +265,7 @@ int64_t RingFollower::last_sample_ns(int64_t start_ns, int64_t end_ns) {
   std::lock_guard<std::mutex> lock(mu_);
   int64_t best = 0;
   for (auto& [path, f] : rings_)
-    for (const symbolize::RawSample& s : f.data.samples) {
+    for (const capture::RawSample& s : f.data.samples) {
       int64_t t = realtime_of(f.data.info, s.time_ns);
       if (t >= start_ns && t <= end_ns && t > best) best = t;
     }

@@ -13,11 +13,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "symbolize/ring_reader.hpp"
+#include "capture/reader_marker.hpp"
+#include "capture/ring_reader.hpp"
 
 namespace lambdascope::lambda::extension {
 
@@ -43,7 +45,10 @@ class RingFollower {
 
   // Creates the folder, removes rings of processes that are gone (a previous sandbox generation's, whose
   // samples belong to no window of ours), and starts the polling thread.
+  // While started, the folder holds our reader marker (capture/reader_marker.hpp): agents that exit leave
+  // their rings for us. withdraw() removes it (at SHUTDOWN: nothing will be read after that).
   void start();
+  void withdraw();
   void stop();
 
   // Opens new rings and drains all of them now.
@@ -52,7 +57,7 @@ class RingFollower {
   // The samples with realtime in [start_ns, end_ns] of every ring, as one RingData per ring that has any
   // (mappings and thread names whole; counters as the change since the previous cut). start_ns ==
   // INT64_MIN means "from the ring's start". Polls first, so samples published up to now are included.
-  std::vector<symbolize::RingData> cut(int64_t start_ns, int64_t end_ns);
+  std::vector<capture::RingData> cut(int64_t start_ns, int64_t end_ns);
 
   // Forgets samples with realtime <= t (they belong to windows already cut, or to none).
   void discard_through(int64_t t);
@@ -73,8 +78,8 @@ class RingFollower {
 
  private:
   struct Followed {
-    std::unique_ptr<symbolize::RingReader> reader;
-    symbolize::RingData data;  // samples/pcs: only those not yet discarded
+    std::unique_ptr<capture::RingReader> reader;
+    capture::RingData data;  // samples/pcs: only those not yet discarded
     std::array<uint64_t, agent::ring::kMaxCounters> counters_at_cut{};
     uint64_t corrupt_at_cut = 0;
     std::map<int32_t, std::vector<uint64_t>> last_stack;  // per tid, of discarded samples (wall-mode idle)
@@ -93,6 +98,7 @@ class RingFollower {
   std::atomic<bool> stop_{false};
   std::condition_variable cv_;
   std::thread thread_;
+  std::optional<capture::ReaderMarker> marker_;
 };
 
 }  // namespace lambdascope::lambda::extension

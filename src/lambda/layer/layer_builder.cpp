@@ -187,13 +187,14 @@ LayerPlan plan_layer(const LayerOptions& options) {
   for (const SharedLibrary& lib : shared_libraries(options.binary)) {
     if (is_glibc_library(lib.soname) || !seen.insert(lib.soname).second) continue;
     if (is_cxx_runtime_library(lib.soname)) {
-      // Not bundled: Debian's copy needs glibc 2.36, newer than Amazon Linux 2023's 2.34. Say so instead of
-      // failing: the layer still runs where the runtime has a compatible copy, and locally.
-      plan.warnings.push_back(
-          options.binary + " (or one of its libraries) needs " + lib.soname +
-          ", which is not bundled: the layer will not load on Amazon Linux 2023. Build with simdjson and "
-          "cpp-httplib linked statically (scripts/fetch_debian_sources.sh, then reconfigure)");
-      continue;
+      // Debian's copy needs glibc 2.36, newer than Amazon Linux 2023's 2.34: the layer would not load there,
+      // which nobody would see until the function runs on Lambda. Refuse now, naming the cause and the cure.
+      throw std::runtime_error(options.binary + " (or one of its libraries) needs " + lib.soname +
+                               ", the shared C++ runtime, which Lambda's Amazon Linux 2023 cannot load: this "
+                               "lambdascope was built "
+                               "without the Debian sources of simdjson and cpp-httplib that a layer's binary "
+                               "links statically. Run "
+                               "scripts/fetch_debian_sources.sh (make setup does), then rebuild");
     }
     plan.entries.push_back({"lambdascope/lib/" + lib.soname, lib.path, "", 0644, false});
   }

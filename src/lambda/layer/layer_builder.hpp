@@ -52,7 +52,7 @@ struct LayerOptions {
 };
 
 // Decides what goes into the layer (runs ldd on the binary). Throws std::runtime_error naming the file when
-// an input is missing.
+// an input is missing, and when the binary needs the shared C++ runtime (the layer would not load on Lambda).
 LayerPlan plan_layer(const LayerOptions& options);
 // Reads (and strips) every entry and returns the zip's bytes; `warnings` gets a line per file that needs a
 // glibc newer than Amazon Linux 2023's, and per file that could not be stripped. Throws std::runtime_error

@@ -1,6 +1,6 @@
 #include "server/live/label_value.hpp"
 
-#include "profile/utf8.hpp"
+#include "text/utf8.hpp"
 
 namespace lambdascope::live {
 
@@ -17,13 +17,13 @@ size_t boundary_before(std::string_view s, size_t max_bytes) {
 }  // namespace
 
 std::string cut_label(std::string_view s, size_t max_bytes) {
-  std::string valid = profile::valid_utf8(s);
+  std::string valid = text::valid_utf8(s);
   valid.resize(boundary_before(valid, max_bytes));
   return valid;
 }
 
 std::string cut_stack_label(std::string_view s, size_t max_bytes) {
-  std::string valid = profile::valid_utf8(s);
+  std::string valid = text::valid_utf8(s);
   if (valid.size() <= max_bytes) return valid;
   static constexpr std::string_view kElided = "...;";
   size_t keep = max_bytes - kElided.size();

@@ -78,11 +78,13 @@ uint32_t LiveAggregator::thread_id(std::string_view name) {
 }
 
 void LiveAggregator::add(const profile::Profile& batch, double now_s) {
-  size_t ns_index = SIZE_MAX, count_index = SIZE_MAX;
+  size_t ns_index = SIZE_MAX, count_index = SIZE_MAX, cpu_index = SIZE_MAX;
   for (size_t i = 0; i < batch.meta.sample_types.size(); ++i) {
     const profile::ValueType& t = batch.meta.sample_types[i];
     if (t.unit == "nanoseconds" && ns_index == SIZE_MAX) ns_index = i;
     if (t.type == "samples" && count_index == SIZE_MAX) count_index = i;
+    // Per-thread CPU seconds: the cpu column (cpu mode, or wall samples' CPU time), never wall time.
+    if (t.type == "cpu" && t.unit == "nanoseconds" && cpu_index == SIZE_MAX) cpu_index = i;
   }
   if (ns_index == SIZE_MAX) return;  // nothing to count time with
   std::string mode = batch.meta.sample_types[ns_index].type;
@@ -121,7 +123,7 @@ void LiveAggregator::add(const profile::Profile& batch, double now_s) {
     mode_samples += count;
     profile::StackId stack = batch.samples.stack[i];
     uint32_t thread = thread_id(batch.strings[batch.samples.thread_name[i]]);
-    threads_[thread].ns += ns;
+    if (cpu_index != SIZE_MAX) threads_[thread].ns += batch.value(i, cpu_index);
 
     // Functions: self for the leaf, total once per function on the stack.
     ++stamp_;

@@ -64,8 +64,8 @@ LiveServer::LiveServer(LiveAggregator& aggregator, std::string title, std::funct
       http_(std::make_unique<httplib::Server>()) {
   http_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
   // httplib's default sets SO_REUSEPORT, which lets a second server bind the same port and take half the
-  // scrapes; SO_REUSEADDR alone still allows a quick restart. The profiled command is forked from this process:
-  // it must not inherit the listening socket.
+  // scrapes; SO_REUSEADDR alone still allows a quick restart. The profiled command is forked from this
+  // process: it must not inherit the listening socket.
   http_->set_socket_options([](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);

@@ -47,7 +47,8 @@ std::string write_metrics(const MetricsSnapshot& m, MetricsFormat format) {
        "Samples lost (or, for stack_table_full, whose stack was folded into [other]), by reason.",
        &m.dropped_by_reason},
       {"lambdascope_cpu_seconds", "thread_name",
-       "Sampled seconds per thread name (the first names seen; the rest as other).", &m.seconds_by_thread},
+       "Sampled CPU seconds per thread name (the first names seen; the rest as other).",
+       &m.seconds_by_thread},
       {"lambdascope_function_self_seconds", "function",
        "Sampled seconds with the function as the leaf, for the top functions of the last window; other is "
        "the rest.",

@@ -1,11 +1,12 @@
 #include "server/live/nested_set_json.hpp"
 
-#include "formats/json_writer.hpp"
+#include "text/json_writer.hpp"
 
 namespace lambdascope::live {
 
 std::string nested_set_json(const std::vector<NestedSetRow>& rows) {
-  formats::JsonWriter w;
+  std::string out;
+  text::JsonWriter w(out);
   w.begin_array();
   for (const NestedSetRow& r : rows) {
     w.begin_object();
@@ -20,7 +21,7 @@ std::string nested_set_json(const std::vector<NestedSetRow>& rows) {
     w.end_object();
   }
   w.end_array();
-  return w.take();
+  return out;
 }
 
 }  // namespace lambdascope::live

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "capture/ring_reader.hpp"
 #include "server/live/live_aggregator.hpp"
-#include "symbolize/ring_reader.hpp"
 #include "symbolize/symbolizer.hpp"
 
 namespace lambdascope::live {
@@ -19,7 +19,7 @@ class RingFeed {
   RingFeed(LiveAggregator& aggregator, symbolize::SymbolizeOptions options);
   // Adds what each ring gained since the last call, as arrived at `now_s`, and the agents' drop counters.
   // `consume`: then drop the fed samples from the rings' data (--listen-only: nothing grows with time).
-  void feed(const std::vector<symbolize::RingData*>& rings, double now_s, bool consume);
+  void feed(const std::vector<capture::RingData*>& rings, double now_s, bool consume);
 
  private:
   LiveAggregator& aggregator_;

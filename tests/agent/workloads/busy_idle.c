@@ -33,9 +33,14 @@ static void* busy_thread(void* arg) {
   return (void*)(uintptr_t)(x != 0);
 }
 
+static int g_interrupted = 0;  // nanosleep calls that failed with EINTR (a signal reached the sleeper)
+
 __attribute__((noinline)) static void idle_sleep(void) {
   struct timespec req = {0, 50 * 1000 * 1000}, rem;
-  while (nanosleep(&req, &rem) == -1 && errno == EINTR) req = rem;
+  while (nanosleep(&req, &rem) == -1 && errno == EINTR) {
+    __atomic_fetch_add(&g_interrupted, 1, __ATOMIC_RELAXED);
+    req = rem;
+  }
 }
 
 static void* idle_thread(void* arg) {
@@ -59,5 +64,6 @@ int main(int argc, char** argv) {
   pthread_join(busy, &r1);
   pthread_join(idle, &r2);
   printf("busy=%d idle=%d\n", (int)(uintptr_t)r1, (int)(uintptr_t)r2);
+  if (g_interrupted != 0) fprintf(stderr, "busy_idle: nanosleep interrupted %d times\n", g_interrupted);
   return 0;
 }

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The end of `make test`: fails when a lambdascope ring, perf map or spool file was left behind in /tmp by a
+# process that is gone (a live process may still be using its files). Rings are 8 MB sparse files and, in
+# Lambda, /tmp is the function's disk: the agent, `record` and the extension must remove what they made.
+# Usage: scripts/check_leftovers.sh [TMPDIR]   (default /tmp)
+set -uo pipefail
+tmp=${1:-/tmp}
+left=()
+
+alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+
+# Rings: lambdascope-PID-N.ring, in /tmp itself, in the extension's folders and in record's.
+while IFS= read -r -d '' f; do
+  name=${f##*/}
+  pid=${name#lambdascope-}
+  pid=${pid%%-*}
+  alive "$pid" || left+=("$f")
+done < <(find "$tmp" -maxdepth 3 -type f -name 'lambdascope-*.ring' -print0 2>/dev/null)
+
+# Perf maps of JIT runtimes we turned on (record --node/--python, the layer's wrapper).
+while IFS= read -r -d '' f; do
+  name=${f##*/}
+  pid=${name#perf-}
+  pid=${pid%.map}
+  alive "$pid" || left+=("$f")
+done < <(find "$tmp" -maxdepth 1 -type f -name 'perf-*.map' -print0 2>/dev/null)
+
+# The extension's default spool: profiles not sent.
+while IFS= read -r -d '' f; do
+  left+=("$f")
+done < <(find "$tmp/lambdascope-spool" -type f -print0 2>/dev/null)
+
+if ((${#left[@]})); then
+  echo "check_leftovers: ${#left[@]} files left behind in $tmp by processes that are gone:" >&2
+  printf '  %s\n' "${left[@]:0:20}" >&2
+  exit 1
+fi
+echo "check_leftovers: no ring, perf map or spool file left in $tmp"

@@ -1,0 +1,20 @@
+// The Lambda default sampling rate: chosen from the function's memory, i.e. its CPU share (1,769 MB is one
+// vCPU), so that the agent and the extension use at most 1% of the CPU the function is given, within 99 to
+// 997 Hz. lambdascope-wrapper (src/lambda/layer) computes the same in sh, where it sets LAMBDASCOPE_HZ for
+// the runtime; tests/lambda/sampling_rate_test.cpp holds the two together.
+#pragma once
+
+#include <cstdint>
+
+namespace lambdascope::lambda::extension {
+
+// CPU per sample, agent and extension together (handler, sampler thread, decoding, symbolizing, pprof),
+// measured on a Node.js function (docs/lambda-extension.md, "Sampling rate").
+inline constexpr uint64_t kSampleCostNs = 5000;
+inline constexpr uint32_t kMinLambdaHz = 99;
+inline constexpr uint32_t kMaxLambdaHz = 997;
+
+// memory_mb * 1e7 / (1769 * kSampleCostNs), clamped to [kMinLambdaHz, kMaxLambdaHz].
+uint32_t lambda_sampling_hz(uint64_t memory_mb);
+
+}  // namespace lambdascope::lambda::extension

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Wall mode with CPU time, the Lambda default: a Node.js function through aws-lambda-ric and the layer, at
+# --memory 1769 (the rate the wrapper picks for one vCPU), burning ~30 ms of CPU in burnCpu and then blocking
+# the main thread ~100 ms in blockOnLock (Atomics.wait). In each invoke profile: three sample types; by wall,
+# blockOnLock holds 70-85% of the handler's samples, by CPU under 5%, and its waiting samples end in
+# "[waiting: lock]"; burnCpu holds most of the CPU; at least 50 samples (periods) per invocation. go tool pprof's
+# -sample_index=wall and =cpu totals equal ours.
+set -euo pipefail
+: "${LS_BINARY:?run through ctest}" "${LS_SOURCE_DIR:?run through ctest}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=lib/lambda_layer.sh
+. "$LS_SOURCE_DIR/tests/e2e/lib/lambda_layer.sh"
+make_layer "$tmp/layer"
+for i in $(seq 1 8); do echo '{"burn_ms":30,"wait_ms":100}'; done >"$tmp/events.jsonl"
+
+cd "$tmp"
+"$LS_BINARY" local --function "$LS_SOURCE_DIR/tests/lambda/fixtures/node-wait" --events events.jsonl \
+  --memory 1769 --extensions "$tmp/layer/extensions" \
+  --env AWS_LAMBDA_EXEC_WRAPPER="$tmp/layer/lambdascope-wrapper" --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool" \
+  --json >out.jsonl 2>err.log || { cat err.log; exit 1; }
+
+python3 - "$tmp" "$LS_SOURCE_DIR/tests/e2e/lib" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[2])
+import lambda_profiles as lp
+tmp = sys.argv[1]
+log = open(f"{tmp}/err.log").read()
+
+def check(cond, what):
+    if not cond:
+        print("FAIL:", what)
+        print(log[-3000:])
+        sys.exit(1)
+
+results = [json.loads(l) for l in open(f"{tmp}/out.jsonl")]
+check(len(results) == 8 and all(r["status"] == "success" for r in results), "8 successful invocations")
+profiles = [p for p in lp.stored_profiles(f"{tmp}/lambdascope-data") if p["phase"] == "invoke"]
+check(len(profiles) == 8, f"8 invoke profiles, got {len(profiles)}")
+
+def has(s, part):
+    return any(part in f for f in s["stack"])
+
+for p in profiles:
+    rid = p["request_id"]
+    check(p["sample_types"] == [("samples", "count"), ("wall", "nanoseconds"), ("cpu", "nanoseconds")],
+          f"{rid}: sample types {p['sample_types']}")
+    # The `samples` value counts the periods a sample stands for (more than 1 when the sampler ran late).
+    count = sum(s["values"][0] for s in p["samples"])
+    check(count >= 50, f"{rid}: at least 50 samples, got {count} in {len(p['samples'])} records")
+    handler = [s for s in p["samples"] if has(s, "burnCpu") or has(s, "blockOnLock") or has(s, "handler file:///")]
+    block = [s for s in handler if has(s, "blockOnLock")]
+    burn = [s for s in handler if has(s, "burnCpu")]
+    wall = lambda ss: sum(s["values"][1] for s in ss)
+    cpu = lambda ss: sum(s["values"][2] for s in ss)
+    check(wall(handler) > 0 and cpu(handler) > 0, f"{rid}: handler samples with wall and cpu")
+    share_wall = wall(block) / wall(handler)
+    share_cpu = cpu(block) / cpu(handler)
+    detail = (f"{rid}: blockOnLock wall {share_wall:.2f}, cpu {share_cpu:.3f}; burnCpu cpu "
+              f"{cpu(burn) / cpu(handler):.2f}; {len(handler)} handler samples")
+    print(detail)
+    check(0.70 <= share_wall <= 0.85, f"blockOnLock's wall share: {detail}")
+    check(share_cpu < 0.05, f"blockOnLock's CPU share: {detail}")
+    check(cpu(burn) / cpu(handler) > 0.8, f"burnCpu holds the rest of the CPU: {detail}")
+    waiting = [s for s in block if s["stack"][0] == "[waiting: lock]"]
+    check(wall(waiting) >= 0.8 * wall(block), f"{rid}: blockOnLock's samples marked as waiting on a lock")
+open(f"{tmp}/one.path", "w").write(profiles[3]["path"])
+open(f"{tmp}/one.totals", "w").write(" ".join(str(sum(s["values"][i] for s in profiles[3]["samples"])) for i in (1, 2)) + "\n")
+PY
+
+# go tool pprof reads both values, and its totals are ours.
+export HOME=$tmp/home GOCACHE=$tmp/gocache PPROF_TMPDIR=$tmp/pprof GOFLAGS= GOTOOLCHAIN=local
+mkdir -p "$HOME" "$PPROF_TMPDIR"
+one=$(cat one.path)
+read -r our_wall our_cpu <one.totals
+for index in wall cpu; do
+  go tool pprof -sample_index=$index -top -symbolize=none -unit=ns "$one" >top.$index 2>pprof.err ||
+    { cat pprof.err; exit 1; }
+done
+python3 - "$our_wall" "$our_cpu" top.wall top.cpu <<'PY'
+import re, sys
+for ours, path in ((float(sys.argv[1]), sys.argv[3]), (float(sys.argv[2]), sys.argv[4])):
+    text = open(path).read()
+    m = re.search(r"of ([\d.]+)(ns|us|ms|s) total", text)
+    if not m:
+        print("FAIL: no total in go tool pprof -top:", text[:500]); sys.exit(1)
+    theirs = float(m.group(1)) * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[m.group(2)]
+    if abs(theirs - ours) > max(1, ours * 0.001):
+        print(f"FAIL: {path}: go tool pprof total {theirs} ns, ours {ours} ns"); sys.exit(1)
+    print(f"ok: {path}: go tool pprof total {theirs:.0f} ns = ours {ours:.0f} ns")
+PY
