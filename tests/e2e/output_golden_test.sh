@@ -13,16 +13,18 @@ out=$work/out
 mkdir -p "$out"
 ls_() { "$LS_BINARY" "$@" 2>"$work/stderr" || { cat "$work/stderr"; echo "FAIL: lambdascope $*"; exit 1; }; }
 
-# The payload of a page, decoded (gzip+base64 or inline JSON).
+# The payload of a page, decoded (gzip+base64 or inline JSON). It names its input files; the data folder's path
+# depends on where the clone is, so it is written as $DATA before the digest is taken.
 payload() {
-  python3 - "$1" <<'PY'
+  python3 - "$1" "$data" <<'PY'
 import base64, gzip, re, sys
 html = open(sys.argv[1], encoding="utf-8").read()
 m = re.search(r'<script type="application/octet-stream" id="lambdascope-data" data-encoding="([^"]+)">(.*?)</script>', html, re.S)
 if not m:
     sys.exit("no lambdascope-data script in " + sys.argv[1])
 enc, body = m.group(1), m.group(2)
-sys.stdout.buffer.write(gzip.decompress(base64.b64decode(body)) if enc == "gzip+base64" else body.encode())
+text = gzip.decompress(base64.b64decode(body)) if enc == "gzip+base64" else body.encode()
+sys.stdout.buffer.write(text.replace(sys.argv[2].encode(), b"$DATA"))
 PY
 }
 
