@@ -2,6 +2,7 @@
 // (src/server). Prints its URL and serves until interrupted.
 #include <spawn.h>
 
+#include <csignal>
 #include <cstdio>
 #include <memory>
 
@@ -66,6 +67,8 @@ Action add_serve_command(CLI::App& app) {
           "lambdascope serve: warning: listening on %s: anyone who can reach it can read every profile "
           "(there is no authentication)\n",
           flags->options.host.c_str());
+    std::signal(SIGPIPE,
+                SIG_IGN);  // a client that went away is an error on its socket, not the end of the server
     server::HttpServer http(flags->options);
     http.bind();
     std::printf("lambdascope serve: %s\n", http.url().c_str());

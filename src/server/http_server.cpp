@@ -127,7 +127,7 @@ struct HttpServer::Impl {
               std::string l = line + "\n";
               if (!sink.is_writable() || !sink.write(l.data(), l.size())) throw ClientGone{};
             };
-            auto last = std::chrono::steady_clock::now();
+            std::chrono::steady_clock::time_point last{};  // the first profile is reported at once
             Progress report = [&](size_t done, size_t total) {
               if (!sink.is_writable()) throw ClientGone{};
               auto now = std::chrono::steady_clock::now();
@@ -140,11 +140,13 @@ struct HttpServer::Impl {
               Rendered r = diff ? api.diff(params, report) : api.profile(params, report);
               write_line(R"({"payload":)" + r.body + "}");
             } catch (const ClientGone&) {
+              counters.count_cancelled();
               return false;
             } catch (const std::exception& e) {
               try {
                 write_line(error_json(e.what()));
               } catch (const ClientGone&) {
+                counters.count_cancelled();
                 return false;
               }
             }

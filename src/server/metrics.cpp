@@ -102,6 +102,12 @@ std::string render_metrics(const Listing& listing, const RequestCounters& reques
         out += fmt::format("lambdascope_serve_requests_total{{endpoint=\"{}\",code=\"{}xx\"}} {}\n",
                            kEndpoints[e], c, n);
   out += fmt::format(
+      "# HELP lambdascope_serve_cancelled_merges_total Streamed merges (progress=1) stopped because the "
+      "client "
+      "went away.\n# TYPE lambdascope_serve_cancelled_merges_total counter\n"
+      "lambdascope_serve_cancelled_merges_total {}\n",
+      requests.cancelled());
+  out += fmt::format(
       "# HELP lambdascope_serve_cache_bytes Estimated memory held by parsed profiles in the cache.\n"
       "# TYPE lambdascope_serve_cache_bytes gauge\nlambdascope_serve_cache_bytes {}\n"
       "# HELP lambdascope_serve_cache_budget_bytes The cache's budget (--cache-mb).\n"

@@ -28,8 +28,12 @@ class RequestCounters {
   // `path` is the request path; `status` its HTTP status.
   void count(std::string_view path, int status);
   int64_t get(size_t endpoint, size_t status_class) const { return counts_[endpoint][status_class]; }
+  // A streamed merge stopped because its client went away.
+  void count_cancelled() { cancelled_.fetch_add(1, std::memory_order_relaxed); }
+  int64_t cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
 
  private:
+  std::atomic<int64_t> cancelled_{0};
   std::array<std::array<std::atomic<int64_t>, 6>, kEndpoints.size()> counts_{};  // [endpoint][status / 100]
 };
 

@@ -75,7 +75,10 @@ SelectedProfile SelectedProfiles::load(const Selection& s, bool keep_times, cons
   }
   out.invocations = merger.count();
   out.profile = merger.take();
-  out.label = s.query.function.empty() ? "selection" : s.query.function;
+  const store::ProfileKey& first = selected.front()->object.profile;
+  out.label = selected.size() == 1       ? first.function + " " + first.phase + " " + first.request_id
+              : s.query.function.empty() ? "selection"
+                                         : s.query.function;
   return out;
 }
 
@@ -122,8 +125,10 @@ Rendered render_profile(const SelectedProfile& p, OutputFormat format, const std
     case OutputFormat::kPage:
       break;
   }
-  std::string title =
-      p.label + " (" + std::to_string(p.invocations) + (p.from_store ? " profiles)" : " file)");
+  std::string title = p.label + " (" + std::to_string(p.invocations) +
+                      (!p.from_store        ? " file)"
+                       : p.invocations == 1 ? " profile)"
+                                            : " profiles)");
   size_t value = p.profile.num_values() == 0 ? 0 : profile::choose_value(p.profile, "samples");
   if (view == "heatmap") {
     render::HeatmapPageOptions ho;

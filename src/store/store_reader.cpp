@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -85,29 +85,31 @@ void fetch_into_slots(StoreReader& reader, const std::vector<StoredObject>& obje
   std::condition_variable changed;
   std::vector<size_t> free_slots;
   for (size_t s = 0; s < slots; ++s) free_slots.push_back(s);
-  std::deque<std::pair<size_t, size_t>> ready;  // (object, slot)
-  std::atomic<size_t> next{0};
-  std::atomic<bool> stop{false};
+  // Objects are consumed in list order whatever order their fetches finish in, so a merge's output does not
+  // depend on the network or the machine's load. A worker takes its slot before its object: the object next
+  // in line always holds a slot, so the ones after it can never fill every slot while it waits.
+  std::map<size_t, size_t> ready;  // object -> slot
+  size_t next{0};
+  bool stop{false};
   std::exception_ptr failure;
   unsigned running = workers;
 
   auto work = [&](std::unique_ptr<ObjectFetcher> fetcher) {
     try {
       for (;;) {
-        size_t i = next.fetch_add(1);
-        if (i >= objects.size() || stop) break;
-        std::string body = fetch_with_retries(*fetcher, objects[i]);
-        size_t slot;
+        size_t i, slot;
         {
           std::unique_lock lock(mutex);
           changed.wait(lock, [&] { return !free_slots.empty() || stop; });
-          if (stop) break;
+          if (stop || next >= objects.size()) break;
           slot = free_slots.back();
           free_slots.pop_back();
+          i = next++;
         }
+        std::string body = fetch_with_retries(*fetcher, objects[i]);
         prepare(i, std::move(body), slot);
         std::lock_guard lock(mutex);
-        ready.emplace_back(i, slot);
+        ready.emplace(i, slot);
         changed.notify_all();
       }
     } catch (...) {
@@ -132,13 +134,14 @@ void fetch_into_slots(StoreReader& reader, const std::vector<StoredObject>& obje
     for (auto& t : threads) t.join();
     throw;
   }
+  size_t consumed = 0;
   try {
     for (;;) {
       std::unique_lock lock(mutex);
-      changed.wait(lock, [&] { return !ready.empty() || running == 0 || stop; });
-      if (stop || ready.empty()) break;
-      auto [i, slot] = ready.front();
-      ready.pop_front();
+      changed.wait(lock, [&] { return ready.count(consumed) != 0 || running == 0 || stop; });
+      if (stop || ready.count(consumed) == 0) break;
+      size_t i = consumed++, slot = ready[i];
+      ready.erase(i);
       lock.unlock();
       consume(i, slot);
       lock.lock();

@@ -3,6 +3,9 @@
 # code before the move (golden/outputs.sha256). HTML pages embed the web bundle, which changes on its own, so
 # for them only the decoded payload (the `lambdascope-data` script's JSON) is compared.
 # LS_GOLDEN_RECORD=1 rewrites the digests instead of comparing (only when an output is meant to change).
+# The payload digests were first recorded with the data's path in them (LS_SHARED_DATA=/work/shared/data) and
+# re-recorded with the path replaced once the moved code had reproduced the recorded bytes exactly. Parallel
+# merges now consume profiles in list order, so their bytes are those of the old code at -j 1 (recorded so).
 set -euo pipefail
 : "${LS_BINARY:?}" "${LS_SHARED_DATA:?}" "${LS_SOURCE_DIR:?}"
 data=$LS_SHARED_DATA
@@ -13,16 +16,20 @@ out=$work/out
 mkdir -p "$out"
 ls_() { "$LS_BINARY" "$@" 2>"$work/stderr" || { cat "$work/stderr"; echo "FAIL: lambdascope $*"; exit 1; }; }
 
-# The payload of a page, decoded (gzip+base64 or inline JSON).
+# The payload of a page, decoded (gzip+base64 or inline JSON), with the data folder's path (pages name their
+# inputs) replaced by $DATA, so the digests do not depend on where ../shared/data is.
 payload() {
-  python3 - "$1" <<'PY'
-import base64, gzip, re, sys
+  python3 - "$1" "$data" <<'PY'
+import base64, gzip, json, os, re, sys
 html = open(sys.argv[1], encoding="utf-8").read()
 m = re.search(r'<script type="application/octet-stream" id="lambdascope-data" data-encoding="([^"]+)">(.*?)</script>', html, re.S)
 if not m:
     sys.exit("no lambdascope-data script in " + sys.argv[1])
 enc, body = m.group(1), m.group(2)
-sys.stdout.buffer.write(gzip.decompress(base64.b64decode(body)) if enc == "gzip+base64" else body.encode())
+text = gzip.decompress(base64.b64decode(body)) if enc == "gzip+base64" else body.encode()
+for d in {sys.argv[2], os.path.realpath(sys.argv[2])}:
+    text = text.replace(json.dumps(d.rstrip("/"))[1:-1].encode(), b"$DATA")
+sys.stdout.buffer.write(text)
 PY
 }
 
