@@ -43,6 +43,29 @@ TEST(LiveAggregator, CountersAreCumulativeAndAScrapeResetsNothing) {
   EXPECT_EQ(as_map(third.samples_by_mode)["cpu"], 4);
 }
 
+// Wall-mode profiles carry samples, wall and cpu columns: function seconds are wall time, CPU seconds per
+// thread only what the cpu column says (a sleeping thread's wall samples are no CPU time).
+TEST(LiveAggregator, WallModeCountsCpuSecondsFromTheCpuColumn) {
+  profile::Profile wall = make_batch({{"main;sleep"}, {"main;spin"}});
+  wall.meta.sample_types = {{"samples", "count"}, {"wall", "nanoseconds"}, {"cpu", "nanoseconds"}};
+  wall.meta.period_type = {"wall", "nanoseconds"};
+  wall.samples.values.clear();
+  for (double v : {1.0, 10'000'000.0, 0.0, 1.0, 10'000'000.0, 9'000'000.0}) wall.samples.values.push_back(v);
+  LiveAggregator agg(LiveOptions{});
+  agg.add(wall, 100.0);
+  MetricsSnapshot m = agg.metrics(106.0);
+  EXPECT_EQ(as_map(m.samples_by_mode)["wall"], 2);
+  EXPECT_DOUBLE_EQ(as_map(m.seconds_by_thread)["main"], 0.009);
+  EXPECT_DOUBLE_EQ(as_map(m.function_self_seconds)["sleep"], 0.01);  // wall time, though no CPU
+
+  // Without a cpu column (rings before format version 2) no CPU time is claimed.
+  profile::Profile old_wall = make_batch({{"main;sleep"}});
+  old_wall.meta.sample_types = {{"samples", "count"}, {"wall", "nanoseconds"}};
+  LiveAggregator old_agg(LiveOptions{});
+  old_agg.add(old_wall, 100.0);
+  EXPECT_DOUBLE_EQ(as_map(old_agg.metrics(106.0).seconds_by_thread)["main"], 0);
+}
+
 TEST(LiveAggregator, TopFunctionsPlusOtherAndMembershipChangesOncePerWindow) {
   LiveOptions o;
   o.metrics_top = 2;
