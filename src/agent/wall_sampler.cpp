@@ -188,9 +188,9 @@ void* sampler_main(void*) {
           // same system call as at its last sample (a loop around nanosleep or poll), its stack is most
           // likely the one we have, and a signal would cut that sleep short (nanosleep and poll fail with
           // EINTR): an idle record with its CPU time instead. A thread blocked somewhere new is signalled,
-          // so the stack of its wait is known. One /proc read, only for threads that ran part of the time.
-          int32_t nr = -1;
-          if (!was_sampled || used < max_cpu - max_cpu / 8) nr = blocked_syscall(tid);
+          // so the stack of its wait is known. One /proc read per thread that ran (even a thread that ran
+          // the whole interval as far as we can tell may have blocked at its end, on a busy machine).
+          int32_t nr = blocked_syscall(tid);
           if (was_sampled && nr >= 0 && nr == pt.wait_syscall) {
             write_idle(tid, cycle_start, weight, used);
             continue;
