@@ -147,6 +147,9 @@ void* sampler_main(void*) {
         if (carry > most * p || carry < -most * p) carry = 0;
       }
       uint64_t max_cpu = previous_cycle == 0 ? 0 : gap < weight * period ? gap : weight * period;
+      // Weightless idle records (CPU a thread used before it blocked) are dated at the previous cycle: that
+      // CPU was spent since then, before a freeze if there was one (so in the previous invocation).
+      const uint64_t spent_at = previous_cycle != 0 ? previous_cycle : cycle_start;
       previous_cycle = cycle_start;
       cycle->count = 0;
       for_each_thread(collect, cycle);
@@ -168,7 +171,7 @@ void* sampler_main(void*) {
             continue;
           }
           pt.wait_syscall = blocked_syscall(tid);
-          if (cpu != pt.cpu_ns) write_idle(tid, cycle_start, 0, cpu - pt.cpu_ns);
+          if (cpu != pt.cpu_ns) write_idle(tid, spent_at, 0, cpu - pt.cpu_ns);
           __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
           pt.cpu_ns = cpu;
           to_signal[num_signal++] = tid;
@@ -199,7 +202,7 @@ void* sampler_main(void*) {
           if (was_sampled && nr >= 0 && used != 0) {
             // Blocked somewhere new: the CPU time was spent before it blocked, in the code of its previous
             // sample, not in the wait the signal will find. A weightless idle record carries it there.
-            write_idle(tid, cycle_start, 0, used);
+            write_idle(tid, spent_at, 0, used);
             used = 0;
           }
           __atomic_store_n(&pt.pending, pack_pending(weight, used), __ATOMIC_RELEASE);
