@@ -50,6 +50,22 @@ void print_ring_summary(int pid, const RingData& d) {
                exe_name.c_str(), samples, idle.c_str(), format_ns(cost).c_str());
 }
 
+// --node and --python turned the runtimes' perf maps on; once read, they go.
+void remove_perf_maps(const RecordOptions& o, RingCollector& rings) {
+  if (!o.node && !o.python) return;
+  std::string dir = symbolize::SymbolizeOptions().perf_map_dir;
+  std::error_code ec;
+  for (auto& [path, slot] : rings.slots())
+    fs::remove(dir + "/perf-" + std::to_string(slot.data.info.pid) + ".map", ec);
+}
+
+void call_hook(const RecordOptions& o, RingCollector& rings, bool last) {
+  if (!o.on_poll) return;
+  std::vector<RingData*> data;
+  for (auto& [path, slot] : rings.slots()) data.push_back(&slot.data);
+  o.on_poll(data, last);
+}
+
 // Symbolizes what the rings hold and hands the profile(s) to the sink, with a summary on stderr.
 void emit_profiles(const RecordOptions& o, RingCollector& rings, pid_t root, bool is_static,
                    const ProfileSink& sink) {
@@ -79,12 +95,7 @@ void emit_profiles(const RecordOptions& o, RingCollector& rings, pid_t root, boo
     }
   }
 
-  // --node and --python turned the runtimes' perf maps on; they are read now, so they go.
-  if (o.node || o.python) {
-    std::error_code ec;
-    for (auto& [pid, list] : by_pid)
-      fs::remove(so.perf_map_dir + "/perf-" + std::to_string(pid) + ".map", ec);
-  }
+  remove_perf_maps(o, rings);
 
   if (profiles.empty() || total_samples == 0) {
     std::fprintf(stderr, "lambdascope: no samples recorded%s; no profile written\n",
@@ -152,8 +163,9 @@ int record(const RecordOptions& o, const ProfileSink& sink) {
       pid_t r = ::waitpid(child, &status, WNOHANG);
       if (r == child || (r < 0 && errno != EINTR)) break;
       rings.poll();
+      call_hook(o, rings, false);
       double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (o.duration > 0 && elapsed >= o.duration && !emitted) {
+      if (o.exit_profile && o.duration > 0 && elapsed >= o.duration && !emitted) {
         // Profile what the duration covered now; the command itself goes on, and we wait for it.
         rings.request_all(ring::Command::kStop);
         rings.poll();
@@ -170,9 +182,13 @@ int record(const RecordOptions& o, const ProfileSink& sink) {
   rings.poll();
   rings.request_all(ring::Command::kStop);
   rings.poll();
+  call_hook(o, rings, true);
 
   int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
-  if (!emitted) emit_profiles(o, rings, child, is_static, sink);
+  if (!o.exit_profile)
+    remove_perf_maps(o, rings);
+  else if (!emitted)
+    emit_profiles(o, rings, child, is_static, sink);
   marker.reset();
   if (!o.keep_rings) {
     std::error_code ec;

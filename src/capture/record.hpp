@@ -8,9 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "capture/ring_reader.hpp"
 #include "profile/profile.hpp"
 
 namespace lambdascope::capture {
+
+// Sees every ring's data (in ring-path order) after each poll of the follow loop, `last` on the call after
+// the final poll. It may clear samples it has consumed from the data, but only when there is no exit profile.
+using PollHook = std::function<void(const std::vector<RingData*>& rings, bool last)>;
 
 struct RecordOptions {
   std::string mode = "cpu";  // cpu or wall
@@ -28,6 +33,8 @@ struct RecordOptions {
   bool quiet = false;
   std::vector<std::string> debug_dirs;
   std::vector<std::string> command;  // what to run, argv[0] first
+  PollHook on_poll;                  // optional: a live consumer of the samples (record --listen)
+  bool exit_profile = true;  // false: no profile at all (the sink is never called, `duration` is ignored)
 };
 
 // Receives each profile to write: `pid` is the process's (0 for a merged profile) and `root` says whether

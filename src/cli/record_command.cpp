@@ -8,6 +8,7 @@
 
 #include "capture/record.hpp"
 #include "cli/commands.hpp"
+#include "cli/listen_flags.hpp"
 #include "formats/output_file.hpp"
 #include "formats/writers.hpp"
 #include "render/embedded_files.hpp"
@@ -22,6 +23,7 @@ namespace fs = std::filesystem;
 
 struct RecordFlags : capture::RecordOptions {
   std::string output = "profile.pb.gz";
+  live::LiveExportOptions live;  // --listen and its bounds
 };
 
 enum class OutputKind { kPprof, kPprofRaw, kFolded, kHtml };
@@ -77,7 +79,12 @@ int run_record(const RecordFlags& f) {
   fs::path out_dir = fs::path(f.output).parent_path();
   if (!out_dir.empty() && !fs::is_directory(out_dir))
     throw std::invalid_argument(f.output + ": directory " + out_dir.string() + " does not exist");
-  return capture::record(f, [&](const profile::Profile& p, int pid, bool root) {
+  if (f.live.listen_only && f.live.listen.empty())
+    throw std::invalid_argument("--listen-only needs --listen [ADDR:]PORT");
+  capture::RecordOptions options = f;
+  std::unique_ptr<live::LiveExport> live_export;  // listens before the command runs
+  if (!f.live.listen.empty()) live_export = std::make_unique<live::LiveExport>(f.live, options);
+  return capture::record(options, [&](const profile::Profile& p, int pid, bool root) {
     std::string path = root ? f.output : per_process_path(f.output, pid);
     formats::OutputFile out(path);
     out.write(profile_bytes(f, kind, p));
@@ -103,7 +110,9 @@ Action add_record_command(CLI::App& app) {
       "  lambdascope record -o cpu.pb.gz -- ./server --port 8080\n"
       "  lambdascope record --mode wall --hz 49 -o wall.pb.gz -- python3 app.py\n"
       "  lambdascope record --node -o app.html -- node app.js\n"
-      "  lambdascope record --duration 10 --merge -o all.pb.gz -- make -j4");
+      "  lambdascope record --duration 10 --merge -o all.pb.gz -- make -j4\n"
+      "  lambdascope record --node --listen 9142 -- node app.js   # Prometheus, pprof, Grafana: "
+      "docs/live.md");
   cmd->add_option("--mode", flags->mode,
                   "cpu (CPU time of each thread) or wall (every thread, running or not)")
       ->check(CLI::IsMember({"cpu", "wall"}))
@@ -132,6 +141,7 @@ Action add_record_command(CLI::App& app) {
   cmd->add_option("--debug-dir", flags->debug_dirs, "Also look for separate debug files here");
   cmd->add_flag("--keep-rings", flags->keep_rings, "Keep the raw sample rings (for debugging)");
   cmd->add_flag("-q,--quiet", flags->quiet, "No summary on stderr");
+  add_listen_flags(cmd, flags->live);
   cmd->add_option("command", flags->command, "The command to run, after --")->required();
   return [flags] { return run_record(*flags); };
 }
