@@ -10,6 +10,11 @@
 # Then, at the sizes people run (LS_BENCH_MEMORY, default 128 512 1769 MB; `local --memory` enforces Lambda's
 # CPU share and memory through cgroups), Node.js without and with lambdascope: init duration, invocation
 # duration, the extension's CPU time per invocation (from its SHUTDOWN line) and how long SHUTDOWN took.
+# Then, per memory size (128, 1,024, 1,769 MB; issue 13): the node-wait function (30 ms of CPU, then 100 ms in
+# Atomics.wait) with no profiler, with lambdascope's default (wall mode at the rate the wrapper picks from the
+# memory size) and with the old default (cpu, 99 Hz): invocation duration, and the CPU the whole `local` run
+# used (its children's rusage) beyond the run without a profiler, i.e. the agent's and the extension's CPU
+# (plus their start-up), per second of the function's CPU share (memory / 1,769 vCPU x wall time).
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,7 +41,7 @@ for i in $(seq 0 19); do printf '{"fn":"burn_r%02d","ms":50}\n' "$i"; done >"$tm
 for i in $(seq 0 19); do printf '{"action":"burn","fn":"burn_r%02d","ms":50}\n' "$i"; done >"$tmp/cpp.jsonl"
 
 python3 - "$bin" "$root" "$tmp" "$rounds" "$invocations" <<'PY'
-import json, os, re, shutil, statistics, subprocess, sys
+import json, os, re, resource, shutil, statistics, subprocess, sys
 
 bin, root, tmp, rounds, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 layer = f"{tmp}/layer"
@@ -97,6 +102,65 @@ for runtime, name, _ in configs:
     print(f"| {runtime} | {name} | {pct(s['post'], 50):.2f} ms | {pct(s['post'], 99):.2f} ms | "
           f"{pct(s['dur'], 50):.1f} ms | {statistics.median(s['init']):.1f} ms | {rss} | {prof} |")
 print()
+def run_cpu(cmd, cwd):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return p, cpu
+
+sys.path.insert(0, f"{root}/tests/e2e/lib")
+import lambda_profiles as lp
+wait_fn = f"{root}/tests/lambda/fixtures/node-wait"
+with open(f"{tmp}/wait.jsonl", "w") as f:
+    f.write('{"burn_ms":30,"wait_ms":100}\n')
+sizes = (128, 1024, 1769)
+modes = [("no profiler", []), ("lambdascope default (wall, rate from memory)", ours + wrapper),
+         ("old default (cpu, 99 Hz)", ours + wrapper + ["--env", "LAMBDASCOPE_MODE=cpu", "--env", "LAMBDASCOPE_HZ=99"])]
+mem_stats = {(m, name): {"dur": [], "cpu": [], "wall": [], "samples": []} for m in sizes for name, _ in modes}
+for r in range(rounds):
+    for mb in sizes:
+        for name, flags in modes:
+            run = f"{tmp}/run"
+            shutil.rmtree(run, ignore_errors=True)
+            os.makedirs(run)
+            cmd = [bin, "local", "--function", wait_fn, "--events", f"{tmp}/wait.jsonl", "--invocations", str(n),
+                   "--memory", str(mb), "--json", "--env", f"LAMBDASCOPE_SPOOL_DIR={run}/spool"] + flags
+            p, cpu = run_cpu(cmd, run)
+            if p.returncode != 0:
+                sys.exit(f"{mb} MB / {name}: local failed\n{p.stderr[-2000:]}")
+            results = [json.loads(l) for l in p.stdout.splitlines()]
+            s = mem_stats[(mb, name)]
+            s["dur"] += [x["durationMs"] for x in results]
+            s["cpu"].append(cpu)
+            s["wall"].append(sum(x["durationMs"] for x in results) / 1000)
+            data = f"{run}/lambdascope-data"
+            if os.path.isdir(data):
+                for prof in lp.stored_profiles(data):
+                    if prof["phase"] == "invoke":
+                        s["samples"].append(sum(x["values"][0] for x in prof["samples"]))
+
+print()
+print("## Sampling rate by memory size")
+print()
+print(f"`lambdascope local --memory MB`, {n} invocations of node-wait (30 ms of CPU, then 100 ms in Atomics.wait) "
+      f"per run, {rounds} rounds. Added CPU: the whole run's CPU beyond the run without a profiler (agent, "
+      f"extension and their start-up), as a share of the function's CPU share over the invocations' duration.")
+print()
+print("| memory | configuration | duration p50 | samples per invocation (median) | added CPU per run | added CPU / function's share |")
+print("|---|---|---|---|---|---|")
+for mb in sizes:
+    base_cpu = statistics.median(mem_stats[(mb, "no profiler")]["cpu"])
+    for name, _ in modes:
+        s = mem_stats[(mb, name)]
+        cpu = statistics.median(s["cpu"])
+        share = statistics.median(s["wall"]) * mb / 1769
+        added = cpu - base_cpu
+        samples = f"{statistics.median(s['samples']):.0f}" if s["samples"] else "-"
+        rel = f"{100 * added / share:.1f}%" if name != "no profiler" else "-"
+        print(f"| {mb} MB | {name} | {pct(s['dur'], 50):.1f} ms | {samples} | {added * 1000:+.0f} ms | {rel} |")
+print()
+
 for runtime in ("node", "cpp"):
     base = stats[(runtime, "no extension")]
     ext = stats[(runtime, "lambdascope, FLUSH=background")]

@@ -85,10 +85,9 @@ uint64_t pack_pending(uint32_t weight, uint64_t cpu_ns) {
   return (uint64_t{weight} << kCpuBits) | (cpu_ns & ((uint64_t{1} << kCpuBits) - 1));
 }
 
-// Periods the last cycle stood for: 1 on schedule; more when the sampler ran late (starved by a busy
-// machine), as timer overruns count in CPU mode; at most kMaxWeight, as after a freeze the time is not the
-// function's.
-constexpr uint64_t kMaxWeight = 4;
+// Periods a cycle stands for: 1 on schedule; more when the sampler ran late (starved by a busy machine), as
+// timer overruns count in CPU mode. A longer gap than this is taken for a freeze, not for starvation.
+constexpr uint64_t kFreezeGapNs = 50000000;
 
 // Weight 0 with CPU time: CPU used by the thread's previous stack, no wall time of its own.
 void write_idle(int tid, uint64_t now, uint32_t weight, uint64_t cpu_ns) {
@@ -132,16 +131,25 @@ void* sampler_main(void*) {
       // CPU is a frame's waiting time, never negative.
       const uint64_t gap = previous_cycle != 0 ? cycle_start - previous_cycle : period;
       // Whole periods, with what rounding left over carried to the next cycle: late cycles weigh more, so a
-      // busy moment (when the sampler is starved) is not under-represented against an idle one.
-      int64_t owed = static_cast<int64_t>(gap) + carry;
-      int64_t periods = (owed + static_cast<int64_t>(period) / 2) / static_cast<int64_t>(period);
-      const uint32_t weight = static_cast<uint32_t>(periods < 1                                  ? 1
-                                                    : periods > static_cast<int64_t>(kMaxWeight) ? kMaxWeight
-                                                                                                 : periods);
-      carry = owed - static_cast<int64_t>(weight * period);
-      const int64_t max_carry = static_cast<int64_t>(kMaxWeight * period);
-      if (carry > max_carry || carry < -max_carry) carry = 0;  // a freeze, or a burst of early cycles
+      // busy moment (when the sampler is starved) is not under-represented against an idle one. A gap
+      // longer than kFreezeGapNs is a freeze (Lambda between invocations), whose time is not the
+      // function's: it weighs one period.
+      uint32_t weight = 1;
+      if (gap > kFreezeGapNs) {
+        carry = 0;
+      } else {
+        const int64_t p = static_cast<int64_t>(period);
+        int64_t owed = static_cast<int64_t>(gap) + carry;
+        int64_t periods = (owed + p / 2) / p;
+        int64_t most = static_cast<int64_t>(kFreezeGapNs / period) + 1;
+        weight = static_cast<uint32_t>(periods < 1 ? 1 : periods > most ? most : periods);
+        carry = owed - static_cast<int64_t>(weight) * p;
+        if (carry > most * p || carry < -most * p) carry = 0;
+      }
       uint64_t max_cpu = previous_cycle == 0 ? 0 : gap < weight * period ? gap : weight * period;
+      // Weightless idle records (CPU a thread used before it blocked) are dated at the previous cycle: that
+      // CPU was spent since then, before a freeze if there was one (so in the previous invocation).
+      const uint64_t spent_at = previous_cycle != 0 ? previous_cycle : cycle_start;
       previous_cycle = cycle_start;
       cycle->count = 0;
       for_each_thread(collect, cycle);
@@ -163,7 +171,7 @@ void* sampler_main(void*) {
             continue;
           }
           pt.wait_syscall = blocked_syscall(tid);
-          if (cpu != pt.cpu_ns) write_idle(tid, cycle_start, 0, cpu - pt.cpu_ns);
+          if (cpu != pt.cpu_ns) write_idle(tid, spent_at, 0, cpu - pt.cpu_ns);
           __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
           pt.cpu_ns = cpu;
           to_signal[num_signal++] = tid;
@@ -183,9 +191,9 @@ void* sampler_main(void*) {
           // same system call as at its last sample (a loop around nanosleep or poll), its stack is most
           // likely the one we have, and a signal would cut that sleep short (nanosleep and poll fail with
           // EINTR): an idle record with its CPU time instead. A thread blocked somewhere new is signalled,
-          // so the stack of its wait is known. One /proc read, only for threads that ran part of the time.
-          int32_t nr = -1;
-          if (!was_sampled || used < max_cpu - max_cpu / 8) nr = blocked_syscall(tid);
+          // so the stack of its wait is known. One /proc read per thread that ran (even a thread that ran
+          // the whole interval as far as we can tell may have blocked at its end, on a busy machine).
+          int32_t nr = blocked_syscall(tid);
           if (was_sampled && nr >= 0 && nr == pt.wait_syscall) {
             write_idle(tid, cycle_start, weight, used);
             continue;
@@ -194,7 +202,7 @@ void* sampler_main(void*) {
           if (was_sampled && nr >= 0 && used != 0) {
             // Blocked somewhere new: the CPU time was spent before it blocked, in the code of its previous
             // sample, not in the wait the signal will find. A weightless idle record carries it there.
-            write_idle(tid, cycle_start, 0, used);
+            write_idle(tid, spent_at, 0, used);
             used = 0;
           }
           __atomic_store_n(&pt.pending, pack_pending(weight, used), __ATOMIC_RELEASE);

@@ -4,13 +4,11 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <map>
-#include <stdexcept>
 
 #include "cli/commands.hpp"
-#include "lambda/common/json.hpp"
 #include "lambda/emulator/emulator.hpp"
 #include "lambda/emulator/event_file.hpp"
+#include "lambda/emulator/local_run.hpp"
 #include "lambda/emulator/process.hpp"
 
 namespace lambdascope::cli {
@@ -34,33 +32,6 @@ void on_interrupt(int sig) {
   // Frozen sandbox processes would otherwise outlive us, stopped forever.
   lambda::kill_all_sandbox_process_groups();
   _exit(128 + sig);
-}
-
-std::string result_json(const lambda::InvokeResult& r) {
-  lambda::JsonObject o;
-  o.str("requestId", r.request_id).str("status", r.status);
-  if (!r.error_type.empty()) o.str("errorType", r.error_type);
-  o.boolean("functionError", r.function_error).boolean("environmentReset", r.environment_reset);
-  if (lambda::is_json(r.payload)) {
-    o.raw("response", r.payload);
-  } else {
-    o.str("response", r.payload);
-  }
-  o.ms("durationMs", r.duration_ms)
-      .num("billedDurationMs", r.billed_duration_ms)
-      .num("memorySizeMB", r.memory_size_mb)
-      .num("maxMemoryUsedMB", r.max_memory_used_mb);
-  if (r.init_duration_ms) o.ms("initDurationMs", *r.init_duration_ms);
-  o.ms("runtimeDurationMs", r.runtime_duration_ms)
-      .ms("postRuntimeExtensionsDurationMs", r.post_runtime_extensions_duration_ms);
-  if (r.init) {
-    lambda::JsonObject init;
-    init.str("phase", r.init->phase).str("status", r.init->status);
-    if (!r.init->error_type.empty()) init.str("errorType", r.init->error_type);
-    init.ms("durationMs", r.init->duration_ms);
-    o.raw("init", init.done());
-  }
-  return o.done();
 }
 
 }  // namespace
@@ -139,12 +110,7 @@ Action add_local_command(CLI::App& app) {
     o.telemetry = !f.no_telemetry;
     o.port = f.port;
     o.ric_path = absolute(f.ric);
-    for (const auto& kv : f.env) {
-      size_t eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0)
-        throw std::invalid_argument("--env expects KEY=VALUE, got '" + kv + "'");
-      o.environment[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
+    lambda::add_env_assignments(f.env, o.environment);
     // lambdascope's extension stores profiles here unless told otherwise (on Lambda: /tmp/lambdascope).
     if (o.environment.count("LAMBDASCOPE_DESTINATION") == 0)
       o.environment["LAMBDASCOPE_DESTINATION"] =
@@ -153,33 +119,18 @@ Action add_local_command(CLI::App& app) {
       std::fprintf(stderr, "%s\n", line.c_str());
       std::fflush(stderr);
     };
-    std::vector<std::string> events = lambda::read_event_lines(f.events);
-    size_t count = f.invocations > 0 ? static_cast<size_t>(f.invocations) : events.size();
+    lambda::LocalRun run;
+    run.events = lambda::read_event_lines(f.events);
+    run.count = f.invocations > 0 ? static_cast<size_t>(f.invocations) : run.events.size();
+    run.json = f.json;
 
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_interrupt);
     signal(SIGTERM, on_interrupt);
 
     lambda::Emulator emulator(std::move(o));
-    std::map<std::string, int> statuses;
-    for (size_t i = 0; i < count; ++i) {
-      lambda::InvokeRequest request;
-      request.payload = events[i % events.size()];
-      lambda::InvokeResult r = emulator.invoke(request);
-      statuses[r.status]++;
-      if (f.json) {
-        std::printf("%s\n", result_json(r).c_str());
-      } else {
-        std::printf("%s\n", r.payload.c_str());
-      }
-      std::fflush(stdout);
-    }
-    emulator.shutdown();
-    std::string summary;
-    for (const auto& [status, n] : statuses)
-      summary += (summary.empty() ? "" : ", ") + std::to_string(n) + " " + status;
-    std::fprintf(stderr, "lambdascope local: %zu invocation%s: %s\n", count, count == 1 ? "" : "s",
-                 summary.c_str());
+    std::string summary = lambda::run_local(emulator, run);
+    std::fprintf(stderr, "lambdascope local: %s\n", summary.c_str());
     return 0;
   };
 }

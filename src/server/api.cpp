@@ -13,9 +13,9 @@
 #include "profile/diff.hpp"
 #include "profile/diff_prep.hpp"
 #include "profile/value_choice.hpp"
-#include "text/json_writer.hpp"
 #include "render/pages.hpp"
 #include "server/why_slow.hpp"
+#include "text/json_writer.hpp"
 
 namespace lambdascope::server {
 
@@ -273,8 +273,8 @@ Rendered Api::diff(const Params& params, const Progress& progress) {
     for (double& v : base.profile.samples.values) v /= static_cast<double>(base.invocations);
     for (double& v : next.profile.samples.values) v /= static_cast<double>(next.invocations);
   }
-  size_t bv = profile::choose_value(base.profile, "samples"),
-         nv = profile::choose_value(next.profile, "samples");
+  // As `lambdascope diff` weighs: wall for wall profiles, else samples.
+  size_t bv = profile::choose_value(base.profile, ""), nv = profile::choose_value(next.profile, "");
   if (format == "folded") {
     profile::Profile d = profile::diff(base.profile, next.profile, {bv, nv, /*normalize=*/false});
     if (normalize == "total") profile::difffolded_normalize(d);

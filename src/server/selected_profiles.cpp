@@ -129,7 +129,8 @@ Rendered render_profile(const SelectedProfile& p, OutputFormat format, const std
                       (!p.from_store        ? " file)"
                        : p.invocations == 1 ? " profile)"
                                             : " profiles)");
-  size_t value = p.profile.num_values() == 0 ? 0 : profile::choose_value(p.profile, "samples");
+  // Pages open where the commands' pages do: on wall time for wall profiles (what Lambda bills).
+  size_t value = p.profile.num_values() == 0 ? 0 : profile::choose_value(p.profile, "");
   if (view == "heatmap") {
     render::HeatmapPageOptions ho;
     ho.title = "Heat map: " + title;

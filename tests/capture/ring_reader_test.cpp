@@ -118,6 +118,38 @@ TEST(Ring, ConcurrentWritersOneReader) {
   std::filesystem::remove_all(dir);
 }
 
+// Idle records of version 2: with weight, a thread that did not run (waiting); weight 0 carries only the CPU
+// time its previous stack used before it blocked (not waiting).
+TEST(Ring, IdleRecordsCarryCpuAndSayWhetherTheThreadWaited) {
+  std::string dir = testing::make_temp_dir();
+  ring::Header* h = make_ring(dir + "/r.ring", 1 << 12);
+  agent::RingWriter w;
+  w.attach(h);
+  for (uint32_t weight : {2u, 0u}) {
+    uint8_t* p = w.reserve(sizeof(ring::IdleRecord));
+    ASSERT_NE(p, nullptr);
+    auto* rec = reinterpret_cast<ring::IdleRecord*>(p);
+    rec->time_ns = 10 + weight;
+    rec->tid = 4;
+    rec->weight = weight;
+    rec->cpu_ns = weight == 0 ? 123456 : 0;
+    agent::RingWriter::publish(p, ring::RecordType::kIdle, sizeof(ring::IdleRecord), 0);
+  }
+  std::string error;
+  auto reader = RingReader::open(dir + "/r.ring", &error);
+  ASSERT_NE(reader, nullptr) << error;
+  RingData data;
+  reader->poll(data);
+  ASSERT_EQ(data.samples.size(), 2u);
+  EXPECT_TRUE(data.samples[0].idle && data.samples[0].waiting);
+  EXPECT_EQ(data.samples[0].weight, 2u);
+  EXPECT_EQ(data.samples[0].cpu_ns, 0u);
+  EXPECT_TRUE(data.samples[1].idle);
+  EXPECT_FALSE(data.samples[1].waiting);
+  EXPECT_EQ(data.samples[1].cpu_ns, 123456u);
+  std::filesystem::remove_all(dir);
+}
+
 // A version 1 ring (written by an older agent): sample records end before cpu_ns, PCs follow at 32 bytes.
 TEST(Ring, ReadsVersionOneRecords) {
   std::string dir = testing::make_temp_dir();

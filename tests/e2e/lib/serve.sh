@@ -4,6 +4,8 @@
 start_serve() {
   local log=$1
   shift
+  # Created here: the background process opens it only once it runs, and the loop below reads it at once.
+  : >"$log"
   "$LS_BINARY" serve --port 0 "$@" >"$log" 2>&1 &
   SERVE_PID=$!
   SERVE_URL=
