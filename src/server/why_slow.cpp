@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -49,10 +50,33 @@ std::unordered_map<std::string, Sums> sum_by_name(const profile::Profile& p) {
     if (!ns && t.unit == "nanoseconds") ns = i;
     if (!count && (t.type == "samples" || t.unit == "count")) count = i;
   }
+  // A wait counts only on the thread that carried the request. A pool thread blocked on a futex for the whole
+  // invocation says nothing about why it was slow, yet in wall profiles its waiting grows with the duration
+  // and would top the ranking. The request's thread is taken to be the one that ran most in its process (the
+  // handler runs there); other threads count only while they ran.
+  auto waiting = [&](size_t i) {
+    profile::StackId id = p.samples.stack[i];
+    return id != profile::StackTrie::kRoot &&
+           p.frames[p.stacks.frame(id)].kind == profile::FrameKind::kWaiting;
+  };
+  auto column = [&](const std::vector<int32_t>& c, size_t i) { return i < c.size() ? c[i] : -1; };
+  std::map<std::pair<int32_t, int32_t>, double> ran;  // (pid, tid) -> weight while running
+  for (size_t i = 0; i < p.num_samples(); ++i)
+    if (!waiting(i))
+      ran[{column(p.samples.pid, i), column(p.samples.tid, i)}] += count ? p.value(i, *count) : 1;
+  std::map<int32_t, std::pair<int32_t, double>> request_thread;  // pid -> (tid, weight)
+  for (const auto& [thread, w] : ran) {
+    auto& best = request_thread[thread.first];
+    if (w > best.second) best = {thread.second, w};
+  }
   std::unordered_map<std::string, Sums> out;
   std::vector<profile::FrameId> frames;
   std::unordered_set<std::string_view> seen;
   for (size_t i = 0; i < p.num_samples(); ++i) {
+    if (waiting(i)) {
+      auto it = request_thread.find(column(p.samples.pid, i));
+      if (it == request_thread.end() || it->second.first != column(p.samples.tid, i)) continue;
+    }
     double v = ns ? p.value(i, *ns) : 0;
     auto c = static_cast<int64_t>(count ? p.value(i, *count) : 1);
     frames = p.stacks.frames_root_first(p.samples.stack[i]);

@@ -74,3 +74,43 @@ TEST(WhySlowGroups, TiesFallInOneGroupAndTooFewIsA400) {
 
 }  // namespace
 }  // namespace lambdascope::server
+
+namespace lambdascope::server {
+namespace {
+
+// A wall profile of one process: the request's thread (tid 1) runs `handler` and waits on I/O; a pool thread
+// (tid 2) waits on a lock the whole time. `wait_ms` of I/O wait and `pool_ms` of pool wait per invocation.
+profile::Profile wall_profile(double handler_ms, double io_wait_ms, double pool_wait_ms) {
+  profile::Profile p;
+  p.meta.sample_types = {{"samples", "count"}, {"wall", "nanoseconds"}};
+  auto row = [&](std::initializer_list<const char*> names, profile::FrameKind leaf_kind, int32_t tid,
+                 double ms) {
+    std::vector<profile::FrameId> frames;
+    for (const char* n : names) frames.push_back(p.intern_frame(n));
+    frames.back() = p.intern_frame(*(names.end() - 1), {}, leaf_kind);
+    double values[2] = {ms, ms * 1e6};
+    profile::SampleRow r;
+    r.stack = p.intern_stack(frames);
+    r.values = values;
+    r.pid = 7;
+    r.tid = tid;
+    p.add_sample(r);
+  };
+  row({"main", "handler"}, profile::FrameKind::kNative, 1, handler_ms);
+  row({"main", "epoll_wait", "[waiting: I/O]"}, profile::FrameKind::kWaiting, 1, io_wait_ms);
+  row({"worker", "futex_wait", "[waiting: lock]"}, profile::FrameKind::kWaiting, 2, pool_wait_ms);
+  return p;
+}
+
+TEST(CompareFunctions, WaitsCountOnlyOnTheRequestThread) {
+  // Slow invocations wait 80 ms more on I/O on the request's thread; the pool thread waits as long as each
+  // invocation lasts (100 ms more), which is not why they are slow.
+  auto ranked = compare_functions(wall_profile(20, 100, 140), 1, wall_profile(20, 20, 40), 1);
+  ASSERT_FALSE(ranked.empty());
+  EXPECT_EQ(ranked.front().name, "[waiting: I/O]");
+  EXPECT_NEAR(ranked.front().slow_self_ms - ranked.front().fast_self_ms, 80, 1e-9);
+  for (const FunctionCost& c : ranked) EXPECT_NE(c.name, "[waiting: lock]") << "the pool thread's wait";
+}
+
+}  // namespace
+}  // namespace lambdascope::server
