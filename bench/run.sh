@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make bench`: runs every bench/*_peers.sh beside its competitors on this machine and writes the tables into
-# docs/benchmarks.md (with the machine they ran on). Each script prints a markdown section on stdout.
+# `make bench`: runs every bench/*_peers.sh (and *_peer.sh: one outside peer, e.g. FlameScope from FLAMESCOPE_DIR)
+# beside its competitors on this machine and writes the tables into docs/benchmarks.md (with the machine they ran
+# on). Each script prints a markdown section on stdout.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +18,7 @@ trap 'rm -f "$tmp"' EXIT
   echo
 } > "$tmp"
 status=0
-for script in bench/*_peers.sh; do
+for script in bench/*_peers.sh bench/*_peer.sh; do
   [ -f "$script" ] || continue
   echo "bench: $script" >&2
   if ! bash "$script" "$build" >> "$tmp"; then
