@@ -12,6 +12,7 @@ set -euo pipefail
 build=${1:-build}
 bin="$build/src/lambdascope"
 [ -x "$bin" ] || { echo "missing $bin (build first)" >&2; exit 1; }
+bin=$(realpath "$bin")
 tmp=$(mktemp -d /tmp/lambdascope-bench-live.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -55,8 +56,9 @@ import os, re, statistics, subprocess, sys, threading, time, urllib.request
 bin, tmp, rounds, live_seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 
 def start_listening(args):
-    """Starts record --listen 0 with args; returns the process and the URL it printed on stderr."""
-    p = subprocess.Popen([bin, "record", "-q", "--listen", "127.0.0.1:0"] + args,
+    """Starts record --listen 0 with args in tmp (node leaves its V8 logs in the working directory); returns
+    the process and the URL it printed on stderr."""
+    p = subprocess.Popen([bin, "record", "-q", "--listen", "127.0.0.1:0"] + args, cwd=tmp,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in p.stderr:
         m = re.search(r"serving (http://127\.0\.0\.1:\d+)/", line)
