@@ -77,6 +77,7 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
   }
   if (agent_state() != ring::State::kRunning) {
     ring.count(ring::kDroppedPaused);
+    if (from_sampler) wall_sample_done(current_tid(), 0);
     return;
   }
   uint64_t t0 = now_ns();
@@ -93,6 +94,7 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
   }
   if (scratch == nullptr) {
     ring.count(ring::kDroppedBusy);
+    if (from_sampler) wall_sample_done(tid, 0);
     return;
   }
 
@@ -123,6 +125,7 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
   uint8_t* p = ring.reserve(size);
   if (p == nullptr) {
     ring.count(ring::kDroppedFull);
+    if (from_sampler) wall_sample_done(tid, 0);
   } else {
     auto* rec = reinterpret_cast<ring::SampleRecord*>(p);
     rec->time_ns = t0;
@@ -135,6 +138,8 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
     for (uint32_t i = 0; i < depth; ++i) out[i] = scratch->pcs[i];  // no memcpy in the handler
     uint16_t flags = ws.flags | (from_sampler ? ring::kSampleWall : 0);
     RingWriter::publish(p, ring::RecordType::kSample, size, flags);
+    // After publishing: the sampler's idle records for this thread follow this stack in ring order.
+    if (from_sampler) wall_sample_done(tid, t0);
     ring.count(ring::kSamples);
     ring.count(ring::kWeight, weight);
     if (ws.flags & ring::kSampleTruncated)

@@ -26,8 +26,13 @@ struct PerThread {
   uint64_t pending;  // for the handler of the signal just sent: pack_pending(weight, CPU time)
   uint32_t sampled;  // signalled at least once
   uint32_t pad;
-  int32_t wait_syscall;  // the system call it was blocked in at its last sample; -1 running or unknown
+  int32_t wait_syscall;   // the system call it was blocked in at its last sample; -1 running or unknown
+  uint64_t stack_ns;      // when its last stack was taken (the handler's clock); 0 unknown
+  uint64_t signalled_ns;  // cycle that sent the signal its handler has not finished; 0 none
 };
+
+// A signal not handled after this long is taken for lost (the thread masks it, or sleeps uninterruptibly).
+constexpr uint64_t kMaxUnhandledNs = 1000000000;
 
 pthread_t g_thread;
 bool g_running = false;
@@ -69,6 +74,28 @@ int32_t blocked_syscall(int tid) {
   return nr;
 }
 
+// True when the thread is runnable (/proc/<pid>/task/<tid>/stat state R): woken from its wait but not yet given
+// a CPU, as a function throttled to its CPU share is for most of each period. Its stack still ends in the
+// wait it is leaving, and /syscall still names that call: only the state tells the two apart.
+bool runnable(int tid) {
+  char path[64];
+  size_t at = append(path, 0, sizeof path, "/proc/");
+  at = append_number(path, at, sizeof path, static_cast<uint64_t>(g_agent.pid));
+  at = append(path, at, sizeof path, "/task/");
+  at = append_number(path, at, sizeof path, static_cast<uint64_t>(tid));
+  append(path, at, sizeof path, "/stat");
+  long fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[256];
+  long n = sys::call(SYS_read, fd, reinterpret_cast<long>(buf), sizeof buf);
+  sys::call(SYS_close, fd);
+  // "tid (comm) S ...": the comm may hold spaces and parentheses, the state follows the last ')'.
+  long close = -1;
+  for (long i = 0; i < n; ++i)
+    if (buf[i] == ')') close = i;
+  return close >= 0 && close + 2 < n && buf[close + 2] == 'R';
+}
+
 struct Cycle {
   int tids[4096];
   int count;
@@ -89,8 +116,9 @@ uint64_t pack_pending(uint32_t weight, uint64_t cpu_ns) {
 // timer overruns count in CPU mode. A longer gap than this is taken for a freeze, not for starvation.
 constexpr uint64_t kFreezeGapNs = 50000000;
 
-// Weight 0 with CPU time: CPU used by the thread's previous stack, no wall time of its own.
-void write_idle(int tid, uint64_t now, uint32_t weight, uint64_t cpu_ns) {
+// Weight 0 with CPU time: CPU used by the thread's previous stack, no wall time of its own; stamped with the
+// time that stack was taken (`now` is then the PerThread's stack_ns, see weightless_time).
+void write_idle(int tid, uint64_t now, uint32_t weight, uint64_t cpu_ns, uint16_t flags = 0) {
   RingWriter& ring = g_agent.ring;
   uint8_t* p = ring.reserve(sizeof(ring::IdleRecord));
   if (p == nullptr) {
@@ -102,8 +130,38 @@ void write_idle(int tid, uint64_t now, uint32_t weight, uint64_t cpu_ns) {
   rec->tid = tid;
   rec->weight = weight;
   rec->cpu_ns = cpu_ns;
-  RingWriter::publish(p, ring::RecordType::kIdle, sizeof(ring::IdleRecord), 0);
+  RingWriter::publish(p, ring::RecordType::kIdle, sizeof(ring::IdleRecord), flags);
   ring.count(ring::kIdleSamples);
+}
+
+// A weightless idle record gives CPU time to the thread's previous stack: it carries that stack's time, not
+// the cycle's, so it lands in the window the stack was taken in (the thread may be in the next invocation
+// by now).
+uint64_t weightless_time(const PerThread& pt, uint64_t cycle_start) {
+  uint64_t t = __atomic_load_n(&pt.stack_ns, __ATOMIC_ACQUIRE);
+  return t != 0 ? t : cycle_start;
+}
+
+// The thread has not handled our last signal yet: it waits for a CPU (the signal woke it if it slept), its
+// stack is the one the handler will take. Adds this cycle's periods to that sample (time spent runnable is
+// the running stack's, not a wait's) and returns true; false when the signal is taken for lost.
+bool still_signalled(PerThread& pt, int tid, uint64_t cycle_start, uint32_t weight) {
+  uint64_t sent = __atomic_load_n(&pt.signalled_ns, __ATOMIC_ACQUIRE);
+  if (sent == 0) return false;
+  // Blocked in a system call with our signal pending: it masks the signal (or sleeps uninterruptibly).
+  if (cycle_start - sent > kMaxUnhandledNs || blocked_syscall(tid) >= 0) {
+    __atomic_store_n(&pt.signalled_ns, 0, __ATOMIC_RELEASE);
+    return false;
+  }
+  uint64_t v = __atomic_load_n(&pt.pending, __ATOMIC_ACQUIRE);
+  // v == 0: the handler is running (it took the pending sample); this cycle's periods are not counted.
+  while (v != 0) {
+    uint64_t w = (v >> kCpuBits) + weight;
+    if (w > 0xffff) w = 0xffff;
+    uint64_t next = (w << kCpuBits) | (v & ((uint64_t{1} << kCpuBits) - 1));
+    if (__atomic_compare_exchange_n(&pt.pending, &v, next, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) break;
+  }
+  return true;
 }
 
 void* sampler_main(void*) {
@@ -147,9 +205,6 @@ void* sampler_main(void*) {
         if (carry > most * p || carry < -most * p) carry = 0;
       }
       uint64_t max_cpu = previous_cycle == 0 ? 0 : gap < weight * period ? gap : weight * period;
-      // Weightless idle records (CPU a thread used before it blocked) are dated at the previous cycle: that
-      // CPU was spent since then, before a freeze if there was one (so in the previous invocation).
-      const uint64_t spent_at = previous_cycle != 0 ? previous_cycle : cycle_start;
       previous_cycle = cycle_start;
       cycle->count = 0;
       for_each_thread(collect, cycle);
@@ -160,6 +215,7 @@ void* sampler_main(void*) {
         int tid = cycle->tids[i];
         if (tid > g_pid_max) continue;
         PerThread& pt = g_threads[tid];
+        if (still_signalled(pt, tid, cycle_start, weight)) continue;
         uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
         if (pt.sampled && cpu >= pt.cpu_ns && cpu - pt.cpu_ns < kRunnableThresholdNs) {
           // An idle record repeats the thread's last stack: right only when that stack was a wait. A thread
@@ -167,11 +223,12 @@ void* sampler_main(void*) {
           // wait) or waits for a CPU: one signal learns where (it interrupts no sleep of the program's that
           // the program did not just enter), and the CPU it used before goes to its previous stack.
           if (pt.wait_syscall >= 0) {
-            write_idle(tid, cycle_start, weight, 0);
+            // Woken but not running yet: waiting for a CPU, not for what it was waiting on.
+            write_idle(tid, cycle_start, weight, 0, runnable(tid) ? ring::kIdleRunnable : 0);
             continue;
           }
           pt.wait_syscall = blocked_syscall(tid);
-          if (cpu != pt.cpu_ns) write_idle(tid, spent_at, 0, cpu - pt.cpu_ns);
+          if (cpu != pt.cpu_ns) write_idle(tid, weightless_time(pt, cycle_start), 0, cpu - pt.cpu_ns);
           __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
           pt.cpu_ns = cpu;
           to_signal[num_signal++] = tid;
@@ -202,7 +259,7 @@ void* sampler_main(void*) {
           if (was_sampled && nr >= 0 && used != 0) {
             // Blocked somewhere new: the CPU time was spent before it blocked, in the code of its previous
             // sample, not in the wait the signal will find. A weightless idle record carries it there.
-            write_idle(tid, spent_at, 0, used);
+            write_idle(tid, weightless_time(pt, cycle_start), 0, used);
             used = 0;
           }
           __atomic_store_n(&pt.pending, pack_pending(weight, used), __ATOMIC_RELEASE);
@@ -214,8 +271,12 @@ void* sampler_main(void*) {
       for (uint32_t t = 0; t < ticks && !__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE); ++t) {
         for (uint32_t k = t * per_tick; k < (t + 1) * per_tick && k < static_cast<uint32_t>(num_signal);
              ++k) {
+          PerThread& pt = g_threads[to_signal[k]];
+          __atomic_store_n(&pt.signalled_ns, cycle_start, __ATOMIC_RELEASE);
           if (sys::tgkill(g_agent.pid, to_signal[k], g_agent.signal) == 0)
             g_agent.ring.count(ring::kSignalsSent);
+          else
+            __atomic_store_n(&pt.signalled_ns, 0, __ATOMIC_RELEASE);
           // Its CPU time after our signal, so the handler's own cost does not make it look busy next time.
         }
         if (t + 1 < ticks) sleep_until(cycle_start + period * (t + 1) / ticks);
@@ -246,6 +307,13 @@ WallSample wall_sample_take(int tid) {
   uint64_t v = __atomic_exchange_n(&threads[tid].pending, 0, __ATOMIC_ACQ_REL);
   uint32_t weight = static_cast<uint32_t>(v >> kCpuBits);
   return {weight != 0 ? weight : 1u, v & ((uint64_t{1} << kCpuBits) - 1)};
+}
+
+void wall_sample_done(int tid, uint64_t stack_ns) {
+  PerThread* threads = g_threads;
+  if (threads == nullptr || tid <= 0 || tid > g_pid_max) return;
+  if (stack_ns != 0) __atomic_store_n(&threads[tid].stack_ns, stack_ns, __ATOMIC_RELEASE);
+  __atomic_store_n(&threads[tid].signalled_ns, 0, __ATOMIC_RELEASE);
 }
 
 bool wall_sampler_start(int pid_max) {
@@ -284,7 +352,7 @@ void wall_sampler_after_fork() {
   g_agent.agent_tids[1] = 0;
   if (g_threads != nullptr)
     for (int tid = 1; tid <= g_pid_max; ++tid)
-      if (g_threads[tid].sampled) g_threads[tid] = PerThread{};
+      if (g_threads[tid].sampled || g_threads[tid].signalled_ns != 0) g_threads[tid] = PerThread{};
 }
 
 }  // namespace lambdascope::agent

@@ -22,5 +22,10 @@ struct WallSample {
   uint64_t cpu_ns;
 };
 WallSample wall_sample_take(int tid);
+// The handler of the sampler's signal is done with thread `tid`: its stack, taken at `stack_ns`
+// (CLOCK_MONOTONIC; 0: none was recorded), is in the ring. Until then the sampler writes no idle record for
+// the thread (it would repeat an older stack) and adds the periods it waits for a CPU to the pending sample.
+// Async-signal-safe: atomic stores.
+void wall_sample_done(int tid, uint64_t stack_ns);
 
 }  // namespace lambdascope::agent

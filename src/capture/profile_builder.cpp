@@ -72,9 +72,18 @@ class WaitingStacks {
       it->second = p_.stacks.push(stack, p_.intern_frame(leaf, kWaitingModule, profile::FrameKind::kWaiting));
     return it->second;
   }
+  // The stack of a thread that was woken and waits for a CPU: its wait's stack, marked as waiting for CPU.
+  profile::StackId runnable(profile::StackId stack) {
+    auto [it, inserted] = cpu_memo_.try_emplace(stack, stack);
+    if (inserted)
+      it->second = p_.stacks.push(stack, p_.intern_frame(waiting_frame_name(WaitingState::kCpu), kWaitingModule,
+                                                         profile::FrameKind::kWaiting));
+    return it->second;
+  }
 
  private:
   profile::Profile& p_;
+  std::unordered_map<profile::StackId, profile::StackId> cpu_memo_;
   std::unordered_map<profile::StackId, profile::StackId> memo_;
   std::vector<std::string_view> names_;
 };
@@ -176,7 +185,11 @@ void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& 
       stack = p.intern_stack(root_first);
       last_stack[s.tid] = stack;
     }
-    if (s.waiting) stack = waiting.of(stack);
+    if (s.runnable) {
+      stack = waiting.runnable(stack);
+    } else if (s.waiting) {
+      stack = waiting.of(stack);
+    }
     double values[3] = {static_cast<double>(s.weight), static_cast<double>(s.weight) * period,
                         static_cast<double>(s.cpu_ns)};
     profile::SampleRow row;

@@ -163,6 +163,7 @@ size_t RingReader::poll(RingData& out) {
         s.cpu_ns = rec.cpu_ns;
         s.idle = true;
         s.waiting = rec.weight != 0;  // weight 0: CPU time its previous stack used before it blocked
+        s.runnable = s.waiting && (h.flags & ring::kIdleRunnable) != 0;
         out.samples.push_back(s);
         break;
       }

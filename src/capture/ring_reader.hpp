@@ -40,6 +40,7 @@ struct RawSample {
   bool idle = false;      // wall mode: repeat the thread's previous stack
   bool waiting = false;   // wall mode: the thread did not run since its previous sample (stays set when a
                           // reader gives an idle record its stack)
+  bool runnable = false;  // waiting for a CPU (woken, not yet run), not for what its stack waits on
   uint32_t first_pc = 0;  // index into RingData::pcs
   uint32_t depth = 0;
 };

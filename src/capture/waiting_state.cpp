@@ -68,6 +68,8 @@ std::string_view waiting_frame_name(WaitingState state) {
       return "[waiting: lock]";
     case WaitingState::kSleep:
       return "[waiting: sleep]";
+    case WaitingState::kCpu:
+      return "[waiting: CPU]";
     case WaitingState::kUnknown:
       break;
   }

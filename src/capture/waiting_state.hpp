@@ -10,7 +10,9 @@
 
 namespace lambdascope::capture {
 
-enum class WaitingState { kUnknown, kIo, kLock, kSleep };
+// kCpu: woken and runnable but not given a CPU (a function throttled to its CPU share); decided by the
+// sampler from the thread's state, never from names.
+enum class WaitingState { kUnknown, kIo, kLock, kSleep, kCpu };
 
 // How many frames from the leaf are looked at: enough for libc wrappers, libuv and V8's wait layers.
 inline constexpr size_t kWaitingFramesExamined = 12;
@@ -18,7 +20,7 @@ inline constexpr size_t kWaitingFramesExamined = 12;
 // Classifies by the first frame, from the leaf, whose function name is a known blocking call.
 WaitingState classify_waiting(std::span<const std::string_view> leaf_first_names);
 
-// "[waiting: I/O]", "[waiting: lock]", "[waiting: sleep]"; "" for kUnknown.
+// "[waiting: I/O]", "[waiting: lock]", "[waiting: sleep]", "[waiting: CPU]"; "" for kUnknown.
 std::string_view waiting_frame_name(WaitingState state);
 
 }  // namespace lambdascope::capture
