@@ -137,9 +137,9 @@ static_assert(sizeof(RecordHeader) == 8);
 // Sample flags.
 inline constexpr uint16_t kSampleTruncated = 1;  // the depth limit cut the stack
 // Idle record flags.
-inline constexpr uint16_t kIdleRunnable = 1;  // the thread was woken and waits for a CPU, not in its wait
-inline constexpr uint16_t kSampleComplete = 2;   // the unwinder reached a frame marked outermost
-inline constexpr uint16_t kSampleWall = 4;       // sent by the wall sampler (else a CPU timer)
+inline constexpr uint16_t kIdleRunnable = 1;    // the thread was woken and waits for a CPU, not in its wait
+inline constexpr uint16_t kSampleComplete = 2;  // the unwinder reached a frame marked outermost
+inline constexpr uint16_t kSampleWall = 4;      // sent by the wall sampler (else a CPU timer)
 
 struct SampleRecord {
   RecordHeader h;

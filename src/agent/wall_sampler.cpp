@@ -74,9 +74,9 @@ int32_t blocked_syscall(int tid) {
   return nr;
 }
 
-// True when the thread is runnable (/proc/<pid>/task/<tid>/stat state R): woken from its wait but not yet given
-// a CPU, as a function throttled to its CPU share is for most of each period. Its stack still ends in the
-// wait it is leaving, and /syscall still names that call: only the state tells the two apart.
+// True when the thread is runnable (/proc/<pid>/task/<tid>/stat state R): woken from its wait but not yet
+// given a CPU, as a function throttled to its CPU share is for most of each period. Its stack still ends in
+// the wait it is leaving, and /syscall still names that call: only the state tells the two apart.
 bool runnable(int tid) {
   char path[64];
   size_t at = append(path, 0, sizeof path, "/proc/");
@@ -90,10 +90,10 @@ bool runnable(int tid) {
   long n = sys::call(SYS_read, fd, reinterpret_cast<long>(buf), sizeof buf);
   sys::call(SYS_close, fd);
   // "tid (comm) S ...": the comm may hold spaces and parentheses, the state follows the last ')'.
-  long close = -1;
+  long paren = -1;
   for (long i = 0; i < n; ++i)
     if (buf[i] == ')') close = i;
-  return close >= 0 && close + 2 < n && buf[close + 2] == 'R';
+  return paren >= 0 && paren + 2 < n && buf[paren + 2] == 'R';
 }
 
 struct Cycle {

@@ -76,8 +76,8 @@ class WaitingStacks {
   profile::StackId runnable(profile::StackId stack) {
     auto [it, inserted] = cpu_memo_.try_emplace(stack, stack);
     if (inserted)
-      it->second = p_.stacks.push(stack, p_.intern_frame(waiting_frame_name(WaitingState::kCpu), kWaitingModule,
-                                                         profile::FrameKind::kWaiting));
+      it->second = p_.stacks.push(stack, p_.intern_frame(waiting_frame_name(WaitingState::kCpu),
+                                                         kWaitingModule, profile::FrameKind::kWaiting));
     return it->second;
   }
 
