@@ -92,7 +92,7 @@ bool runnable(int tid) {
   // "tid (comm) S ...": the comm may hold spaces and parentheses, the state follows the last ')'.
   long paren = -1;
   for (long i = 0; i < n; ++i)
-    if (buf[i] == ')') close = i;
+    if (buf[i] == ')') paren = i;
   return paren >= 0 && paren + 2 < n && buf[paren + 2] == 'R';
 }
 
