@@ -19,7 +19,7 @@ import sys
 sys.path.insert(0, sys.argv[2])
 import lambda_profiles as lp
 lp.verify_burn_run(sys.argv[1], sys.argv[3], handler_frame=sys.argv[4], init_frame=sys.argv[5] or None,
-                   memory_mb=128, init_samples=sys.argv[5] != "")
+                   memory_mb=128, init_samples=sys.argv[5] != "", throttled=True)
 PY
 }
 

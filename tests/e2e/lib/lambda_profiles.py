@@ -159,9 +159,13 @@ def burn_names(profile):
     return counts
 
 
-def verify_burn_run(tmp, function, handler_frame, init_frame, telemetry=True, memory_mb=128, init_samples=True):
+def verify_burn_run(tmp, function, handler_frame, init_frame, telemetry=True, memory_mb=128, init_samples=True,
+                    throttled=False):
     """The checks every extension run of the burn functions must pass: `tmp` holds out.jsonl (`local
-    --json`), err.log and lambdascope-data/; invocation k burned CPU in burn_r<k>. Exits on failure."""
+    --json`), err.log and lambdascope-data/; invocation k burned CPU in burn_r<k>. Exits on failure.
+    `throttled`: the sandbox ran at its CPU share (`local --memory 128`: 7% of a CPU), so an invocation burns
+    some 28 ms of CPU in a handful of heavy samples, and where the time went between them is not checked: only
+    that the handler's function is named, and nothing of another invocation."""
     import json
     import statistics
     import sys
@@ -223,7 +227,7 @@ def verify_burn_run(tmp, function, handler_frame, init_frame, telemetry=True, me
         weight = lambda s: s["values"][0] if s["values"] else 1
         burn_w = sum(weight(s) for s in own if any(want in f for f in s["stack"]))
         own_w = sum(weight(s) for s in own)
-        if burn_w < own_w * 0.5:
+        if not throttled and burn_w < own_w * 0.5:
             others = {}
             for s in own:
                 if not any(want in f for f in s["stack"]):
