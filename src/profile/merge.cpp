@@ -35,6 +35,20 @@ void merge_metadata(Metadata& into, const Metadata& from) {
 void ProfileMerger::add(const Profile& p) {
   if (count_ == 0) {
     out_.meta = p.meta;
+  } else if (p.num_samples() != 0 && out_.num_samples() == 0 &&
+             p.meta.sample_types != out_.meta.sample_types) {
+    // Only inputs without samples so far: their sample types held nothing, the first one with samples
+    // decides.
+    auto types = p.meta.sample_types;
+    merge_metadata(out_.meta, p.meta);
+    out_.meta.sample_types = std::move(types);
+    out_.meta.default_sample_type = p.meta.default_sample_type;
+  } else if (p.num_samples() == 0 && p.meta.sample_types != out_.meta.sample_types) {
+    // No samples: nothing in its sample types to add (an invocation window in which the sampler recorded
+    // nothing is written with the reader's defaults); its times and comments still count.
+    auto types = out_.meta.sample_types;
+    merge_metadata(out_.meta, p.meta);
+    out_.meta.sample_types = std::move(types);
   } else {
     if (p.meta.sample_types != out_.meta.sample_types)
       throw MergeError("profile " + std::to_string(count_ + 1) + " has sample types " +

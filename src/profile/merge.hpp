@@ -1,6 +1,7 @@
 // Merging profiles with pprof's rules (profile/merge.go): all inputs must have the same sample types and
 // period type; the earliest start wins, durations are summed, the period is the maximum, comments are
-// de-duplicated, and samples identical in stack, labels, thread and time are summed.
+// de-duplicated, and samples identical in stack, labels, thread and time are summed. One exception: an input
+// without samples is not checked for its sample types (it adds nothing in them; its times and comments count).
 #pragma once
 
 #include <span>

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "profile/make_profile.hpp"
@@ -170,6 +171,37 @@ TEST(Merge, StreamingEqualsAllAtOnceAndStartsAfreshAfterTake) {
   Profile again = merger.take();
   EXPECT_EQ(again.total(0), 2);
   EXPECT_TRUE(again.meta.comments.empty());
+}
+
+}  // namespace
+}  // namespace lambdascope::profile
+
+namespace lambdascope::profile {
+namespace {
+
+// The one exception to the sample-type check: an input without samples adds nothing in its types.
+TEST(MergeRules, AnInputWithoutSamplesIsNotCheckedForItsSampleTypes) {
+  Profile wall = test::make({{"main;handler", 3}});
+  wall.meta.sample_types = {{"samples", "count"}, {"wall", "nanoseconds"}, {"cpu", "nanoseconds"}};
+  wall.samples.values.assign(3 * wall.num_samples(), 1);
+  Profile empty;
+  empty.meta.sample_types = {{"samples", "count"}, {"cpu", "nanoseconds"}};
+  empty.meta.comments = {"window without samples"};
+
+  for (auto order :
+       {std::vector<const Profile*>{&wall, &empty}, std::vector<const Profile*>{&empty, &wall}}) {
+    Profile m = merge(order);
+    EXPECT_EQ(m.meta.sample_types, wall.meta.sample_types);
+    EXPECT_EQ(m.num_samples(), wall.num_samples());
+    EXPECT_NE(std::find(m.meta.comments.begin(), m.meta.comments.end(), "window without samples"),
+              m.meta.comments.end());
+  }
+  // Two inputs with samples still must agree.
+  Profile cpu = test::make({{"main;other", 1}});
+  cpu.meta.sample_types = {{"samples", "count"}, {"cpu", "nanoseconds"}};
+  cpu.samples.values.assign(2 * cpu.num_samples(), 1);
+  std::vector<const Profile*> both{&wall, &cpu};
+  EXPECT_THROW(merge(both), MergeError);
 }
 
 }  // namespace
