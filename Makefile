@@ -22,10 +22,11 @@ build: $(BUILD)/build.ninja
 # No test is retried: a test that fails once fails (docs/testing.md: tests hold on a busy machine).
 test: setup
 	$(MAKE) --no-print-directory build
+	bash scripts/check_leftovers.sh --record $(BUILD)/leftovers-before.txt
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) --no-print-directory unit-asan
 	$(MAKE) --no-print-directory fuzz
-	bash scripts/check_leftovers.sh
+	bash scripts/check_leftovers.sh --since $(BUILD)/leftovers-before.txt
 
 unit-asan: setup
 	cmake -S . -B build-asan $(GEN) -DCMAKE_BUILD_TYPE=Debug -DLS_SANITIZE=ON -DLS_BENCH=OFF

@@ -2,8 +2,20 @@
 # The end of `make test`: fails when a lambdascope ring, perf map or spool file was left behind in /tmp by a
 # process that is gone (a live process may still be using its files). Rings are 8 MB sparse files and, in
 # Lambda, /tmp is the function's disk: the agent, `record` and the extension must remove what they made.
-# Usage: scripts/check_leftovers.sh [TMPDIR]   (default /tmp)
+# Usage: scripts/check_leftovers.sh [--record FILE | --since FILE] [TMPDIR]   (default /tmp)
+#   --record FILE  writes the leftovers there now, and succeeds (`make test` runs this before its tests)
+#   --since FILE   fails only for leftovers not in FILE: what this run left. Older ones (a run killed earlier,
+#                  another checkout's tests on the same machine) are listed, not failed on.
 set -uo pipefail
+mode=check
+list=
+case "${1:-}" in
+  --record | --since)
+    mode=${1#--}
+    list=${2:?"$1 needs a file"}
+    shift 2
+    ;;
+esac
 tmp=${1:-/tmp}
 left=()
 
@@ -30,6 +42,17 @@ while IFS= read -r -d '' f; do
   left+=("$f")
 done < <(find "$tmp/lambdascope-spool" -type f -print0 2>/dev/null)
 
+if [ "$mode" = record ]; then
+  printf '%s\n' "${left[@]}" >"$list"
+  ((${#left[@]})) && echo "check_leftovers: ${#left[@]} files were already left in $tmp before this run (not counted)"
+  exit 0
+fi
+if [ "$mode" = since ] && [ -f "$list" ]; then
+  new=()
+  for f in "${left[@]}"; do grep -qxF -- "$f" "$list" || new+=("$f"); done
+  ((${#left[@]} > ${#new[@]})) && echo "check_leftovers: $((${#left[@]} - ${#new[@]})) older files in $tmp, from before this run"
+  left=("${new[@]}")
+fi
 if ((${#left[@]})); then
   echo "check_leftovers: ${#left[@]} files left behind in $tmp by processes that are gone:" >&2
   printf '  %s\n' "${left[@]:0:20}" >&2
