@@ -222,12 +222,16 @@ void* sampler_main(void*) {
           // running at its last sample that did not run since has blocked (the end of a computation, then a
           // wait) or waits for a CPU: one signal learns where (it interrupts no sleep of the program's that
           // the program did not just enter), and the CPU it used before goes to its previous stack.
-          if (pt.wait_syscall >= 0) {
-            // Woken but not running yet: waiting for a CPU, not for what it was waiting on.
+          int32_t nr = blocked_syscall(tid);
+          if (pt.wait_syscall >= 0 && (nr < 0 || nr == pt.wait_syscall)) {
+            // Still in the wait of its last sample. Woken but not running yet: waiting for a CPU, not for
+            // what it was waiting on.
             write_idle(tid, cycle_start, weight, 0, runnable(tid) ? ring::kIdleRunnable : 0);
             continue;
           }
-          pt.wait_syscall = blocked_syscall(tid);
+          // Blocked in another call than at its last sample, with next to no CPU between (one wait after
+          // another: a barrier, then a sleep): the stack we have is not where it waits now.
+          pt.wait_syscall = nr;
           if (cpu != pt.cpu_ns) write_idle(tid, weightless_time(pt, cycle_start), 0, cpu - pt.cpu_ns);
           __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
           pt.cpu_ns = cpu;

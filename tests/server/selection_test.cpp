@@ -72,8 +72,9 @@ TEST(Selection, OnlyListedNamesResolve) {
   l.by_function["api"] = {0};
   l.by_key[inv.object.key] = 0;
   Selection s;
-  for (const char* name :
-       {"../perf.txt", "/srv/perf.txt", "perf.txt/", std::string("perf.txt\0", 9).c_str(), ""}) {
+  // std::string, not const char*: the NUL byte must reach the resolver (a char pointer would stop before it).
+  for (const std::string& name : std::vector<std::string>{"../perf.txt", "/srv/perf.txt", "perf.txt/",
+                                                          std::string("perf.txt\0", 9), ""}) {
     s.file = name;
     EXPECT_THROW(resolve_file(l, s), NotFound) << name;
   }
