@@ -54,41 +54,39 @@ void sleep_until(uint64_t deadline) {
   }
 }
 
-// The system call the thread is blocked in now (/proc/<pid>/task/<tid>/syscall: "230 0x..."), or -1 when it
-// is running or that cannot be read. Raw syscalls, a stack buffer: the sampler thread never allocates.
-int32_t blocked_syscall(int tid) {
+// Reads the start of /proc/<pid>/task/<tid>/<file> into `buf`; bytes read, or -1. Raw syscalls, a stack
+// buffer: the sampler thread never allocates.
+long read_task_file(int tid, const char* file, char* buf, size_t size) {
   char path[64];
   size_t at = append(path, 0, sizeof path, "/proc/");
   at = append_number(path, at, sizeof path, static_cast<uint64_t>(g_agent.pid));
   at = append(path, at, sizeof path, "/task/");
   at = append_number(path, at, sizeof path, static_cast<uint64_t>(tid));
-  append(path, at, sizeof path, "/syscall");
+  append(path, at, sizeof path, file);
   long fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
-  char buf[32];
-  long n = sys::call(SYS_read, fd, reinterpret_cast<long>(buf), sizeof buf);
+  long n = sys::call(SYS_read, fd, reinterpret_cast<long>(buf), static_cast<long>(size));
   sys::call(SYS_close, fd);
+  return n;
+}
+
+// The system call the thread is blocked in now (/syscall: "230 0x..."), or -1 when it is running or that
+// cannot be read.
+int32_t blocked_syscall(int tid) {
+  char buf[32];
+  long n = read_task_file(tid, "/syscall", buf, sizeof buf);
   if (n <= 0 || buf[0] < '0' || buf[0] > '9') return -1;  // "running", or no access
   int32_t nr = 0;
   for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9' && nr < 100000; ++i) nr = nr * 10 + (buf[i] - '0');
   return nr;
 }
 
-// True when the thread is runnable (/proc/<pid>/task/<tid>/stat state R): woken from its wait but not yet
-// given a CPU, as a function throttled to its CPU share is for most of each period. Its stack still ends in
-// the wait it is leaving, and /syscall still names that call: only the state tells the two apart.
+// True when the thread is runnable (/stat state R): woken from its wait but not yet given a CPU, as a
+// function throttled to its CPU share is for most of each period. Its stack still ends in the wait it is
+// leaving, and /syscall still names that call: only the state tells the two apart.
 bool runnable(int tid) {
-  char path[64];
-  size_t at = append(path, 0, sizeof path, "/proc/");
-  at = append_number(path, at, sizeof path, static_cast<uint64_t>(g_agent.pid));
-  at = append(path, at, sizeof path, "/task/");
-  at = append_number(path, at, sizeof path, static_cast<uint64_t>(tid));
-  append(path, at, sizeof path, "/stat");
-  long fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
   char buf[256];
-  long n = sys::call(SYS_read, fd, reinterpret_cast<long>(buf), sizeof buf);
-  sys::call(SYS_close, fd);
+  long n = read_task_file(tid, "/stat", buf, sizeof buf);
   // "tid (comm) S ...": the comm may hold spaces and parentheses, the state follows the last ')'.
   long paren = -1;
   for (long i = 0; i < n; ++i)
