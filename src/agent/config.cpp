@@ -94,7 +94,6 @@ Config read_config() {
   read_u32("LAMBDASCOPE_RESCAN_MS", 10, 60000, &c.rescan_ms);
   read_u32("LAMBDASCOPE_DURATION", 0, 1u << 30, &c.duration_s);
   read_u32("LAMBDASCOPE_TABLE_DELAY_MS", 0, 60000, &c.table_delay_ms);
-  read_u32("LAMBDASCOPE_TABLE_DELAY_MS", 0, 60000, &c.table_delay_ms);
   if (const char* s = std::getenv("LAMBDASCOPE_RING_SIZE")) {
     uint64_t v;
     if (!parse_u64(s, &v) || v < (64u << 10) || v > (1ull << 32)) {

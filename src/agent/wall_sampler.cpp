@@ -25,7 +25,8 @@ struct PerThread {
   uint64_t cpu_ns;   // CPU time at the last signal (re-read after its handler ran)
   uint64_t pending;  // for the handler of the signal just sent: pack_pending(weight, CPU time)
   uint32_t sampled;  // signalled at least once
-  uint32_t pad;
+  uint32_t early;    // its last stack was taken (or is owed) from before the unwind tables existed
+
   int32_t wait_syscall;   // the system call it was blocked in at its last sample; -1 running or unknown
   uint64_t stack_ns;      // when its last stack was taken (the handler's clock); 0 unknown
   uint64_t signalled_ns;  // cycle that sent the signal its handler has not finished; 0 none
@@ -206,6 +207,10 @@ void* sampler_main(void*) {
       previous_cycle = cycle_start;
       cycle->count = 0;
       for_each_thread(collect, cycle);
+      // Until the .eh_frame tables exist the handler walks frame pointers, which skip the caller of a libc
+      // call that has none (clock_nanosleep's caller is lost): a thread blocked then is not signalled, its
+      // records say "[not sampled yet]", and it is signalled once the tables exist.
+      const bool tables = __atomic_load_n(&g_agent.tables_built, __ATOMIC_ACQUIRE);
       // Which threads ran since their last sample.
       int to_signal[4096];
       int num_signal = 0;
@@ -221,24 +226,27 @@ void* sampler_main(void*) {
           // wait) or waits for a CPU: one signal learns where (it interrupts no sleep of the program's that
           // the program did not just enter), and the CPU it used before goes to its previous stack.
           int32_t nr = blocked_syscall(tid);
-          if (pt.wait_syscall >= 0 && (nr < 0 || nr == pt.wait_syscall)) {
+          if (pt.wait_syscall >= 0 && (nr < 0 || nr == pt.wait_syscall) && !(pt.early && tables)) {
             // Still in the wait of its last sample. Woken but not running yet: waiting for a CPU, not for
             // what it was waiting on.
-            write_idle(tid, cycle_start, weight, 0, runnable(tid) ? ring::kIdleRunnable : 0);
+            uint16_t flags = runnable(tid) ? ring::kIdleRunnable : 0;
+            if (pt.early) flags |= ring::kIdleStackUnknown;
+            write_idle(tid, cycle_start, weight, 0, flags);
             continue;
           }
           // Blocked in another call than at its last sample, with next to no CPU between (one wait after
           // another: a barrier, then a sleep): the stack we have is not where it waits now.
-          pt.wait_syscall = nr;
           if (cpu != pt.cpu_ns) write_idle(tid, weightless_time(pt, cycle_start), 0, cpu - pt.cpu_ns);
-          __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
           pt.cpu_ns = cpu;
+          pt.wait_syscall = nr;
+          if (!tables && nr >= 0) {
+            pt.early = 1;
+            write_idle(tid, cycle_start, weight, 0, ring::kIdleStackUnknown);
+            continue;
+          }
+          pt.early = !tables;
+          __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
           to_signal[num_signal++] = tid;
-        } else if (!pt.sampled && !__atomic_load_n(&g_agent.tables_built, __ATOMIC_ACQUIRE) &&
-                   blocked_syscall(tid) >= 0) {
-          // Its first sample is the stack every later idle record repeats: taken once the unwind tables
-          // exist (libc's sleeping calls have no frame pointers), until then "[not sampled yet]".
-          write_idle(tid, cycle_start, weight, 0);
         } else {
           if (!pt.sampled) g_agent.ring.count(ring::kThreadsSeen);
           uint64_t used = pt.sampled && cpu >= pt.cpu_ns ? cpu - pt.cpu_ns : cpu;
@@ -253,8 +261,8 @@ void* sampler_main(void*) {
           // so the stack of its wait is known. One /proc read per thread that ran (even a thread that ran
           // the whole interval as far as we can tell may have blocked at its end, on a busy machine).
           int32_t nr = blocked_syscall(tid);
-          if (was_sampled && nr >= 0 && nr == pt.wait_syscall) {
-            write_idle(tid, cycle_start, weight, used);
+          if (was_sampled && nr >= 0 && nr == pt.wait_syscall && !(pt.early && tables)) {
+            write_idle(tid, cycle_start, weight, used, pt.early ? ring::kIdleStackUnknown : 0);
             continue;
           }
           pt.wait_syscall = nr;
@@ -264,6 +272,12 @@ void* sampler_main(void*) {
             write_idle(tid, weightless_time(pt, cycle_start), 0, used);
             used = 0;
           }
+          if (!tables && nr >= 0) {
+            pt.early = 1;
+            write_idle(tid, cycle_start, weight, used, ring::kIdleStackUnknown);
+            continue;
+          }
+          pt.early = !tables;
           __atomic_store_n(&pt.pending, pack_pending(weight, used), __ATOMIC_RELEASE);
           to_signal[num_signal++] = tid;
         }

@@ -125,7 +125,13 @@ TEST_F(Workloads, WallModeGivesBusyAndIdleThreadsAboutTheSame) {
   // The idle thread is seen where it waits.
   double sleeping =
       weight(stacks, [](const Stack& s) { return s.frames[0] == "idle" && s.has("idle_sleep"); });
-  EXPECT_GT(sleeping / idle, 0.8);
+  std::string idle_stacks;
+  for (const Stack& s : stacks)
+    if (s.frames[0] == "idle") {
+      for (const std::string& f : s.frames) idle_stacks += f + ";";
+      idle_stacks += " " + std::to_string(s.value) + "\n";
+    }
+  EXPECT_GT(sleeping / idle, 0.8) << idle_stacks << r.err;
 }
 
 // Wall samples carry their thread's CPU time: by `wall` both threads show, by `cpu` only the busy one; the
@@ -136,12 +142,14 @@ TEST_F(Workloads, WallModeCarriesCpuTimePerSample) {
                        " -- " + workload("busy_idle") + " 1.5");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "busy=1 idle=1\n");
-  // Its first sample (which learns the stack every later idle record repeats) may cut one sleep short;
-  // after that, a sleeping thread is never signalled, even when it woke up in between.
+  // Its first sample (which learns the stack every later idle record repeats) may cut one sleep short, and
+  // so may a second one when the first was taken before the unwind tables existed (a signal sent while it
+  // ran, handled once it slept); after that, a sleeping thread is never signalled, even when it woke up in
+  // between.
   int interrupted = 0;
   if (size_t at = r.err.find("nanosleep interrupted "); at != std::string::npos)
     interrupted = std::stoi(r.err.substr(at + 22));
-  EXPECT_LE(interrupted, 1) << r.err;
+  EXPECT_LE(interrupted, 2) << r.err;
   auto collapse = [&](const std::string& weight) {
     auto c = run_command(testing::binary_path() + " collapse --weight " + weight + " " + out);
     EXPECT_EQ(c.exit_code, 0) << c.err;
