@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <stdexcept>
 
 #include "lambda/common/ids.hpp"
@@ -27,6 +28,7 @@
 #include "lambda/emulator/runtime_command.hpp"
 #include "lambda/emulator/sandbox_limits.hpp"
 #include "lambda/emulator/sandbox_state.hpp"
+#include "lambda/emulator/sandbox_tmp.hpp"
 #include "lambda/emulator/telemetry_dispatcher.hpp"
 #include "lambda/emulator/telemetry_records.hpp"
 
@@ -64,6 +66,8 @@ class Emulator::Impl {
     return events_;
   }
   std::vector<pid_t> sandbox_pids() const;
+  // Remembers processes of the sandbox, whose pid-named files in /tmp go when the sandbox ends.
+  void note_pids(const std::vector<pid_t>& pids);
   bool frozen() const { return freezer_.frozen(); }
 
  private:
@@ -102,6 +106,7 @@ class Emulator::Impl {
   std::thread server_thread_;
 
   mutable std::mutex procs_mu_;
+  std::set<pid_t> seen_pids_;  // guarded by procs_mu_
   std::unique_ptr<Process> runtime_;
   std::vector<std::pair<std::string, std::unique_ptr<Process>>> extensions_;
   std::atomic<uint64_t> process_generation_{0};
@@ -284,6 +289,7 @@ void Emulator::Impl::spawn_extension(const std::string& name, const std::string&
   };
   auto process = Process::spawn(spec, on_line, on_exit);
   if (limits_) limits_->adopt(process->pid());
+  note_pids({process->pid()});
   std::lock_guard<std::mutex> lock(procs_mu_);
   extensions_.emplace_back(name, std::move(process));
 }
@@ -317,6 +323,7 @@ void Emulator::Impl::spawn_runtime(uint64_t gen) {
   };
   auto process = Process::spawn(spec, on_line, on_exit);
   if (limits_) limits_->adopt(process->pid());
+  note_pids({process->pid()});
   std::lock_guard<std::mutex> lock(procs_mu_);
   runtime_ = std::move(process);
 }
@@ -342,9 +349,16 @@ void Emulator::Impl::thaw() {
   telemetry_.resume();
 }
 
+void Emulator::Impl::note_pids(const std::vector<pid_t>& pids) {
+  std::lock_guard<std::mutex> lock(procs_mu_);
+  seen_pids_.insert(pids.begin(), pids.end());
+}
+
 void Emulator::Impl::sample_memory() {
   uint64_t total = 0;
-  for (pid_t pid : process_tree(sandbox_pids())) total += peak_rss_kb(pid);
+  std::vector<pid_t> tree = process_tree(sandbox_pids());
+  for (pid_t pid : tree) total += peak_rss_kb(pid);
+  note_pids(tree);
   uint64_t prev = peak_kb_.load();
   while (total > prev && !peak_kb_.compare_exchange_weak(prev, total)) {
   }
@@ -651,6 +665,7 @@ ShutdownReport Emulator::Impl::reset(const std::string& reason) {
   auto start = Clock::now();
   expecting_exits_ = true;
   thaw();
+  note_pids(process_tree(sandbox_pids()));
 
   size_t external = 0, internal = 0;
   std::map<std::string, AgentInfo> agents;
@@ -730,6 +745,14 @@ ShutdownReport Emulator::Impl::reset(const std::string& reason) {
   if (runtime) runtime->wait_exit(exit_deadline);
   for (const auto& [name, p] : extension_procs) p->wait_exit(exit_deadline);
 
+  std::set<pid_t> seen;
+  {
+    std::lock_guard<std::mutex> lock(procs_mu_);
+    seen.swap(seen_pids_);
+  }
+  if (size_t n = remove_tmp_files_of(seen))
+    log(LogSource::kPlatform, "",
+        "removed " + std::to_string(n) + " files the sandbox's processes left in /tmp (rings, perf maps)");
   state_.end_generation();
   telemetry_.clear();
   std::unique_ptr<Process> old_runtime;
