@@ -45,7 +45,8 @@ std::vector<std::string> agent_environment(const AgentSettings& s) {
   asan += std::string(asan.empty() ? "" : ":") + "verify_asan_link_order=0";
   if (s.node) {
     std::string& node = env["NODE_OPTIONS"];
-    node += std::string(node.empty() ? "" : " ") + "--perf-basic-prof --interpreted-frames-native-stack";
+    node += std::string(node.empty() ? "" : " ") +
+            "--perf-basic-prof-only-functions --interpreted-frames-native-stack";
   }
   if (s.python) env["PYTHONPERFSUPPORT"] = "1";
   std::vector<std::string> out;

@@ -135,7 +135,7 @@ Action add_record_command(CLI::App& app) {
                   "Signal to sample with (default: SIGPROF, or the first free one)");
   cmd->add_flag("--merge", flags->merge, "One profile for all processes (with a pid label)");
   cmd->add_flag("--no-follow", flags->no_follow, "Profile only the command's own process, not its children");
-  cmd->add_flag("--node", flags->node, "Make Node.js JIT frames visible (--perf-basic-prof)");
+  cmd->add_flag("--node", flags->node, "Make Node.js JIT frames visible (--perf-basic-prof-only-functions)");
   cmd->add_flag("--python", flags->python, "Make Python 3.12+ frames visible (-X perf)");
   cmd->add_flag("--lines", flags->lines, "Add source lines and inlined frames from DWARF (slower)");
   cmd->add_option("--debug-dir", flags->debug_dirs, "Also look for separate debug files here");

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A Node.js script under `record --node` (--perf-basic-prof): its hot JS function must appear by name in most
+# A Node.js script under `record --node` (--perf-basic-prof-only-functions): its hot JS function must appear by name in most
 # samples, below complete native stacks (node::Start ... Builtins_JSEntry ... JS frames). The loop is a fixed
 # amount of work (about 1.2 s of CPU), not a fixed time: on a busy machine a timed loop gets less CPU while
 # node's own start-up costs the same, and the hot function's share of the CPU samples would drop.
