@@ -94,6 +94,7 @@ class Profiler {
         follower_({.dir = config.ring_dir}),
         writer_(config.function_name, sandbox_) {
     writer_.set_keep_idle_threads(config.keep_idle_threads);
+    writer_.set_default_mode(config.mode_hint == "cpu" ? agent::ring::Mode::kCpu : agent::ring::Mode::kWall);
   }
 
   void setup() {

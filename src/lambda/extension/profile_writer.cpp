@@ -51,7 +51,8 @@ int64_t ProfileWriter::duration_ms(const Window& w, const std::vector<capture::R
 
 void ProfileWriter::build(profile::Profile& p, const Window& w, const std::vector<capture::RingData>& slices,
                           const std::vector<std::string>& comments) {
-  capture::init_profile(p, slices.empty() ? capture::RingInfo{} : slices.front().info);
+  if (!slices.empty()) default_info_ = slices.front().info;
+  capture::init_profile(p, default_info_);
   capture::BuildOptions options;
   // A thread pool waiting for work says nothing about an invocation: left out (and counted) by default.
   options.omit_idle_threads = w.phase == Phase::kInvoke && !keep_idle_threads_;

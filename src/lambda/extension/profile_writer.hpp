@@ -45,6 +45,10 @@ class ProfileWriter {
   // Keep threads that did not run in an invocation (LAMBDASCOPE_IDLE_THREADS=keep); left out by default.
   void set_keep_idle_threads(bool keep) { keep_idle_threads_ = keep; }
 
+  // The sampling mode an empty window is labelled with before any ring was seen (LAMBDASCOPE_MODE as the
+  // agent reads it): a wall-mode function's windows all have wall sample types, samples or not.
+  void set_default_mode(agent::ring::Mode mode) { default_info_.mode = mode; }
+
   // Symbolizes the samples and keeps only what the Symbolizer caches (symbol indexes, perf maps, the
   // frames of each address), so that writing them later is lookups.
   void prepare(const std::vector<capture::RingData>& slices);
@@ -55,6 +59,7 @@ class ProfileWriter {
   std::string prefix_;
   symbolize::Symbolizer symbolizer_;
   bool keep_idle_threads_ = false;
+  capture::RingInfo default_info_;  // the last ring's, for windows without samples
 };
 
 }  // namespace lambdascope::lambda::extension
