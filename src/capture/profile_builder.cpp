@@ -37,6 +37,14 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// The frame of an address left unnamed: the address as sampled, with its mapping when it has one.
+profile::FrameId unsymbolized(profile::Profile& p, const symbolize::MappingSpan* m, uint64_t pc) {
+  if (m == nullptr) return p.intern_unsymbolized(pc, nullptr);
+  profile::Mapping mapping{p.intern(m->path), m->start, m->end, m->offset,
+                           m->build_id.empty() ? 0 : p.intern(symbolize::hex_bytes(m->build_id))};
+  return p.intern_unsymbolized(pc, &mapping);
+}
+
 // Thread names over time, per tid.
 class ThreadNames {
  public:
@@ -144,6 +152,8 @@ void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& 
   std::unordered_set<int32_t> omitted =
       options.omit_idle_threads ? idle_threads(data) : std::unordered_set<int32_t>{};
   const bool with_cpu = p.num_values() >= 3;
+  bool out_of_time = false;
+  const size_t unsymbolized_before = p.unsymbolized_frames();
 
   int64_t first_time = profile::kNoTime, last_time = profile::kNoTime;
   for (const RawSample& s : data.samples) {
@@ -174,8 +184,14 @@ void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& 
         auto it = frames_of.find(key);
         if (it == frames_of.end()) {
           std::vector<profile::FrameId> ids;
-          for (const symbolize::SymFrame& f : symbolizer.symbolize(info.pid, m, pc, return_address))
-            ids.push_back(p.intern_frame(f.name, f.module, f.kind, f.file, f.line));
+          if (!out_of_time && options.symbolize_by != std::chrono::steady_clock::time_point::max())
+            out_of_time = std::chrono::steady_clock::now() >= options.symbolize_by;
+          if (out_of_time) {
+            ids.push_back(unsymbolized(p, m, pc));
+          } else {
+            for (const symbolize::SymFrame& f : symbolizer.symbolize(info.pid, m, pc, return_address))
+              ids.push_back(p.intern_frame(f.name, f.module, f.kind, f.file, f.line));
+          }
           it = frames_of.emplace(key, std::move(ids)).first;
         }
         leaf_first.insert(leaf_first.end(), it->second.begin(), it->second.end());
@@ -212,6 +228,10 @@ void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& 
   if (p.meta.end_ns != profile::kNoTime) p.meta.duration_ns = p.meta.end_ns - p.meta.time_nanos;
   for (const std::string& w : ring_warnings(data))
     p.meta.comments.push_back("pid " + std::to_string(info.pid) + ": " + w);
+  if (size_t n = p.unsymbolized_frames() - unsymbolized_before; n != 0)
+    p.meta.comments.push_back("pid " + std::to_string(info.pid) + ": " + std::to_string(n) +
+                              " frames left unsymbolized (addresses with their mappings and build ids): "
+                              "the profile was saved before symbolizing could finish");
   if (!omitted.empty())
     p.meta.comments.push_back("pid " + std::to_string(info.pid) + ": " + std::to_string(omitted.size()) +
                               " idle threads left out (they did not run in this window)");

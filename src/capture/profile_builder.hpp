@@ -5,6 +5,7 @@
 // threads that did not run since their previous sample end in a waiting frame (capture/waiting_state.hpp).
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ struct BuildOptions {
   // Leave out threads none of whose samples ran (a pool waiting for work), and count them in a comment:
   // for profiles of a time window such as one invocation.
   bool omit_idle_threads = false;
+  // Symbolizing stops here (checked per address not yet named in the ring): later addresses become
+  // unsymbolized frames with their mapping and build id (profile/frame_address.hpp), counted in a comment,
+  // so a profile written against a deadline is saved, named as far as it got.
+  std::chrono::steady_clock::time_point symbolize_by = std::chrono::steady_clock::time_point::max();
 };
 
 // Sets the sample types, period and attributes of a profile for rings of this mode and rate.

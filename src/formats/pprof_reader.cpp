@@ -111,6 +111,12 @@ class Decoder {
     read_functions();
     read_locations();
     read_samples();
+    if (size_t n = p_.unsymbolized_frames(); n != 0 && options_.warn)
+      options_.warn(
+          fmt::format("{}: {} of {} frames are unsymbolized addresses (shown as 0xADDRESS "
+                      "(FILE+0xOFFSET); a profile saved before symbols were ready, or one whose "
+                      "producer did not symbolize)",
+                      name_, n, p_.frames.size()));
     return std::move(p_);
   }
 
@@ -282,9 +288,11 @@ class Decoder {
       if (m.id() == 0) fail(s.offset, where.text() + " has id 0, which pprof reserves");
       if (!ids.add(m.id(), static_cast<uint32_t>(i)))
         fail(s.offset, fmt::format("{} has id {}, which an earlier mapping has too", where.text(), m.id()));
-      str(m.build_id(), s.offset, where.with("build_id"));
+      StringId build_id = sid(m.build_id(), s.offset, where.with("build_id"));
       StringId module = sid(m.filename(), s.offset, where.with("filename"));
-      mapping_info_.push_back({module, pprof::kind_of_module(p_.strings[module])});
+      mapping_info_.push_back({module,
+                               pprof::kind_of_module(p_.strings[module]),
+                               {module, m.memory_start(), m.memory_limit(), m.file_offset(), build_id}});
     }
     mapping_ids_ = std::move(ids);
   }
@@ -324,6 +332,7 @@ class Decoder {
              fmt::format("location {} has id {}, which an earlier location has too", i + 1, loc.id()));
       StringId module = 0;
       FrameKind kind = FrameKind::kNative;
+      const profile::Mapping* mapping = nullptr;
       if (loc.mapping_id() != 0) {
         uint32_t m = mapping_ids_ ? mapping_ids_->find(loc.mapping_id()) : kUnset;
         if (m == kUnset)
@@ -331,11 +340,13 @@ class Decoder {
                                      loc.mapping_id()));
         module = mapping_info_[m].module;
         kind = mapping_info_[m].kind;
+        mapping = &mapping_info_[m].mapping;
       }
-      if (loc.line_size() == 0) {
-        // Not symbolized: the address stands for the function.
-        location_frames_.push_back(p_.frames.intern({address_name(loc.address()), module, 0, 0, kind}));
-      }
+      // Not symbolized: the address stands for the function, named by profile::unsymbolized_name ("0x4005d6",
+      // or "0x7f12a0001234 (libfoo.so+0x1234)" when the mapping gives the file and its range), and it keeps
+      // its address and mapping, so writing pprof again keeps them too.
+      if (loc.line_size() == 0)
+        location_frames_.push_back(p_.intern_unsymbolized(loc.address(), mapping, kind));
       for (int j = loc.line_size() - 1; j >= 0; --j) {
         const pb::Line& line = loc.line(j);
         uint32_t fn = function_ids_ ? function_ids_->find(line.function_id()) : kUnset;
@@ -483,6 +494,7 @@ class Decoder {
   struct MappingInfo {
     StringId module;
     FrameKind kind;
+    profile::Mapping mapping;  // for unsymbolized locations
   };
   struct FunctionInfo {
     StringId name;

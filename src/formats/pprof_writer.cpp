@@ -3,7 +3,9 @@
 // One mapping per module, functions deduplicated by (name, file), locations by (mapping, address, lines).
 // An inlined frame joins its caller's location as an extra Line (pprof lists the inlined callee first), so
 // `go tool pprof` shows inlining the way it shows it for Go binaries. Frames named by an address ("0x4005d6",
-// unsymbolized) keep that address in the Location too. Every mapping says has_functions, so pprof never tries
+// unsymbolized) keep that address in the Location too. Frames left unsymbolized with their address and
+// mapping (profile/frame_address.hpp) become Locations with no Line in a mapping of their own (start, limit,
+// file offset, build id, has_functions false). Every other mapping says has_functions, so pprof never tries
 // to symbolize what was symbolized (or given up on) before; per-sample time, thread, process and cpu travel
 // as labels, and metadata pprof has no field for travels in comments (pprof_metadata.hpp).
 //
@@ -157,6 +159,25 @@ class Encoder {
     return it->second;
   }
 
+  // The mapping of unsymbolized addresses, as the process had it: has_functions false, so pprof may
+  // symbolize them from the file (found by name or build id).
+  uint64_t raw_mapping_of(profile::MappingId id) {
+    auto [it, inserted] = raw_mapping_ids_.try_emplace(id, 0);
+    if (inserted) {
+      const profile::Mapping& from = p_.addresses.mapping(id);
+      pb::Mapping* m = out_->add_mapping();
+      m->set_id(static_cast<uint64_t>(out_->mapping_size()));
+      m->set_memory_start(from.start);
+      m->set_memory_limit(from.limit);
+      m->set_file_offset(from.file_offset);
+      m->set_filename(str(from.path));
+      m->set_build_id(str(from.build_id));
+      m->set_has_functions(false);
+      it->second = m->id();
+    }
+    return it->second;
+  }
+
   uint64_t function_of(FrameId id) {
     if (function_memo_.empty()) function_memo_.assign(p_.frames.size(), kUnset);
     uint32_t& memo = function_memo_[id];
@@ -187,7 +208,10 @@ class Encoder {
     StringId module = p_.frames[st.frame(s)].module;
     StackId n = s;
     bool inlined = false;
-    for (;;) {
+    const profile::FrameAddress* unnamed = p_.addresses.find(st.frame(s));
+    // An unsymbolized frame is a Location with its address and mapping and no Line, as pprof has it.
+    if (unnamed != nullptr) node_next_[s] = st.parent(s);
+    for (; unnamed == nullptr;) {
       const Frame& f = p_.frames[st.frame(n)];
       uint64_t fn = function_of(st.frame(n));
       lines_.push_back((fn << 32) | f.line);
@@ -201,12 +225,13 @@ class Encoder {
       inlined = true;
       n = parent;
     }
-    uint64_t address = 0;
+    uint64_t address = unnamed != nullptr ? unnamed->address : 0;
     if (lines_.size() == 1) {
       const Frame& f = p_.frames[st.frame(s)];
       if (f.file == 0) address_from_name(p_.strings[f.name], address);
     }
-    uint64_t mapping = mapping_of(module);
+    uint64_t mapping =
+        unnamed != nullptr && unnamed->mapping != 0 ? raw_mapping_of(unnamed->mapping) : mapping_of(module);
     uint64_t h = profile::hash_bytes(lines_.data(), lines_.size() * sizeof(uint64_t), mapping * 31 + address);
     auto next = static_cast<uint32_t>(location_keys_.size() + 1);
     bool inserted = false;
@@ -323,6 +348,7 @@ class Encoder {
   profile::StringTable strings_;  // the output string table: index 0 is "", as pprof requires
   std::vector<uint32_t> string_memo_;
   std::unordered_map<StringId, uint64_t> mapping_ids_;
+  std::unordered_map<profile::MappingId, uint64_t> raw_mapping_ids_;
   std::unordered_map<uint64_t, MappingFlags> mapping_flags_;
   std::vector<uint32_t> function_memo_;
   std::vector<uint64_t> function_keys_;

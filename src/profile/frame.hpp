@@ -1,6 +1,7 @@
 // A frame is a symbolic location: function name, module (DSO or script), source file and line, and its kind.
 // Frames are interned, so a stack is a path of small ids. Addresses are not part of a frame: two samples at
-// different PCs of one function share the frame, which is what aggregation and flame graphs want.
+// different PCs of one function share the frame, which is what aggregation and flame graphs want. (A frame
+// nothing named keeps its address beside the frame table: frame_address.hpp.)
 #pragma once
 
 #include <cstdint>

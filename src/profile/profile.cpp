@@ -15,6 +15,15 @@ void SampleColumns::reserve(size_t n, size_t num_values) {
   labels.reserve(n);
 }
 
+FrameId Profile::intern_unsymbolized(uint64_t address, const Mapping* mapping, FrameKind kind) {
+  std::string name = mapping == nullptr ? unsymbolized_name(address, {}, 0, 0, 0)
+                                        : unsymbolized_name(address, strings[mapping->path], mapping->start,
+                                                            mapping->limit, mapping->file_offset);
+  FrameId id = frames.intern({strings.intern(name), mapping == nullptr ? 0 : mapping->path, 0, 0, kind});
+  addresses.set(id, {address, mapping == nullptr ? 0 : addresses.add_mapping(*mapping)});
+  return id;
+}
+
 size_t Profile::add_sample(const SampleRow& row) {
   if (row.values.size() != num_values())
     throw std::invalid_argument("sample has " + std::to_string(row.values.size()) +
@@ -66,7 +75,18 @@ FrameId ProfileRemapper::frame(FrameId id) {
     f.name = string(f.name);
     f.module = string(f.module);
     f.file = string(f.file);
-    return to_.frames.intern(f);
+    FrameId out = to_.frames.intern(f);
+    if (const FrameAddress* a = from_.addresses.find(id)) {
+      FrameAddress copy{a->address, 0};
+      if (a->mapping != 0) {
+        Mapping m = from_.addresses.mapping(a->mapping);
+        m.path = string(m.path);
+        m.build_id = string(m.build_id);
+        copy.mapping = to_.addresses.add_mapping(m);
+      }
+      to_.addresses.set(out, copy);
+    }
+    return out;
   });
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "profile/frame.hpp"
+#include "profile/frame_address.hpp"
 #include "profile/label_set.hpp"
 #include "profile/metadata.hpp"
 #include "profile/stack_trie.hpp"
@@ -48,6 +49,7 @@ class Profile {
  public:
   StringTable strings;
   FrameTable frames;
+  AddressTable addresses;  // the unsymbolized frames' addresses and mappings
   StackTrie stacks;
   LabelSetTable label_sets;
   SampleColumns samples;
@@ -61,6 +63,9 @@ class Profile {
                        FrameKind kind = FrameKind::kNative, std::string_view file = {}, uint32_t line = 0) {
     return frames.intern({strings.intern(name), strings.intern(module), strings.intern(file), line, kind});
   }
+  // A frame for an address nothing named (yet): named by unsymbolized_name, its module the mapping's file.
+  FrameId intern_unsymbolized(uint64_t address, const Mapping* mapping, FrameKind kind = FrameKind::kNative);
+  size_t unsymbolized_frames() const { return addresses.size(); }
   // A stack from frames ordered outermost caller first.
   StackId intern_stack(std::span<const FrameId> root_first) {
     StackId s = StackTrie::kRoot;

@@ -7,8 +7,6 @@
 
 namespace lambdascope::symbolize {
 
-namespace {
-
 std::string hex_bytes(const std::string& raw) {
   static const char* kDigits = "0123456789abcdef";
   std::string s;
@@ -18,6 +16,8 @@ std::string hex_bytes(const std::string& raw) {
   }
   return s;
 }
+
+namespace {
 
 std::string basename_of(const std::string& path) {
   size_t slash = path.rfind('/');

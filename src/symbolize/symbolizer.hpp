@@ -42,6 +42,9 @@ struct SymbolizerStats {
   uint64_t unresolved = 0;
 };
 
+// Raw bytes (a build id as the agent read it) as lower-case hex.
+std::string hex_bytes(const std::string& raw);
+
 class Symbolizer {
  public:
   explicit Symbolizer(SymbolizeOptions options = {});

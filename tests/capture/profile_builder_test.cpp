@@ -5,9 +5,14 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
+#include "formats/input_source.hpp"
+#include "formats/reader.hpp"
+#include "formats/writers.hpp"
 #include "support/test_support.hpp"
 
 namespace lambdascope::capture {
@@ -232,6 +237,96 @@ TEST_F(Builder, LinesAndInlines) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+// A deadline that passed before symbolizing began: every address stays an address, with its mapping and
+// build id, in a profile that is still complete (every sample, its values and times), and says so; pprof
+// keeps them, and its reader names them the same way and counts them.
+TEST_F(Builder, PassedDeadlineLeavesAddressesWithMappingsAndBuildIds) {
+  const uint64_t base = 0x10000000;
+  data_.mappings[0].build_id = std::string("\x12\xab\x00\xff", 4);
+  data_.mappings[0].offset = 0x2000;
+  uint64_t alpha = base + vaddr_of("_ZN7fixture5alphaEm");
+  add_sample(2000, 7, {alpha + 2, 0x20000110, 0x30000000});
+  add_sample(3000, 7, {alpha + 2, 0x20000110, 0x30000000});
+  profile::Profile p;
+  init_profile(p, data_.info);
+  symbolize::Symbolizer sym(options());
+  BuildOptions o;
+  o.symbolize_by = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  add_ring(p, data_, sym, o);
+  EXPECT_EQ(sym.stats().lookups, 0u);
+  ASSERT_EQ(p.num_samples(), 2u);
+  EXPECT_EQ(p.samples.stack[0], p.samples.stack[1]);
+  char leaf[80];
+  std::snprintf(leaf, sizeof leaf, "0x%llx (libfixture.so+0x%llx)",
+                static_cast<unsigned long long>(alpha + 2),
+                static_cast<unsigned long long>(alpha + 2 - base + 0x2000));
+  EXPECT_EQ(names(p, p.samples.stack[0]), (std::vector<std::string>{"0x30000000", "0x20000110", leaf}));
+  ASSERT_EQ(p.unsymbolized_frames(), 3u);
+  for (profile::FrameId f : p.stacks.frames_root_first(p.samples.stack[0])) {
+    const profile::FrameAddress* a = p.addresses.find(f);
+    ASSERT_NE(a, nullptr) << p.frame_name(f);
+    if (a->address == 0x30000000) {
+      EXPECT_EQ(a->mapping, 0u);  // outside every mapping
+      continue;
+    }
+    ASSERT_NE(a->mapping, 0u);
+    const profile::Mapping& m = p.addresses.mapping(a->mapping);
+    if (a->address == 0x20000110) {
+      EXPECT_EQ(m.start, 0x20000000u);
+      EXPECT_EQ(p.strings[m.build_id], "");
+      continue;
+    }
+    EXPECT_EQ(a->address, alpha + 2);
+    EXPECT_EQ(p.strings[m.path], fixture("stripped/libfixture.so"));
+    EXPECT_EQ(m.start, base);
+    EXPECT_EQ(m.limit, 0x10100000u);
+    EXPECT_EQ(m.file_offset, 0x2000u);
+    EXPECT_EQ(p.strings[m.build_id], "12ab00ff");
+    EXPECT_EQ(p.frame_module(f), fixture("stripped/libfixture.so"));
+  }
+  bool said = false;
+  for (const std::string& c : p.meta.comments)
+    said |= c.find("3 frames left unsymbolized") != std::string::npos;
+  EXPECT_TRUE(said);
+
+  // Through pprof and back: the same names, addresses, mappings and build id, and the reader counts them.
+  std::vector<std::string> warnings;
+  formats::ReadOptions ro;
+  ro.format = formats::Format::kPprof;
+  ro.warn = [&](const std::string& w) { warnings.push_back(w); };
+  auto in = formats::InputSource::from_memory("window.pb.gz", formats::write_pprof(p));
+  profile::Profile back = formats::read_profile(*in, ro);
+  ASSERT_EQ(back.num_samples(), 2u);
+  EXPECT_EQ(names(back, back.samples.stack[0]), names(p, p.samples.stack[0]));
+  ASSERT_EQ(back.unsymbolized_frames(), 3u);
+  profile::FrameId back_leaf = back.stacks.frame(back.samples.stack[0]);
+  const profile::FrameAddress* a = back.addresses.find(back_leaf);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->address, alpha + 2);
+  const profile::Mapping& m = back.addresses.mapping(a->mapping);
+  EXPECT_EQ(back.strings[m.build_id], "12ab00ff");
+  EXPECT_EQ(m.file_offset, 0x2000u);
+  EXPECT_EQ(m.limit, 0x10100000u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("window.pb.gz: 3 of " + std::to_string(back.frames.size()) +
+                             " frames are unsymbolized addresses"),
+            std::string::npos)
+      << warnings[0];
+}
+
+// Before the deadline nothing changes: the frames are named and none is counted.
+TEST_F(Builder, DeadlineNotReachedNamesEverything) {
+  add_sample(2000, 7, {0x10000000 + vaddr_of("fixture_beta") + 1});
+  profile::Profile p;
+  init_profile(p, data_.info);
+  symbolize::Symbolizer sym(options());
+  BuildOptions o;
+  o.symbolize_by = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  add_ring(p, data_, sym, o);
+  EXPECT_EQ(names(p, p.samples.stack[0]), (std::vector<std::string>{"fixture_beta"}));
+  EXPECT_EQ(p.unsymbolized_frames(), 0u);
 }
 
 }  // namespace

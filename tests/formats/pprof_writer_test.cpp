@@ -327,5 +327,52 @@ TEST(PprofWriter, SamplesWithoutSampleTypesAreRefused) {
   EXPECT_THROW(write_pprof(p), std::invalid_argument);
 }
 
+// A frame left unsymbolized is a Location with its address and mapping and no Line; its mapping has the
+// range, file offset and build id and says has_functions false, so pprof may still symbolize it. Named
+// frames of the same file keep their own mapping.
+TEST(PprofWriter, UnsymbolizedFramesAreLocationsWithoutLines) {
+  Profile p;
+  p.meta.sample_types = {{"samples", "count"}};
+  profile::Mapping m{p.intern("/opt/lib/libfoo.so"), 0x7f0000000000, 0x7f0000100000, 0x1000,
+                     p.intern("0123abcd")};
+  auto named = p.intern_frame("main", "/opt/lib/libfoo.so");
+  auto unnamed = p.intern_unsymbolized(0x7f0000001234, &m);
+  auto nowhere = p.intern_unsymbolized(0x42, nullptr);
+  EXPECT_EQ(p.frame_name(unnamed), "0x7f0000001234 (libfoo.so+0x2234)");
+  EXPECT_EQ(p.frame_name(nowhere), "0x42");
+  double one = 1;
+  std::vector<profile::FrameId> stack = {named, unnamed, nowhere};
+  p.add_sample({p.intern_stack(stack), {&one, 1}});
+  pb::Profile out = raw_proto(p);
+  ASSERT_EQ(out.sample_size(), 1);
+  const pb::Sample& s = out.sample(0);
+  ASSERT_EQ(s.location_id_size(), 3);
+  std::map<uint64_t, const pb::Location*> locations;
+  for (const pb::Location& l : out.location()) locations[l.id()] = &l;
+  std::map<uint64_t, const pb::Mapping*> mappings;
+  for (const pb::Mapping& mp : out.mapping()) mappings[mp.id()] = &mp;
+  const pb::Location& leaf = *locations.at(s.location_id(0));
+  EXPECT_EQ(leaf.address(), 0x42u);
+  EXPECT_EQ(leaf.line_size(), 0);
+  const pb::Location& mid = *locations.at(s.location_id(1));
+  EXPECT_EQ(mid.address(), 0x7f0000001234u);
+  EXPECT_EQ(mid.line_size(), 0);
+  const pb::Mapping& mm = *mappings.at(mid.mapping_id());
+  EXPECT_EQ(out.string_table(mm.filename()), "/opt/lib/libfoo.so");
+  EXPECT_EQ(out.string_table(mm.build_id()), "0123abcd");
+  EXPECT_EQ(mm.memory_start(), 0x7f0000000000u);
+  EXPECT_EQ(mm.memory_limit(), 0x7f0000100000u);
+  EXPECT_EQ(mm.file_offset(), 0x1000u);
+  EXPECT_FALSE(mm.has_functions());
+  const pb::Location& root = *locations.at(s.location_id(2));
+  EXPECT_EQ(root.line_size(), 1);
+  EXPECT_NE(root.mapping_id(), mid.mapping_id());
+  EXPECT_TRUE(mappings.at(root.mapping_id())->has_functions());
+
+  Profile back = round_trip(p);
+  expect_same(p, back);
+  EXPECT_EQ(back.unsymbolized_frames(), 2u);
+}
+
 }  // namespace
 }  // namespace lambdascope::formats

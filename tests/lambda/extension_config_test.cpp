@@ -88,6 +88,14 @@ TEST(ExtensionConfig, BadValuesSayWhatWasWrongAndKeepTheDefault) {
   EXPECT_EQ(load_config(env_of({{"LAMBDASCOPE_SAMPLE_RATE", "0.5x"}})).sample_rate, 1.0);
 }
 
+TEST(ExtensionConfig, ShutdownSymbolizeBudget) {
+  EXPECT_LT(load_config(env_of({})).shutdown_symbolize_ms, 0);  // unset: three quarters of the writing time
+  EXPECT_EQ(load_config(env_of({{"LAMBDASCOPE_SHUTDOWN_SYMBOLIZE_MS", "0"}})).shutdown_symbolize_ms, 0.0);
+  ExtensionConfig bad = load_config(env_of({{"LAMBDASCOPE_SHUTDOWN_SYMBOLIZE_MS", "-1"}}));
+  EXPECT_LT(bad.shutdown_symbolize_ms, 0);
+  EXPECT_TRUE(mentions(bad, "LAMBDASCOPE_SHUTDOWN_SYMBOLIZE_MS='-1'"));
+}
+
 // The wrapper (POSIX sh) names the ring folder with `cksum`; the extension must compute the same number.
 TEST(RingDirectory, MatchesPosixCksum) {
   for (std::string text : {std::string(""), std::string("a"), std::string("127.0.0.1:9001 my-function"),

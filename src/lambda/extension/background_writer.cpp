@@ -90,6 +90,11 @@ size_t BackgroundWriter::unsaved() const {
   return in_hand + cutter_.open_windows();
 }
 
+void BackgroundWriter::set_symbolize_deadline(SteadyClock::time_point t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  symbolize_by_ = t;
+}
+
 void BackgroundWriter::loop() {
   // Symbolizing and compressing compete with the function for the sandbox's CPU: let the function win.
   if (options_.lower_priority) ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
@@ -200,13 +205,24 @@ void BackgroundWriter::process(Window w) {
                          " samples dropped: the extension's sample buffer was full");
       reported_follower_drops_ = follower_drops;
     }
-    StoredProfile sp = writer_.write(w, slices, comments);
+    SteadyClock::time_point symbolize_by;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      symbolize_by = symbolize_by_;
+    }
+    StoredProfile sp = writer_.write(w, slices, comments, symbolize_by);
+    if (sp.unsymbolized != 0)
+      Log::info("profile of " + (w.phase == Phase::kInit ? "the init phase" : "invocation " + w.request_id) +
+                ": " + std::to_string(sp.unsymbolized) + " of " + std::to_string(sp.frames) +
+                " frames left unnamed (symbolizing stopped at the deadline; saved with their addresses, "
+                "mappings and build ids)");
     Log::debug("profile " + sp.key + ": " + std::to_string(sp.samples) + " samples, " +
                std::to_string(sp.body.size()) + " bytes" + (w.note.empty() ? "" : " (" + w.note + ")"));
     bool stored = spool_ != nullptr && spool_->add(sp.key, sp.body, sp.metadata);
     std::lock_guard<std::mutex> lock(mu_);
     if (stored) {
       ++stats_.written;
+      if (sp.unsymbolized != 0) ++stats_.partly_unsymbolized;
       stats_.samples += sp.samples;
       stats_.bytes += sp.body.size();
     } else {

@@ -32,6 +32,7 @@ struct WriterStats {
   uint64_t skipped_min_duration = 0;
   uint64_t skipped_no_agent = 0;  // no ring ever appeared
   uint64_t failed = 0;
+  uint64_t partly_unsymbolized = 0;  // written with some frames left as addresses (out of time)
   uint64_t samples = 0;
   uint64_t bytes = 0;
 };
@@ -67,6 +68,9 @@ class BackgroundWriter {
   void pause();
   // Windows not yet handed to the spool: taken and not finished, or still in the cutter.
   size_t unsaved() const;
+  // From now on symbolizing stops at `t`: what is written later keeps its unnamed addresses (with their
+  // mappings and build ids) instead of missing the deadline (SHUTDOWN sets it).
+  void set_symbolize_deadline(std::chrono::steady_clock::time_point t);
 
  private:
   void loop();
@@ -95,6 +99,7 @@ class BackgroundWriter {
   uint64_t drain_requests_ = 0;  // drain() calls so far
   uint64_t drained_ = 0;         // the requests a look that found nothing ready had seen
   size_t in_hand_ = 0;           // windows taken from the cutter and not yet processed
+  std::chrono::steady_clock::time_point symbolize_by_ = std::chrono::steady_clock::time_point::max();
   WriterStats stats_;
   std::thread thread_;
 };

@@ -87,6 +87,17 @@ ExtensionConfig load_config(const EnvLookup& env) {
     }
   }
 
+  std::string symbolize_ms = get(env, "LAMBDASCOPE_SHUTDOWN_SYMBOLIZE_MS");
+  if (!symbolize_ms.empty()) {
+    double v = 0;
+    if (parse_double(symbolize_ms, &v) && v >= 0) {
+      c.shutdown_symbolize_ms = v;
+    } else {
+      bad("LAMBDASCOPE_SHUTDOWN_SYMBOLIZE_MS", symbolize_ms, "milliseconds, 0 or more",
+          "three quarters of the writing time");
+    }
+  }
+
   std::string spool_mb = get(env, "LAMBDASCOPE_SPOOL_MB");
   if (!spool_mb.empty()) {
     double v = 0;

@@ -34,6 +34,9 @@ struct ExtensionConfig {
   std::string mode_hint;           // LAMBDASCOPE_MODE as the agent will read it (for log lines only)
   bool keep_idle_threads = false;  // LAMBDASCOPE_IDLE_THREADS=keep: threads that did not run stay in
                                    // invocation profiles
+  // LAMBDASCOPE_SHUTDOWN_SYMBOLIZE_MS: at SHUTDOWN, symbolizing stops this many ms after the event at the
+  // latest (default: three quarters of the writing time); later addresses are saved unnamed. -1 = unset.
+  double shutdown_symbolize_ms = -1;
 
   std::vector<std::string> warnings;  // one line per bad value, logged at start
 };

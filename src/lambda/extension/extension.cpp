@@ -177,12 +177,22 @@ class Profiler {
       cutter_.wait_settled(std::min(now + milliseconds(300), now + (finish_by - now) / 4),
                            e.shutdown_reason == "spindown" || e.shutdown_reason.empty());
     if (Log::debug_enabled()) Log::debug("SHUTDOWN: windows not yet written: " + cutter_.describe_open());
+    // LAMBDASCOPE_SHUTDOWN_SYMBOLIZE_MS caps symbolizing before the last windows become ready.
+    auto symbolize_cap =
+        config_.shutdown_symbolize_ms < 0
+            ? SteadyClock::time_point::max()
+            : received + std::chrono::duration_cast<SteadyClock::duration>(
+                             std::chrono::duration<double, std::milli>(config_.shutdown_symbolize_ms));
+    writer_thread_->set_symbolize_deadline(symbolize_cap);
     cutter_.on_shutdown(receipt);
     // The budget by need: sending to S3 gets half of what is left, a directory needs next to nothing.
     now = SteadyClock::now();
     auto reserve = std::clamp<SteadyClock::duration>((finish_by - now) / 10, SteadyClock::duration::zero(),
                                                      kLocalFlushReserve);
     auto write_by = remote_ ? now + (finish_by - now) / 2 : finish_by - reserve;
+    // Symbolizing gets three quarters of the writing time; after that what is left is written with its
+    // addresses unnamed, so a slow symbolization costs names, not windows.
+    writer_thread_->set_symbolize_deadline(std::min(symbolize_cap, write_by - (write_by - now) / 4));
     bool all_written = !out_of_time && writer_thread_->drain(write_by);
     if (!all_written && !out_of_time)
       Log::info("SHUTDOWN: " + std::to_string(writer_thread_->unsaved()) +
@@ -211,6 +221,9 @@ class Profiler {
                    " not kept by sampling"
              : "") +
         (ws.failed ? ", " + std::to_string(ws.failed) + " failed" : "") +
+        (ws.partly_unsymbolized
+             ? ", " + std::to_string(ws.partly_unsymbolized) + " with frames left unnamed (out of time)"
+             : "") +
         (unsaved ? ", " + std::to_string(unsaved) + " windows dropped: not written before the deadline"
                  : "") +
         "; " +

@@ -50,10 +50,11 @@ int64_t ProfileWriter::duration_ms(const Window& w, const std::vector<capture::R
 }
 
 void ProfileWriter::build(profile::Profile& p, const Window& w, const std::vector<capture::RingData>& slices,
-                          const std::vector<std::string>& comments) {
+                          const std::vector<std::string>& comments, SteadyTime symbolize_by) {
   if (!slices.empty()) default_info_ = slices.front().info;
   capture::init_profile(p, default_info_);
   capture::BuildOptions options;
+  options.symbolize_by = symbolize_by;
   // A thread pool waiting for work says nothing about an invocation: left out (and counted) by default.
   options.omit_idle_threads = w.phase == Phase::kInvoke && !keep_idle_threads_;
   for (const capture::RingData& slice : slices) capture::add_ring(p, slice, symbolizer_, options);
@@ -115,11 +116,13 @@ void ProfileWriter::prepare(const std::vector<capture::RingData>& slices) {
 }
 
 StoredProfile ProfileWriter::write(const Window& w, const std::vector<capture::RingData>& slices,
-                                   const std::vector<std::string>& comments) {
+                                   const std::vector<std::string>& comments, SteadyTime symbolize_by) {
   profile::Profile p;
-  build(p, w, slices, comments);
+  build(p, w, slices, comments, symbolize_by);
   StoredProfile out;
   out.samples = p.num_samples();
+  out.frames = p.frames.size();
+  out.unsymbolized = p.unsymbolized_frames();
   out.start_ms = w.start_ns / 1000000;
   out.duration_ms = duration_ms(w, slices);
   store::ProfileKey key;

@@ -5,6 +5,7 @@
 // store/object_key.hpp. Invocation profiles leave out threads that did not run in the window (counted).
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -26,19 +27,24 @@ struct StoredProfile {
   size_t samples = 0;
   int64_t start_ms = 0;
   int64_t duration_ms = 0;
+  size_t frames = 0;        // distinct frames
+  size_t unsymbolized = 0;  // of them, left as addresses: symbolizing did not finish by the deadline
 };
+
+using SteadyTime = std::chrono::steady_clock::time_point;
 
 class ProfileWriter {
  public:
   ProfileWriter(std::string function_name, std::string sandbox_id, std::string key_prefix = "");
 
-  // `window.start_ns` must be resolved (not kFromRingStart). `comments` are added as they are.
+  // `window.start_ns` must be resolved (not kFromRingStart). `comments` are added as they are. Addresses
+  // not named by `symbolize_by` stay addresses (with mapping and build id), so the profile is still saved.
   StoredProfile write(const Window& window, const std::vector<capture::RingData>& slices,
-                      const std::vector<std::string>& comments);
+                      const std::vector<std::string>& comments, SteadyTime symbolize_by = SteadyTime::max());
 
   // The profile before serialization (for tests).
   void build(profile::Profile& p, const Window& window, const std::vector<capture::RingData>& slices,
-             const std::vector<std::string>& comments);
+             const std::vector<std::string>& comments, SteadyTime symbolize_by = SteadyTime::max());
 
   int64_t duration_ms(const Window& window, const std::vector<capture::RingData>& slices) const;
 
