@@ -20,6 +20,8 @@ struct BuildOptions {
   // Leave out threads none of whose samples ran (a pool waiting for work), and count them in a comment:
   // for profiles of a time window such as one invocation.
   bool omit_idle_threads = false;
+  // Keep the CPython interpreter's own C frames inside Python code (capture/python_collapse.hpp).
+  bool python_interpreter_frames = false;
 };
 
 // Sets the sample types, period and attributes of a profile for rings of this mode and rate.

@@ -31,9 +31,10 @@ struct ExtensionConfig {
   bool default_dirs = true;  // ring and spool folders are the derived defaults (ours to remove when empty)
   std::string runtime_api;   // host:port
   std::string function_name;
-  std::string mode_hint;           // LAMBDASCOPE_MODE as the agent will read it (for log lines only)
-  bool keep_idle_threads = false;  // LAMBDASCOPE_IDLE_THREADS=keep: threads that did not run stay in
-                                   // invocation profiles
+  std::string mode_hint;                   // LAMBDASCOPE_MODE as the agent will read it (for log lines only)
+  bool keep_idle_threads = false;          // LAMBDASCOPE_IDLE_THREADS=keep: threads that did not run stay in
+                                           // invocation profiles
+  bool python_interpreter_frames = false;  // LAMBDASCOPE_PYTHON_FRAMES=all: CPython's own C frames stay
 
   std::vector<std::string> warnings;  // one line per bad value, logged at start
 };

@@ -94,6 +94,7 @@ class Profiler {
         follower_({.dir = config.ring_dir}),
         writer_(config.function_name, sandbox_) {
     writer_.set_keep_idle_threads(config.keep_idle_threads);
+    writer_.set_python_interpreter_frames(config.python_interpreter_frames);
   }
 
   void setup() {

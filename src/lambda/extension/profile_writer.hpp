@@ -44,6 +44,8 @@ class ProfileWriter {
 
   // Keep threads that did not run in an invocation (LAMBDASCOPE_IDLE_THREADS=keep); left out by default.
   void set_keep_idle_threads(bool keep) { keep_idle_threads_ = keep; }
+  // Keep CPython's own C frames inside Python code (LAMBDASCOPE_PYTHON_FRAMES=all); collapsed by default.
+  void set_python_interpreter_frames(bool keep) { python_interpreter_frames_ = keep; }
 
   // Symbolizes the samples and keeps only what the Symbolizer caches (symbol indexes, perf maps, the
   // frames of each address), so that writing them later is lookups.
@@ -55,6 +57,7 @@ class ProfileWriter {
   std::string prefix_;
   symbolize::Symbolizer symbolizer_;
   bool keep_idle_threads_ = false;
+  bool python_interpreter_frames_ = false;
 };
 
 }  // namespace lambdascope::lambda::extension
