@@ -1,6 +1,7 @@
 // The walker steps through CPython's perf trampolines (copies of Python/asm_trampoline.S in anonymous
 // executable memory, no unwind table, no frame pointer): recognized by their code at the return address,
 // CFA = sp + 16. Other anonymous code keeps the frame-pointer rule.
+// (Named after stack_walker_test: it installs the fault guard, which safe_access_test must install first.)
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 
