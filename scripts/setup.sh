@@ -14,6 +14,7 @@ packages=(
   chromium fonts-dejavu-core
   autoconf automake libtool unzip zip
   binutils libgoogle-perftools4 linux-perf
+  libffi-dev libbz2-dev liblzma-dev
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -38,6 +39,11 @@ if [ -f package.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
     touch "$stamp"
   fi
+fi
+# CPython 3.13 (Lambda's python3.13; Debian 12 has 3.11) for the Python tests, built once outside the clone
+# (~/.cache/lambdascope/cpython-3.13): slow the first time, a no-op afterwards. Without it the Python tests fail.
+if ! bash scripts/build_cpython.sh >/dev/null; then
+  echo "setup: CPython 3.13 could not be built (scripts/build_cpython.sh): the Python tests will fail" >&2
 fi
 # simdjson and cpp-httplib from Debian's source packages, linked statically so the Lambda layer's binary needs no
 # shared C++ runtime (cmake/static_cxx_libraries.cmake). Without them everything builds and runs here, but

@@ -1,5 +1,6 @@
 #include "agent/stack_walker.hpp"
 
+#include "agent/python_trampoline.hpp"
 #include "agent/ring_format.hpp"
 #include "agent/safe_access.hpp"
 
@@ -12,6 +13,11 @@ namespace {
 constexpr uintptr_t kUcRbp = 40 + 8 * 10;
 constexpr uintptr_t kUcRsp = 40 + 8 * 15;
 constexpr uintptr_t kUcRip = 40 + 8 * 16;
+
+// Walker-only rules beside unwind_table's: a return into CPython's perf trampoline (see
+// python_trampoline.hpp).
+constexpr uint8_t kRulePyKeepsFp = 100;
+constexpr uint8_t kRulePySavesFp = 101;
 
 constexpr uintptr_t kMinPc = 4096;
 constexpr uintptr_t kMaxUserAddress = uintptr_t{1} << 47;
@@ -77,6 +83,11 @@ uint32_t walk_stack(const CodeLibList* libs, const WalkInput& in, uint64_t* pcs,
       row = find_row_indexed(lib->rows, lib->num_rows, lib->index, lib->num_buckets,
                              static_cast<uint32_t>(lookup - lib->base));
     uint8_t rule = row != nullptr ? row->rule : static_cast<uint8_t>(kRuleNone);
+    // Code outside every object has no table; CPython's trampolines there keep no frame pointer.
+    if (lib == nullptr && !exact_pc && in.guarded) {
+      PyTrampoline py = python_trampoline_at(pc);
+      if (py != PyTrampoline::kNone) rule = py == PyTrampoline::kKeepsFp ? kRulePyKeepsFp : kRulePySavesFp;
+    }
 
     uintptr_t cfa = 0;
     int fp_off = kFpSame;
@@ -110,6 +121,13 @@ uint32_t walk_stack(const CodeLibList* libs, const WalkInput& in, uint64_t* pcs,
         if (!mem.contains(sp)) goto done;
         continue;
       }
+      case kRulePyKeepsFp:
+        cfa = sp + 16;
+        break;
+      case kRulePySavesFp:
+        cfa = sp + 16;
+        fp_off = -16;
+        break;
       case kRuleStop:
         stats->flags |= ring::kSampleComplete;
         goto done;

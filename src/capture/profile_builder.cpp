@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "capture/python_collapse.hpp"
 #include "capture/waiting_state.hpp"
 
 namespace lambdascope::capture {
@@ -149,6 +150,7 @@ void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& 
   std::vector<profile::FrameId> leaf_first;
   std::vector<profile::FrameId> root_first;
   WaitingStacks waiting(p);
+  PythonCollapse python(p);
   std::unordered_set<int32_t> omitted =
       options.omit_idle_threads ? idle_threads(data) : std::unordered_set<int32_t>{};
   const bool with_cpu = p.num_values() >= 3;
@@ -196,6 +198,7 @@ void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& 
         }
         leaf_first.insert(leaf_first.end(), it->second.begin(), it->second.end());
       }
+      if (!options.python_interpreter_frames) python.apply(leaf_first);
       root_first.assign(leaf_first.rbegin(), leaf_first.rend());
       if (s.flags & ring::kSampleTruncated) root_first.insert(root_first.begin(), truncated);
       stack = p.intern_stack(root_first);

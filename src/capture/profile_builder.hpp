@@ -25,6 +25,8 @@ struct BuildOptions {
   // unsymbolized frames with their mapping and build id (profile/frame_address.hpp), counted in a comment,
   // so a profile written against a deadline is saved, named as far as it got.
   std::chrono::steady_clock::time_point symbolize_by = std::chrono::steady_clock::time_point::max();
+  // Keep the CPython interpreter's own C frames inside Python code (capture/python_collapse.hpp).
+  bool python_interpreter_frames = false;
 };
 
 // Sets the sample types, period and attributes of a profile for rings of this mode and rate.

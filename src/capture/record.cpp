@@ -87,7 +87,9 @@ void emit_profiles(const RecordOptions& o, RingCollector& rings, pid_t root, boo
     profile::Profile& p = profiles[pid];
     init_profile(p, list.front()->info);
     for (RingData* d : list) {
-      add_ring(p, *d, symbolizer);
+      BuildOptions bo;
+      bo.python_interpreter_frames = o.python_interpreter_frames;
+      add_ring(p, *d, symbolizer, bo);
       total_samples += p.num_samples();
       if (!o.quiet) print_ring_summary(pid, *d);
       for (const std::string& w : ring_warnings(*d))

@@ -28,6 +28,7 @@ struct RecordOptions {
   bool no_follow = false;
   bool node = false;
   bool python = false;
+  bool python_interpreter_frames = false;  // keep CPython's own C frames inside Python code
   bool lines = false;
   bool keep_rings = false;
   bool quiet = false;

@@ -137,6 +137,8 @@ Action add_record_command(CLI::App& app) {
   cmd->add_flag("--no-follow", flags->no_follow, "Profile only the command's own process, not its children");
   cmd->add_flag("--node", flags->node, "Make Node.js JIT frames visible (--perf-basic-prof-only-functions)");
   cmd->add_flag("--python", flags->python, "Make Python 3.12+ frames visible (-X perf)");
+  cmd->add_flag("--python-interpreter-frames", flags->python_interpreter_frames,
+                "Keep CPython's own C frames between Python frames (collapsed by default)");
   cmd->add_flag("--lines", flags->lines, "Add source lines and inlined frames from DWARF (slower)");
   cmd->add_option("--debug-dir", flags->debug_dirs, "Also look for separate debug files here");
   cmd->add_flag("--keep-rings", flags->keep_rings, "Keep the raw sample rings (for debugging)");

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "symbolize/demangle.hpp"
+#include "symbolize/python_frames.hpp"
 
 namespace lambdascope::symbolize {
 
@@ -128,6 +129,7 @@ const std::vector<SymFrame>& Symbolizer::symbolize(int pid, const MappingSpan* m
     }
     if (name != nullptr) {
       scratch_.push_back({*name, "[jit]", "", 0, profile::FrameKind::kJit});
+      python_frame_from_perf_map(&scratch_.back());
       return scratch_;
     }
   }

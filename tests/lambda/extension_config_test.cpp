@@ -96,6 +96,16 @@ TEST(ExtensionConfig, ShutdownSymbolizeBudget) {
   EXPECT_TRUE(mentions(bad, "LAMBDASCOPE_SHUTDOWN_SYMBOLIZE_MS='-1'"));
 }
 
+TEST(ExtensionConfig, PythonFrames) {
+  EXPECT_FALSE(load_config(env_of({})).python_interpreter_frames);
+  EXPECT_FALSE(load_config(env_of({{"LAMBDASCOPE_PYTHON_FRAMES", "python"}})).python_interpreter_frames);
+  EXPECT_TRUE(load_config(env_of({{"LAMBDASCOPE_PYTHON_FRAMES", "all"}})).python_interpreter_frames);
+  ExtensionConfig bad = load_config(env_of({{"LAMBDASCOPE_PYTHON_FRAMES", "c"}}));
+  EXPECT_FALSE(bad.python_interpreter_frames);
+  EXPECT_TRUE(
+      mentions(bad, "LAMBDASCOPE_PYTHON_FRAMES='c' is not valid (expected python or all); using python"));
+}
+
 // The wrapper (POSIX sh) names the ring folder with `cksum`; the extension must compute the same number.
 TEST(RingDirectory, MatchesPosixCksum) {
   for (std::string text : {std::string(""), std::string("a"), std::string("127.0.0.1:9001 my-function"),

@@ -118,6 +118,13 @@ ExtensionConfig load_config(const EnvLookup& env) {
     bad("LAMBDASCOPE_IDLE_THREADS", idle, "omit or keep", "omit");
   }
 
+  std::string python = get(env, "LAMBDASCOPE_PYTHON_FRAMES");
+  if (python == "all") {
+    c.python_interpreter_frames = true;
+  } else if (!python.empty() && python != "python") {
+    bad("LAMBDASCOPE_PYTHON_FRAMES", python, "python or all", "python");
+  }
+
   c.runtime_api = get(env, "AWS_LAMBDA_RUNTIME_API");
   c.function_name = get(env, "AWS_LAMBDA_FUNCTION_NAME");
   if (c.function_name.empty()) c.function_name = "function";

@@ -37,6 +37,7 @@ struct ExtensionConfig {
   // LAMBDASCOPE_SHUTDOWN_SYMBOLIZE_MS: at SHUTDOWN, symbolizing stops this many ms after the event at the
   // latest (default: three quarters of the writing time); later addresses are saved unnamed. -1 = unset.
   double shutdown_symbolize_ms = -1;
+  bool python_interpreter_frames = false;  // LAMBDASCOPE_PYTHON_FRAMES=all: CPython's own C frames stay
 
   std::vector<std::string> warnings;  // one line per bad value, logged at start
 };

@@ -95,6 +95,7 @@ class Profiler {
         writer_(config.function_name, sandbox_) {
     writer_.set_keep_idle_threads(config.keep_idle_threads);
     writer_.set_default_mode(config.mode_hint == "cpu" ? agent::ring::Mode::kCpu : agent::ring::Mode::kWall);
+    writer_.set_python_interpreter_frames(config.python_interpreter_frames);
   }
 
   void setup() {

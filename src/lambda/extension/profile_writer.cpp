@@ -57,6 +57,7 @@ void ProfileWriter::build(profile::Profile& p, const Window& w, const std::vecto
   options.symbolize_by = symbolize_by;
   // A thread pool waiting for work says nothing about an invocation: left out (and counted) by default.
   options.omit_idle_threads = w.phase == Phase::kInvoke && !keep_idle_threads_;
+  options.python_interpreter_frames = python_interpreter_frames_;
   for (const capture::RingData& slice : slices) capture::add_ring(p, slice, symbolizer_, options);
 
   const std::string request_id = w.phase == Phase::kInit ? sandbox_ : w.request_id;

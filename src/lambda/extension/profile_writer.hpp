@@ -50,6 +50,8 @@ class ProfileWriter {
 
   // Keep threads that did not run in an invocation (LAMBDASCOPE_IDLE_THREADS=keep); left out by default.
   void set_keep_idle_threads(bool keep) { keep_idle_threads_ = keep; }
+  // Keep CPython's own C frames inside Python code (LAMBDASCOPE_PYTHON_FRAMES=all); collapsed by default.
+  void set_python_interpreter_frames(bool keep) { python_interpreter_frames_ = keep; }
 
   // The sampling mode an empty window is labelled with before any ring was seen (LAMBDASCOPE_MODE as the
   // agent reads it): a wall-mode function's windows all have wall sample types, samples or not.
@@ -66,6 +68,7 @@ class ProfileWriter {
   symbolize::Symbolizer symbolizer_;
   bool keep_idle_threads_ = false;
   capture::RingInfo default_info_;  // the last ring's, for windows without samples
+  bool python_interpreter_frames_ = false;
 };
 
 }  // namespace lambdascope::lambda::extension
