@@ -14,6 +14,7 @@ packages=(
   chromium fonts-dejavu-core
   autoconf automake libtool unzip zip
   binutils libgoogle-perftools4 linux-perf
+  openjdk-17-jdk-headless
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -141,6 +141,7 @@ void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& 
   std::vector<profile::FrameId> leaf_first;
   std::vector<profile::FrameId> root_first;
   WaitingStacks waiting(p);
+  JavaFrameNamer java(data.java_methods);
   std::unordered_set<int32_t> omitted =
       options.omit_idle_threads ? idle_threads(data) : std::unordered_set<int32_t>{};
   const bool with_cpu = p.num_values() >= 3;
@@ -161,6 +162,12 @@ void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& 
       leaf_first.clear();
       for (uint32_t i = 0; i < s.depth; ++i) {
         uint64_t pc = data.pcs[s.first_pc + i];
+        if (pc == kJavaMarker) {  // the Java frames, innermost first, above the native part
+          for (uint32_t k = i + 1; k + 1 < s.depth; k += 2)
+            leaf_first.push_back(
+                java.frame(p, data.pcs[s.first_pc + k + 1], static_cast<int32_t>(data.pcs[s.first_pc + k])));
+          break;
+        }
         bool return_address = i > 0;
         const symbolize::MappingSpan* m = maps.find(return_address ? pc - 1 : pc, s.time_ns);
         if (m == nullptr && next_mapping < data.mappings.size()) {
@@ -233,6 +240,7 @@ std::vector<std::string> ring_warnings(const RingData& r) {
   if (c(ring::kMapsDropped) != 0)
     out.push_back(std::to_string(c(ring::kMapsDropped)) +
                   " mapping records lost: some frames may be unnamed");
+  for (std::string& line : java_counter_lines(r.java_counters)) out.push_back(std::move(line));
   if (r.corrupt_records != 0)
     out.push_back(std::to_string(r.corrupt_records) + " malformed ring records skipped");
   if (r.unfinished_bytes != 0)

@@ -28,6 +28,7 @@ struct RecordOptions {
   bool no_follow = false;
   bool node = false;
   bool python = false;
+  bool java = false;
   bool lines = false;
   bool keep_rings = false;
   bool quiet = false;

@@ -135,10 +135,12 @@ void RingFollower::drain_locked() {
     scratch.pcs.clear();
     scratch.mappings.clear();
     scratch.thread_names.clear();
+    scratch.java_methods.clear();
     f.reader->poll(scratch);
     capture::RingData& d = f.data;
     d.info = scratch.info;
     d.counters = scratch.counters;
+    d.java_counters = scratch.java_counters;
     d.state = scratch.state;
     d.message = scratch.message;
     d.unfinished_bytes = scratch.unfinished_bytes;
@@ -146,6 +148,7 @@ void RingFollower::drain_locked() {
     scratch.corrupt_records = 0;
     for (auto& m : scratch.mappings) d.mappings.push_back(std::move(m));
     for (auto& n : scratch.thread_names) d.thread_names.push_back(std::move(n));
+    for (auto& m : scratch.java_methods) d.java_methods.push_back(std::move(m));
     for (const capture::RawSample& s : scratch.samples) {
       if (buffered_pcs_ + s.depth > options_.max_buffered_pcs) {
         ++dropped_samples_;
@@ -219,6 +222,8 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
     if (slice.samples.empty() && slice.counters[agent::ring::kDroppedFull] == 0) continue;
     slice.mappings = d.mappings;
     slice.thread_names = d.thread_names;
+    slice.java_methods = d.java_methods;
+    slice.java_counters = d.java_counters;
     out.push_back(std::move(slice));
   }
   return out;
