@@ -26,6 +26,7 @@ struct LocalFlags {
   bool json = false;
   int port = 0;
   std::vector<std::string> env;
+  std::vector<std::string> runtime;  // after --
 };
 
 void on_interrupt(int sig) {
@@ -88,6 +89,10 @@ Action add_local_command(CLI::App& app) {
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--ric", flags->ric,
                   "aws-lambda-ric's index.mjs (default: found in node_modules above the function)");
+  cmd->add_option("runtime", flags->runtime,
+                  "The runtime's command, after --, started as Lambda starts a managed runtime (behind "
+                  "AWS_LAMBDA_EXEC_WRAPPER), e.g. -- python3.13 runtime.py (default: the folder's bootstrap, "
+                  "else Node.js with aws-lambda-ric)");
   cmd->add_flag("--json", flags->json, "Print one JSON object per invocation (response, status, durations)");
 
   return [flags, memory] {
@@ -110,6 +115,7 @@ Action add_local_command(CLI::App& app) {
     o.telemetry = !f.no_telemetry;
     o.port = f.port;
     o.ric_path = absolute(f.ric);
+    o.runtime_command = f.runtime;
     lambda::add_env_assignments(f.env, o.environment);
     // lambdascope's extension stores profiles here unless told otherwise (on Lambda: /tmp/lambdascope).
     if (o.environment.count("LAMBDASCOPE_DESTINATION") == 0)
