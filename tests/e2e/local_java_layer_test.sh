@@ -77,7 +77,7 @@ public class Bootstrap {
   }
 }
 JAVA
-javac -d "$tmp/fn" "$tmp/src"/*.java
+javac -J-XX:-UsePerfData -d "$tmp/fn" "$tmp/src"/*.java
 for i in $(seq 0 9); do printf '{"fn":"burn_r%02d","ms":300}\n' "$i"; done >"$tmp/events.jsonl"
 
 cd "$tmp"  # the default destination under local is ./lambdascope-data

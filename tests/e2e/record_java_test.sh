@@ -33,7 +33,7 @@ public class Main {
   }
 }
 JAVA
-javac -d "$tmp/classes" "$tmp/Main.java"
+javac -J-XX:-UsePerfData -d "$tmp/classes" "$tmp/Main.java"
 out=$("$bin" record --java --hz 499 -o "$tmp/out.folded" -- java -XX:-UsePerfData -cp "$tmp/classes" Main 400 \
   2> "$tmp/err") || { cat "$tmp/err"; exit 1; }
 [ "$out" = "done" ] || { echo "program output changed: $out"; cat "$tmp/err"; exit 1; }
