@@ -6,8 +6,10 @@
 // Never fails the JVM's start: every problem is logged and the agent stays native-only.
 #include <dlfcn.h>
 #include <jvmti.h>
+#include <jvmticmlr.h>
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 
 #include "agent/agent_state.hpp"
 #include "agent/jvm_frames.hpp"
@@ -162,6 +164,54 @@ void make_all_method_ids(jvmtiEnv* jvmti, JNIEnv* jni) {
   deallocate(classes);
 }
 
+// Compiled code and what it inlined, for the reader's frame kinds. Normal context (the JVM's service thread).
+void put_code_record(jmethodID method, const void* code_addr, uint32_t code_size, const uint64_t* inlined,
+                     uint32_t inlined_count, uint16_t flags) {
+  uint32_t size = static_cast<uint32_t>(sizeof(ring::JavaCodeRecord)) + 8 * inlined_count;
+  RingWriter& ring = g_agent.ring;
+  uint8_t* p = ring.reserve(size);
+  if (p == nullptr) {
+    ring.count(ring::kDroppedFull);
+    return;
+  }
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  auto* rec = reinterpret_cast<ring::JavaCodeRecord*>(p);
+  rec->time_ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+  rec->method_id = reinterpret_cast<uint64_t>(method);
+  rec->code_addr = reinterpret_cast<uint64_t>(code_addr);
+  rec->code_size = code_size;
+  rec->inlined_count = inlined_count;
+  auto* out = reinterpret_cast<uint64_t*>(p + sizeof(ring::JavaCodeRecord));
+  for (uint32_t i = 0; i < inlined_count; ++i) out[i] = inlined[i];
+  RingWriter::publish(p, ring::RecordType::kJavaCode, size, flags);
+}
+
+void JNICALL on_compiled_method_load(jvmtiEnv*, jmethodID method, jint code_size, const void* code_addr, jint,
+                                     const jvmtiAddrLocationMap*, const void* compile_info) {
+  uint64_t inlined[ring::kMaxInlined];
+  uint32_t n = 0;
+  for (auto* r = static_cast<const jvmtiCompiledMethodLoadRecordHeader*>(compile_info); r != nullptr;
+       r = r->next) {
+    if (r->kind != JVMTI_CMLR_INLINE_INFO) continue;
+    auto* info = reinterpret_cast<const jvmtiCompiledMethodLoadInlineRecord*>(r);
+    for (jint i = 0; i < info->numpcs; ++i) {
+      const PCStackInfo& pc = info->pcinfo[i];
+      for (jint k = 0; k < pc.numstackframes && n < ring::kMaxInlined; ++k) {
+        auto id = reinterpret_cast<uint64_t>(pc.methods[k]);
+        bool seen = id == 0 || id == reinterpret_cast<uint64_t>(method);
+        for (uint32_t j = 0; j < n && !seen; ++j) seen = inlined[j] == id;
+        if (!seen) inlined[n++] = id;
+      }
+    }
+  }
+  put_code_record(method, code_addr, code_size < 0 ? 0 : static_cast<uint32_t>(code_size), inlined, n, 0);
+}
+
+void JNICALL on_compiled_method_unload(jvmtiEnv*, jmethodID method, const void* code_addr) {
+  put_code_record(method, code_addr, 0, nullptr, 0, ring::kJavaCodeUnloaded);
+}
+
 void JNICALL on_vm_init(jvmtiEnv* jvmti, JNIEnv* jni, jthread) {
   jvm_set_thread_env(jni);
   make_all_method_ids(jvmti, jni);
@@ -215,9 +265,17 @@ jint start(JavaVM* vm, bool live) {
   callbacks.ThreadEnd = on_thread_end;
   callbacks.ClassLoad = on_class_load;
   callbacks.ClassPrepare = on_class_prepare;
+  callbacks.CompiledMethodLoad = on_compiled_method_load;
+  callbacks.CompiledMethodUnload = on_compiled_method_unload;
   jvmti->SetEventCallbacks(&callbacks, sizeof callbacks);
-  const jvmtiEvent events[] = {JVMTI_EVENT_VM_INIT,    JVMTI_EVENT_VM_DEATH,   JVMTI_EVENT_THREAD_START,
-                               JVMTI_EVENT_THREAD_END, JVMTI_EVENT_CLASS_LOAD, JVMTI_EVENT_CLASS_PREPARE};
+  const jvmtiEvent events[] = {JVMTI_EVENT_VM_INIT,
+                               JVMTI_EVENT_VM_DEATH,
+                               JVMTI_EVENT_THREAD_START,
+                               JVMTI_EVENT_THREAD_END,
+                               JVMTI_EVENT_CLASS_LOAD,
+                               JVMTI_EVENT_CLASS_PREPARE,
+                               JVMTI_EVENT_COMPILED_METHOD_LOAD,
+                               JVMTI_EVENT_COMPILED_METHOD_UNLOAD};
   for (jvmtiEvent e : events) jvmti->SetEventNotificationMode(JVMTI_ENABLE, e, nullptr);
   void* agct = find_agct();
   if (agct == nullptr) log(LogLevel::kWarn, "java: libjvm has no AsyncGetCallTrace; Java frames stay unseen");
@@ -233,6 +291,7 @@ jint start(JavaVM* vm, bool live) {
       make_all_method_ids(jvmti, jni);
       start_resolver(jni);
     }
+    jvmti->GenerateEvents(JVMTI_EVENT_COMPILED_METHOD_LOAD);  // the code compiled before we came
   }
   log(LogLevel::kInfo, "java: JVMTI agent loaded%s", live ? " into a running JVM" : "");
   return JNI_OK;

@@ -128,6 +128,7 @@ enum class RecordType : uint16_t {
   kMapAdd = 5,       // an executable mapping appeared
   kMapRemove = 6,    // an executable mapping went away
   kJavaMethod = 16,  // a Java method's names and line table (JavaMethodRecord); numbered apart on purpose
+  kJavaCode = 17,    // a Java method's compiled code appeared or went away (JavaCodeRecord)
 };
 
 // The first 8 bytes of every record; stored last, with release order, to publish the record.
@@ -219,6 +220,22 @@ struct JavaMethodRecord {
   // method name and the file name, not NUL-terminated; then padding to a multiple of 8.
 };
 static_assert(sizeof(JavaMethodRecord) == 24);
+
+// JVMTI's CompiledMethodLoad / CompiledMethodUnload, so the reader can tell jit, inlined and interpreted
+// frames apart (AsyncGetCallTrace does not say): a method with live compiled code at a sample's time runs
+// compiled, and the methods inlined into that code are its inlined frames.
+inline constexpr uint16_t kJavaCodeUnloaded = 1;  // JavaCodeRecord flag: the code went away
+struct JavaCodeRecord {
+  RecordHeader h;
+  uint64_t time_ns;    // CLOCK_MONOTONIC
+  uint64_t method_id;  // the compiled method
+  uint64_t code_addr;  // identifies the code (an unload names the same address)
+  uint32_t code_size;
+  uint32_t inlined_count;
+  // uint64_t inlined[inlined_count]: the distinct methods inlined into this code (at most kMaxInlined)
+};
+static_assert(sizeof(JavaCodeRecord) == 40);
+inline constexpr uint32_t kMaxInlined = 256;
 
 // Header::java_counters: AsyncGetCallTrace's failures by reason (its negative num_frames, as async-profiler
 // names them), then the Java path's own counts.

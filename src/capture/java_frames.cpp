@@ -1,5 +1,6 @@
 #include "capture/java_frames.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -28,6 +29,55 @@ bool parse_java_method(const uint8_t* p, uint32_t size, RawJavaMethod* out) {
   out->name.assign(s + rec.class_size, rec.name_size);
   out->file.assign(s + rec.class_size + rec.name_size, rec.file_size);
   return true;
+}
+
+bool parse_java_code(const uint8_t* p, uint32_t size, uint16_t flags, RawJavaCode* out) {
+  ring::JavaCodeRecord rec;
+  if (size < sizeof rec) return false;
+  std::memcpy(&rec, p, sizeof rec);
+  if (rec.inlined_count > ring::kMaxInlined || sizeof rec + uint64_t{8} * rec.inlined_count > size)
+    return false;
+  out->time_ns = rec.time_ns;
+  out->method_id = rec.method_id;
+  out->code_addr = rec.code_addr;
+  out->unloaded = (flags & ring::kJavaCodeUnloaded) != 0;
+  out->inlined.resize(rec.inlined_count);
+  if (rec.inlined_count != 0) std::memcpy(out->inlined.data(), p + sizeof rec, 8 * rec.inlined_count);
+  return true;
+}
+
+JavaCodeIndex::JavaCodeIndex(const std::vector<RawJavaCode>& code) {
+  for (const RawJavaCode& c : code) {
+    std::vector<Code>& list = by_method_[c.method_id];
+    if (c.unloaded) {
+      for (Code& k : list)
+        if (k.addr == c.code_addr && k.unloaded == UINT64_MAX) k.unloaded = c.time_ns;
+      continue;
+    }
+    Code k{c.code_addr, c.time_ns, UINT64_MAX, c.inlined};
+    std::sort(k.inlined.begin(), k.inlined.end());
+    list.push_back(std::move(k));
+  }
+}
+
+void JavaCodeIndex::kinds(uint64_t time, const uint64_t* words, uint32_t frames,
+                          std::vector<profile::FrameKind>& out) const {
+  out.assign(frames, profile::FrameKind::kInterpreted);
+  std::vector<const Code*> roots;  // the compiled code the frame above runs in
+  for (uint32_t i = frames; i-- > 0;) {
+    uint64_t id = words[2 * i + 1];
+    bool inlined = false;
+    for (const Code* r : roots) inlined |= std::binary_search(r->inlined.begin(), r->inlined.end(), id);
+    if (inlined) {
+      out[i] = profile::FrameKind::kInlined;
+      continue;
+    }
+    roots.clear();
+    if (auto it = by_method_.find(id); it != by_method_.end())
+      for (const Code& k : it->second)
+        if (k.loaded <= time && time < k.unloaded) roots.push_back(&k);
+    if (!roots.empty()) out[i] = profile::FrameKind::kJit;
+  }
 }
 
 void append_java_frames(const uint8_t* words, uint32_t count, std::vector<uint64_t>& pcs) {
@@ -88,19 +138,20 @@ JavaFrameNamer::JavaFrameNamer(const std::vector<RawJavaMethod>& methods) {
   for (const RawJavaMethod& m : methods) methods_[m.id] = &m;
 }
 
-profile::FrameId JavaFrameNamer::frame(profile::Profile& p, uint64_t method_id, int32_t lineno) {
-  auto [it, inserted] = memo_[method_id].try_emplace(lineno, 0);
+profile::FrameId JavaFrameNamer::frame(profile::Profile& p, uint64_t method_id, int32_t lineno,
+                                       profile::FrameKind kind) {
+  int64_t key = static_cast<int64_t>(lineno) * 256 + static_cast<int64_t>(kind);
+  auto [it, inserted] = memo_[method_id].try_emplace(key, 0);
   if (!inserted) return it->second;
   auto m = methods_.find(method_id);
   if (m == methods_.end()) {
     char name[48];
     std::snprintf(name, sizeof name, "[java method 0x%llx]", static_cast<unsigned long long>(method_id));
-    it->second = p.intern_frame(name, kJavaModule, profile::FrameKind::kJit);
+    it->second = p.intern_frame(name, kJavaModule, kind);
   } else {
     const RawJavaMethod& j = *m->second;
-    // AsyncGetCallTrace does not say whether a frame is interpreted, compiled or inlined: all are `jit`.
-    it->second = p.intern_frame(j.class_name + "." + j.name, kJavaModule, profile::FrameKind::kJit, j.file,
-                                java_line_of(j, lineno));
+    it->second =
+        p.intern_frame(j.class_name + "." + j.name, kJavaModule, kind, j.file, java_line_of(j, lineno));
   }
   return it->second;
 }

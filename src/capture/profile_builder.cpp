@@ -142,6 +142,8 @@ void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& 
   std::vector<profile::FrameId> root_first;
   WaitingStacks waiting(p);
   JavaFrameNamer java(data.java_methods);
+  JavaCodeIndex java_code(data.java_code);
+  std::vector<profile::FrameKind> java_kinds;
   std::unordered_set<int32_t> omitted =
       options.omit_idle_threads ? idle_threads(data) : std::unordered_set<int32_t>{};
   const bool with_cpu = p.num_values() >= 3;
@@ -163,9 +165,12 @@ void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& 
       for (uint32_t i = 0; i < s.depth; ++i) {
         uint64_t pc = data.pcs[s.first_pc + i];
         if (pc == kJavaMarker) {  // the Java frames, innermost first, above the native part
-          for (uint32_t k = i + 1; k + 1 < s.depth; k += 2)
+          const uint64_t* words = &data.pcs[s.first_pc + i + 1];
+          uint32_t frames = (s.depth - i - 1) / 2;
+          java_code.kinds(s.time_ns, words, frames, java_kinds);
+          for (uint32_t k = 0; k < frames; ++k)
             leaf_first.push_back(
-                java.frame(p, data.pcs[s.first_pc + k + 1], static_cast<int32_t>(data.pcs[s.first_pc + k])));
+                java.frame(p, words[2 * k + 1], static_cast<int32_t>(words[2 * k]), java_kinds[k]));
           break;
         }
         bool return_address = i > 0;

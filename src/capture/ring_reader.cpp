@@ -216,6 +216,15 @@ size_t RingReader::poll(RingData& out) {
         out.java_methods.push_back(std::move(m));
         break;
       }
+      case ring::RecordType::kJavaCode: {
+        RawJavaCode c;
+        if (!parse_java_code(p, h.size, h.flags, &c)) {
+          ++out.corrupt_records;
+          break;
+        }
+        out.java_code.push_back(std::move(c));
+        break;
+      }
       default:
         ++out.corrupt_records;
         break;  // a newer agent's record type: skip it

@@ -71,6 +71,7 @@ struct RingData {
   std::vector<RawMapping> mappings;
   std::vector<RawThreadName> thread_names;
   std::vector<RawJavaMethod> java_methods;
+  std::vector<RawJavaCode> java_code;
   std::array<uint64_t, agent::ring::kMaxCounters> counters{};
   std::array<uint64_t, agent::ring::kJavaCounterCount> java_counters{};
   agent::ring::State state = agent::ring::State::kStarting;

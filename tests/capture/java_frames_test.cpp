@@ -144,8 +144,9 @@ TEST(JavaFrames, SamplesThroughTheRingGetJavaNamesAboveTheirNativePart) {
   EXPECT_EQ(names, (std::vector<std::string>{"com.example.Handler.handleRequest", "com.example.Handler.burn",
                                              "[unknown]"}));
   EXPECT_EQ(lines, (std::vector<uint32_t>{30, 21, 0}));
+  // No compiled-code records: the frames ran interpreted.
   EXPECT_EQ(prof.frames[prof.stacks.frame(prof.stacks.parent(prof.samples.stack[0]))].kind,
-            profile::FrameKind::kJit);
+            profile::FrameKind::kInterpreted);
   std::string comments;
   for (const std::string& c : prof.meta.comments) comments += c + "\n";
   EXPECT_NE(comments.find("java: 1 samples with Java frames"), std::string::npos) << comments;
@@ -156,6 +157,33 @@ TEST(JavaFrames, SamplesThroughTheRingGetJavaNamesAboveTheirNativePart) {
   reader.reset();
   munmap(mem, ring::kHeaderSize + data_size);
   std::filesystem::remove_all(dir);
+}
+
+TEST(JavaFrames, KindsFollowCompiledCodeAndItsInlining) {
+  using K = profile::FrameKind;
+  const uint64_t a = 0xa0, b = 0xb0, c = 0xc0;
+  // A compiled at 100 with B inlined, unloaded at 200; C never compiled.
+  std::vector<RawJavaCode> code = {
+      {100, a, 0x5000, false, {b}}, {150, c, 0x6000, true, {}}, {200, a, 0x5000, true, {}}};
+  JavaCodeIndex index(code);
+  // Innermost first: C called by B called by A.
+  const uint64_t words[] = {1, c, 2, b, 3, a};
+  std::vector<K> kinds;
+  index.kinds(150, words, 3, kinds);
+  EXPECT_EQ(kinds, (std::vector<K>{K::kInterpreted, K::kInlined, K::kJit}));
+  index.kinds(50, words, 3, kinds);
+  EXPECT_EQ(kinds, (std::vector<K>{K::kInterpreted, K::kInterpreted, K::kInterpreted}));
+  index.kinds(250, words, 3, kinds);
+  EXPECT_EQ(kinds, (std::vector<K>{K::kInterpreted, K::kInterpreted, K::kInterpreted}));
+  // A code record claiming more inlined methods than it holds is rejected.
+  ring::JavaCodeRecord rec{};
+  rec.inlined_count = 3;
+  RawJavaCode out;
+  EXPECT_FALSE(parse_java_code(reinterpret_cast<const uint8_t*>(&rec), sizeof rec + 8, 0, &out));
+  rec.inlined_count = 0;
+  ASSERT_TRUE(
+      parse_java_code(reinterpret_cast<const uint8_t*>(&rec), sizeof rec, ring::kJavaCodeUnloaded, &out));
+  EXPECT_TRUE(out.unloaded);
 }
 
 TEST(JavaFrames, UnknownMethodsAreMarkedNotGuessed) {

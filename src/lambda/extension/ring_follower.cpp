@@ -136,6 +136,7 @@ void RingFollower::drain_locked() {
     scratch.mappings.clear();
     scratch.thread_names.clear();
     scratch.java_methods.clear();
+    scratch.java_code.clear();
     f.reader->poll(scratch);
     capture::RingData& d = f.data;
     d.info = scratch.info;
@@ -149,6 +150,7 @@ void RingFollower::drain_locked() {
     for (auto& m : scratch.mappings) d.mappings.push_back(std::move(m));
     for (auto& n : scratch.thread_names) d.thread_names.push_back(std::move(n));
     for (auto& m : scratch.java_methods) d.java_methods.push_back(std::move(m));
+    for (auto& c : scratch.java_code) d.java_code.push_back(std::move(c));
     for (const capture::RawSample& s : scratch.samples) {
       if (buffered_pcs_ + s.depth > options_.max_buffered_pcs) {
         ++dropped_samples_;
@@ -223,6 +225,7 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
     slice.mappings = d.mappings;
     slice.thread_names = d.thread_names;
     slice.java_methods = d.java_methods;
+    slice.java_code = d.java_code;
     slice.java_counters = d.java_counters;
     out.push_back(std::move(slice));
   }
