@@ -113,7 +113,7 @@ std::vector<std::string> java_counter_lines(const std::array<uint64_t, ring::kJa
   if (c[ring::kJavaSamples] == 0 && failed == 0) return out;
   out.push_back("java: " + std::to_string(c[ring::kJavaSamples]) + " samples with Java frames, " +
                 std::to_string(c[ring::kJavaMethods]) + " methods named, " +
-                std::to_string(c[ring::kJavaMethodsUnnamed]) + " left unnamed (since the JVM started)");
+                std::to_string(c[ring::kJavaMethodsUnnamed]) + " left unnamed");
   if (failed != 0)
     out.push_back("java: AsyncGetCallTrace failed in " + std::to_string(failed) + " samples: " + reasons);
   return out;

@@ -3,7 +3,9 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -217,6 +219,9 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
     for (size_t i = 0; i < d.counters.size(); ++i)
       slice.counters[i] = d.counters[i] >= f.counters_at_cut[i] ? d.counters[i] - f.counters_at_cut[i] : 0;
     f.counters_at_cut = d.counters;
+    for (size_t i = 0; i < d.java_counters.size(); ++i)
+      slice.java_counters[i] = d.java_counters[i] - std::min(d.java_counters[i], f.java_counters_at_cut[i]);
+    f.java_counters_at_cut = d.java_counters;
     slice.corrupt_records = d.corrupt_records - f.corrupt_at_cut;
     f.corrupt_at_cut = d.corrupt_records;
     slice.state = d.state;
@@ -226,7 +231,6 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
     slice.thread_names = d.thread_names;
     slice.java_methods = d.java_methods;
     slice.java_code = d.java_code;
-    slice.java_counters = d.java_counters;
     out.push_back(std::move(slice));
   }
   return out;
