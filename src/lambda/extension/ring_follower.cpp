@@ -3,7 +3,6 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <algorithm>
 
 #include <algorithm>
 #include <cerrno>
