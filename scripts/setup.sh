@@ -15,6 +15,7 @@ packages=(
   autoconf automake libtool unzip zip
   binutils libgoogle-perftools4 linux-perf
   libffi-dev libbz2-dev liblzma-dev
+  openjdk-17-jdk-headless
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -105,6 +105,8 @@ struct alignas(64) Header {
   uint64_t counters[kMaxCounters];  // 1920
   alignas(64) uint64_t write_pos;   // 2176: bytes reserved since start (monotonic, not masked)
   alignas(64) uint64_t read_pos;    // 2240: bytes consumed by the reader
+  // 2304: counters of the JVM sampling path (JavaCounter), kept apart so `counters` keeps its room.
+  alignas(64) uint64_t java_counters[16];
 };
 static_assert(offsetof(Header, anchor_monotonic_ns) == 48);
 static_assert(offsetof(Header, state) == 72);
@@ -113,6 +115,7 @@ static_assert(offsetof(Header, exe) == 128);
 static_assert(offsetof(Header, counters) == 1920);
 static_assert(offsetof(Header, write_pos) == 2176);
 static_assert(offsetof(Header, read_pos) == 2240);
+static_assert(offsetof(Header, java_counters) == 2304);
 static_assert(sizeof(Header) <= kHeaderSize);
 
 enum class RecordType : uint16_t {
@@ -121,9 +124,11 @@ enum class RecordType : uint16_t {
   kSample = 2,
   kIdle =
       3,  // wall mode: the thread did not run since its last sample, or is asleep again; repeat that stack
-  kThreadName = 4,  // the thread's name (comm) as seen at `time_ns`
-  kMapAdd = 5,      // an executable mapping appeared
-  kMapRemove = 6,   // an executable mapping went away
+  kThreadName = 4,   // the thread's name (comm) as seen at `time_ns`
+  kMapAdd = 5,       // an executable mapping appeared
+  kMapRemove = 6,    // an executable mapping went away
+  kJavaMethod = 16,  // a Java method's names and line table (JavaMethodRecord); numbered apart on purpose
+  kJavaCode = 17,    // a Java method's compiled code appeared or went away (JavaCodeRecord)
 };
 
 // The first 8 bytes of every record; stored last, with release order, to publish the record.
@@ -197,6 +202,61 @@ struct MapRecord {
   // char path[path_size], then padding to a multiple of 8
 };
 static_assert(sizeof(MapRecord) == 88);
+
+// Java (the agent loaded as a JVMTI agent too). A sample with kSampleJava holds, after its `depth` native
+// PCs (innermost first, cut where the Java part begins), `reserved` Java frames of two words each, innermost
+// first: the jmethodID, then AsyncGetCallTrace's lineno (a bci; -3 for a native method) as int32 in the low
+// half. Their names arrive as JavaMethodRecords, written outside the handler the first time a method is seen.
+inline constexpr uint16_t kSampleJava = 0x100;
+
+struct JavaMethodRecord {
+  RecordHeader h;
+  uint64_t method_id;   // the jmethodID the samples carry
+  uint16_t class_size;  // bytes of the class name (Java form: com.example.Handler)
+  uint16_t name_size;   // bytes of the method name
+  uint16_t file_size;   // bytes of the source file name (0 when unknown)
+  uint16_t line_count;  // entries of the line table
+  // uint32_t lines[2 * line_count]: (start bci, line) pairs in the JVM's order; then the class name, the
+  // method name and the file name, not NUL-terminated; then padding to a multiple of 8.
+};
+static_assert(sizeof(JavaMethodRecord) == 24);
+
+// JVMTI's CompiledMethodLoad / CompiledMethodUnload, so the reader can tell jit, inlined and interpreted
+// frames apart (AsyncGetCallTrace does not say): a method with live compiled code at a sample's time runs
+// compiled, and the methods inlined into that code are its inlined frames.
+inline constexpr uint16_t kJavaCodeUnloaded = 1;  // JavaCodeRecord flag: the code went away
+struct JavaCodeRecord {
+  RecordHeader h;
+  uint64_t time_ns;    // CLOCK_MONOTONIC
+  uint64_t method_id;  // the compiled method
+  uint64_t code_addr;  // identifies the code (an unload names the same address)
+  uint32_t code_size;
+  uint32_t inlined_count;
+  // uint64_t inlined[inlined_count]: the distinct methods inlined into this code (at most kMaxInlined)
+};
+static_assert(sizeof(JavaCodeRecord) == 40);
+inline constexpr uint32_t kMaxInlined = 256;
+
+// Header::java_counters: AsyncGetCallTrace's failures by reason (its negative num_frames, as async-profiler
+// names them), then the Java path's own counts.
+enum JavaCounter : uint32_t {
+  kAgctNoJavaFrame = 0,     // ticks_no_Java_frame (0)
+  kAgctNoClassLoad,         // ticks_no_class_load (-1)
+  kAgctGcActive,            // ticks_GC_active (-2)
+  kAgctUnknownNotJava,      // ticks_unknown_not_Java (-3)
+  kAgctNotWalkableNotJava,  // ticks_not_walkable_not_Java (-4)
+  kAgctUnknownJava,         // ticks_unknown_Java (-5)
+  kAgctNotWalkableJava,     // ticks_not_walkable_Java (-6)
+  kAgctUnknownState,        // ticks_unknown_state (-7)
+  kAgctThreadExit,          // ticks_thread_exit (-8)
+  kAgctDeopt,               // ticks_deopt (-9)
+  kAgctSafepoint,           // ticks_safepoint (-10)
+  kJavaSamples,             // samples with Java frames
+  kJavaMethods,             // method records written
+  kJavaMethodsUnnamed,      // methods seen in samples that could not be named (table full, record dropped)
+  kJavaCounterCount,
+};
+static_assert(kJavaCounterCount <= 16);
 
 inline constexpr uint32_t align8(uint32_t n) {
   return (n + 7u) & ~7u;

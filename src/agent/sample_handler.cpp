@@ -7,6 +7,7 @@
 
 #include "agent/agent_state.hpp"
 #include "agent/code_cache.hpp"
+#include "agent/jvm_frames.hpp"
 #include "agent/mmap_buffer.hpp"
 #include "agent/safe_access.hpp"
 #include "agent/stack_walker.hpp"
@@ -25,6 +26,7 @@ struct Scratch {
   uint32_t busy;
   uint32_t pad;
   uint64_t pcs[kMaxDepthLimit];
+  uint64_t java[2 * kMaxDepthLimit];  // Java frames (jvm_frames.hpp)
 };
 Scratch* g_scratch = nullptr;
 
@@ -117,11 +119,13 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
   code_cache_enter();
   WalkStats ws;
   uint32_t depth = walk_stack(code_cache_current(), in, scratch->pcs, a.config.max_depth, &ws);
+  uint32_t java =
+      jvm_walk(code_cache_current(), ucv, scratch->pcs, &depth, scratch->java, a.config.max_depth, &ws.flags);
   code_cache_leave();
 
   WallSample wall = from_sampler ? wall_sample_take(tid) : WallSample{1, 0};
   uint32_t weight = from_timer ? 1u + static_cast<uint32_t>(info->si_overrun) : wall.weight;
-  uint32_t size = static_cast<uint32_t>(sizeof(ring::SampleRecord) + depth * sizeof(uint64_t));
+  uint32_t size = static_cast<uint32_t>(sizeof(ring::SampleRecord) + (depth + 2 * java) * sizeof(uint64_t));
   uint8_t* p = ring.reserve(size);
   if (p == nullptr) {
     ring.count(ring::kDroppedFull);
@@ -132,11 +136,12 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
     rec->tid = tid;
     rec->weight = weight;
     rec->depth = depth;
-    rec->reserved = 0;
+    rec->reserved = java;
     rec->cpu_ns = wall.cpu_ns;
     auto* out = reinterpret_cast<uint64_t*>(p + sizeof(ring::SampleRecord));
     for (uint32_t i = 0; i < depth; ++i) out[i] = scratch->pcs[i];  // no memcpy in the handler
-    uint16_t flags = ws.flags | (from_sampler ? ring::kSampleWall : 0);
+    for (uint32_t i = 0; i < 2 * java; ++i) out[depth + i] = scratch->java[i];
+    uint16_t flags = ws.flags | (from_sampler ? ring::kSampleWall : 0) | (java ? ring::kSampleJava : 0);
     RingWriter::publish(p, ring::RecordType::kSample, size, flags);
     // After publishing: the sampler's idle records for this thread follow this stack in ring order.
     if (from_sampler) wall_sample_done(tid, t0);

@@ -49,6 +49,12 @@ std::vector<std::string> agent_environment(const AgentSettings& s) {
             "--perf-basic-prof-only-functions --interpreted-frames-native-stack";
   }
   if (s.python) env["PYTHONPERFSUPPORT"] = "1";
+  if (s.java) {
+    // The same file as LD_PRELOAD's: the JVM's dlopen finds it loaded, so it is one agent in the process.
+    std::string& java = env["JAVA_TOOL_OPTIONS"];
+    java += std::string(java.empty() ? "" : " ") + "-agentpath:" + s.agent +
+            " -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints";
+  }
   std::vector<std::string> out;
   for (auto& [k, v] : env) out.push_back(k + "=" + v);
   return out;

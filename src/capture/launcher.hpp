@@ -25,6 +25,7 @@ struct AgentSettings {
   double duration = 0;    // seconds, 0 = until exit
   bool node = false;      // NODE_OPTIONS for JIT frames (perf maps)
   bool python = false;    // PYTHONPERFSUPPORT=1
+  bool java = false;      // JAVA_TOOL_OPTIONS: the agent as a JVMTI agent too (-agentpath), exact inlining
 };
 
 // This process's environment with the agent's settings added (KEY=VALUE strings, sorted by key).

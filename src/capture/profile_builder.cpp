@@ -151,6 +151,9 @@ void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& 
   std::vector<profile::FrameId> root_first;
   WaitingStacks waiting(p);
   PythonCollapse python(p);
+  JavaFrameNamer java(data.java_methods);
+  JavaCodeIndex java_code(data.java_code);
+  std::vector<profile::FrameKind> java_kinds;
   std::unordered_set<int32_t> omitted =
       options.omit_idle_threads ? idle_threads(data) : std::unordered_set<int32_t>{};
   const bool with_cpu = p.num_values() >= 3;
@@ -173,6 +176,15 @@ void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& 
       leaf_first.clear();
       for (uint32_t i = 0; i < s.depth; ++i) {
         uint64_t pc = data.pcs[s.first_pc + i];
+        if (pc == kJavaMarker) {  // the Java frames, innermost first, above the native part
+          const uint64_t* words = &data.pcs[s.first_pc + i + 1];
+          uint32_t frames = (s.depth - i - 1) / 2;
+          java_code.kinds(s.time_ns, words, frames, java_kinds);
+          for (uint32_t k = 0; k < frames; ++k)
+            leaf_first.push_back(
+                java.frame(p, words[2 * k + 1], static_cast<int32_t>(words[2 * k]), java_kinds[k]));
+          break;
+        }
         bool return_address = i > 0;
         const symbolize::MappingSpan* m = maps.find(return_address ? pc - 1 : pc, s.time_ns);
         if (m == nullptr && next_mapping < data.mappings.size()) {
@@ -256,6 +268,7 @@ std::vector<std::string> ring_warnings(const RingData& r) {
   if (c(ring::kMapsDropped) != 0)
     out.push_back(std::to_string(c(ring::kMapsDropped)) +
                   " mapping records lost: some frames may be unnamed");
+  for (std::string& line : java_counter_lines(r.java_counters)) out.push_back(std::move(line));
   if (r.corrupt_records != 0)
     out.push_back(std::to_string(r.corrupt_records) + " malformed ring records skipped");
   if (r.unfinished_bytes != 0)

@@ -150,6 +150,7 @@ int record(const RecordOptions& o, const ProfileSink& sink) {
   settings.duration = o.duration;
   settings.node = o.node;
   settings.python = o.python;
+  settings.java = o.java;
 
   // Announced before the command starts: its processes keep their rings at exit for us.
   std::optional<ReaderMarker> marker(std::in_place, settings.ring_dir);

@@ -29,6 +29,7 @@ struct RecordOptions {
   bool node = false;
   bool python = false;
   bool python_interpreter_frames = false;  // keep CPython's own C frames inside Python code
+  bool java = false;
   bool lines = false;
   bool keep_rings = false;
   bool quiet = false;

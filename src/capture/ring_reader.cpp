@@ -127,7 +127,8 @@ size_t RingReader::poll(RingData& out) {
         }
         ring::SampleRecord rec{};
         std::memcpy(&rec, p, fixed);
-        if (rec.depth > (h.size - fixed) / 8) {
+        const uint32_t java = (h.flags & ring::kSampleJava) ? rec.reserved : 0;
+        if (rec.depth + 2ull * java > (h.size - fixed) / 8) {
           ++out.corrupt_records;
           break;
         }
@@ -138,13 +139,14 @@ size_t RingReader::poll(RingData& out) {
         s.cpu_ns = rec.cpu_ns;
         s.flags = h.flags;
         s.first_pc = static_cast<uint32_t>(out.pcs.size());
-        s.depth = rec.depth;
         const uint8_t* pcs = p + fixed;
         for (uint32_t i = 0; i < rec.depth; ++i) {
           uint64_t pc;
           std::memcpy(&pc, pcs + 8 * i, 8);
           out.pcs.push_back(pc);
         }
+        if (java != 0) append_java_frames(pcs + 8 * rec.depth, java, out.pcs);
+        s.depth = static_cast<uint32_t>(out.pcs.size()) - s.first_pc;
         out.samples.push_back(s);
         break;
       }
@@ -205,6 +207,24 @@ size_t RingReader::poll(RingData& out) {
         out.mappings.push_back(std::move(m));
         break;
       }
+      case ring::RecordType::kJavaMethod: {
+        RawJavaMethod m;
+        if (!parse_java_method(p, h.size, &m)) {
+          ++out.corrupt_records;
+          break;
+        }
+        out.java_methods.push_back(std::move(m));
+        break;
+      }
+      case ring::RecordType::kJavaCode: {
+        RawJavaCode c;
+        if (!parse_java_code(p, h.size, h.flags, &c)) {
+          ++out.corrupt_records;
+          break;
+        }
+        out.java_code.push_back(std::move(c));
+        break;
+      }
       default:
         ++out.corrupt_records;
         break;  // a newer agent's record type: skip it
@@ -215,6 +235,8 @@ size_t RingReader::poll(RingData& out) {
   }
   __atomic_store_n(&header_->read_pos, r, __ATOMIC_RELEASE);
   for (uint32_t c = 0; c < ring::kMaxCounters; ++c) out.counters[c] = counter(static_cast<ring::Counter>(c));
+  for (uint32_t c = 0; c < ring::kJavaCounterCount; ++c)
+    out.java_counters[c] = __atomic_load_n(&header_->java_counters[c], __ATOMIC_RELAXED);
   out.state = state();
   out.message = message();
   out.unfinished_bytes = w - r;

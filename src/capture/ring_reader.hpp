@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "agent/ring_format.hpp"
+#include "capture/java_frames.hpp"
 
 namespace lambdascope::capture {
 
@@ -44,7 +45,7 @@ struct RawSample {
   // Wall mode: blocked before its wait's stack could be taken; shown as "[not sampled yet]".
   bool stack_unknown = false;
   uint32_t first_pc = 0;  // index into RingData::pcs
-  uint32_t depth = 0;
+  uint32_t depth = 0;     // words in pcs, with the Java frames behind kJavaMarker (java_frames.hpp)
 };
 
 struct RawMapping {
@@ -69,7 +70,10 @@ struct RingData {
   std::vector<uint64_t> pcs;
   std::vector<RawMapping> mappings;
   std::vector<RawThreadName> thread_names;
+  std::vector<RawJavaMethod> java_methods;
+  std::vector<RawJavaCode> java_code;
   std::array<uint64_t, agent::ring::kMaxCounters> counters{};
+  std::array<uint64_t, agent::ring::kJavaCounterCount> java_counters{};
   agent::ring::State state = agent::ring::State::kStarting;
   std::string message;
   uint64_t corrupt_records = 0;

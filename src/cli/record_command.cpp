@@ -110,6 +110,7 @@ Action add_record_command(CLI::App& app) {
       "  lambdascope record -o cpu.pb.gz -- ./server --port 8080\n"
       "  lambdascope record --mode wall --hz 49 -o wall.pb.gz -- python3 app.py\n"
       "  lambdascope record --node -o app.html -- node app.js\n"
+      "  lambdascope record --java -o app.pb.gz -- java -cp app.jar Main\n"
       "  lambdascope record --duration 10 --merge -o all.pb.gz -- make -j4\n"
       "  lambdascope record --node --listen 9142 -- node app.js   # Prometheus, pprof, Grafana: "
       "docs/live.md");
@@ -139,6 +140,7 @@ Action add_record_command(CLI::App& app) {
   cmd->add_flag("--python", flags->python, "Make Python 3.12+ frames visible (-X perf)");
   cmd->add_flag("--python-interpreter-frames", flags->python_interpreter_frames,
                 "Keep CPython's own C frames between Python frames (collapsed by default)");
+  cmd->add_flag("--java", flags->java, "Name Java frames (the agent as a JVMTI agent, AsyncGetCallTrace)");
   cmd->add_flag("--lines", flags->lines, "Add source lines and inlined frames from DWARF (slower)");
   cmd->add_option("--debug-dir", flags->debug_dirs, "Also look for separate debug files here");
   cmd->add_flag("--keep-rings", flags->keep_rings, "Keep the raw sample rings (for debugging)");

@@ -90,11 +90,13 @@ TEST(RingFollower, CutsWindowsByUnixTimeAndForgetsWhatWasCut) {
   RingFollower f({.dir = dir});
   f.start();
   for (int ms = 0; ms < 100; ms += 10) r.sample(ms, 1, 0x1000 + ms);
+  r.header->java_counters[ring::kAgctGcActive] = 4;  // a JVM's AsyncGetCallTrace failures, per window too
   auto slices = f.cut(at(20), at(49));
   ASSERT_EQ(slices.size(), 1u);
   ASSERT_EQ(slices[0].samples.size(), 3u);  // 20, 30, 40
   EXPECT_EQ(slices[0].pcs[slices[0].samples[0].first_pc], 0x1000u + 20);
   EXPECT_EQ(slices[0].counters[ring::kSamples], 10u);  // since the last cut
+  EXPECT_EQ(slices[0].java_counters[ring::kAgctGcActive], 4u);
   EXPECT_EQ(f.earliest_start_ns(), at(0));
   EXPECT_EQ(f.last_sample_ns(at(20), at(49)), at(40));
 
@@ -102,9 +104,11 @@ TEST(RingFollower, CutsWindowsByUnixTimeAndForgetsWhatWasCut) {
   EXPECT_EQ(f.stats().samples_buffered, 5u);
   EXPECT_EQ(total_samples(f.cut(at(0), at(49))), 0u);  // forgotten
   r.sample(120, 1, 0x2000);
+  r.header->java_counters[ring::kAgctGcActive] = 6;
   slices = f.cut(at(50), at(200));
   EXPECT_EQ(total_samples(slices), 6u);  // 50..90 and 120
   EXPECT_EQ(slices[0].counters[ring::kSamples], 1u);
+  EXPECT_EQ(slices[0].java_counters[ring::kAgctGcActive], 2u);
   f.stop();
   fs::remove_all(dir);
 }

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -135,10 +136,13 @@ void RingFollower::drain_locked() {
     scratch.pcs.clear();
     scratch.mappings.clear();
     scratch.thread_names.clear();
+    scratch.java_methods.clear();
+    scratch.java_code.clear();
     f.reader->poll(scratch);
     capture::RingData& d = f.data;
     d.info = scratch.info;
     d.counters = scratch.counters;
+    d.java_counters = scratch.java_counters;
     d.state = scratch.state;
     d.message = scratch.message;
     d.unfinished_bytes = scratch.unfinished_bytes;
@@ -146,6 +150,8 @@ void RingFollower::drain_locked() {
     scratch.corrupt_records = 0;
     for (auto& m : scratch.mappings) d.mappings.push_back(std::move(m));
     for (auto& n : scratch.thread_names) d.thread_names.push_back(std::move(n));
+    for (auto& m : scratch.java_methods) d.java_methods.push_back(std::move(m));
+    for (auto& c : scratch.java_code) d.java_code.push_back(std::move(c));
     for (const capture::RawSample& s : scratch.samples) {
       if (buffered_pcs_ + s.depth > options_.max_buffered_pcs) {
         ++dropped_samples_;
@@ -212,6 +218,9 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
     for (size_t i = 0; i < d.counters.size(); ++i)
       slice.counters[i] = d.counters[i] >= f.counters_at_cut[i] ? d.counters[i] - f.counters_at_cut[i] : 0;
     f.counters_at_cut = d.counters;
+    for (size_t i = 0; i < d.java_counters.size(); ++i)
+      slice.java_counters[i] = d.java_counters[i] - std::min(d.java_counters[i], f.java_counters_at_cut[i]);
+    f.java_counters_at_cut = d.java_counters;
     slice.corrupt_records = d.corrupt_records - f.corrupt_at_cut;
     f.corrupt_at_cut = d.corrupt_records;
     slice.state = d.state;
@@ -219,6 +228,8 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
     if (slice.samples.empty() && slice.counters[agent::ring::kDroppedFull] == 0) continue;
     slice.mappings = d.mappings;
     slice.thread_names = d.thread_names;
+    slice.java_methods = d.java_methods;
+    slice.java_code = d.java_code;
     out.push_back(std::move(slice));
   }
   return out;

@@ -82,6 +82,7 @@ class RingFollower {
     capture::RingData data;  // samples/pcs: only those not yet discarded
     std::array<uint64_t, agent::ring::kMaxCounters> counters_at_cut{};
     uint64_t corrupt_at_cut = 0;
+    std::array<uint64_t, agent::ring::kJavaCounterCount> java_counters_at_cut{};
     std::map<int32_t, std::vector<uint64_t>> last_stack;  // per tid, of discarded samples (wall-mode idle)
   };
   void scan_locked();

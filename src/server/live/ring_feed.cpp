@@ -22,6 +22,8 @@ void RingFeed::feed(const std::vector<capture::RingData*>& rings, double now_s, 
     slice.info = data->info;
     slice.mappings = data->mappings;
     slice.thread_names = data->thread_names;
+    slice.java_methods = data->java_methods;
+    slice.java_code = data->java_code;
     uint32_t first_pc = data->samples[fed].first_pc;
     slice.samples.assign(data->samples.begin() + static_cast<std::ptrdiff_t>(fed), data->samples.end());
     for (capture::RawSample& s : slice.samples) s.first_pc -= first_pc;
