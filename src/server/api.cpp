@@ -160,6 +160,7 @@ std::string Api::invocations(const Params& params) {
     member(w, "duration_ms", o.profile.duration_ms);
     member(w, "phase", o.profile.phase);
     member(w, "request_id", o.profile.request_id);
+    if (!o.profile.profile_type.empty()) member(w, "profile_type", o.profile.profile_type);
     member(w, "bytes", o.size);
     if (auto it = parsed.find(o.key); it != parsed.end()) {
       // What the profile says about its invocation: cold start, status, billed duration, memory, ...
