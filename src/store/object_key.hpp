@@ -19,9 +19,9 @@ struct ProfileKey {
   std::string function;  // AWS_LAMBDA_FUNCTION_NAME; no '/'
   int64_t start_ms = 0;  // Unix epoch milliseconds, UTC
   int64_t duration_ms = 0;
-  std::string phase;         // "init" or "invoke"
-  std::string request_id;    // for init profiles: the sandbox's id
-  std::string profile_type;  // empty: sampled by the agent; else what the runtime's own profile holds
+  std::string phase;              // "init" or "invoke"
+  std::string request_id;         // for init profiles: the sandbox's id
+  std::string profile_type = {};  // empty: sampled by the agent; else what the runtime's own profile holds
 };
 
 // Characters outside [A-Za-z0-9._-] in phase, request id and profile type are replaced by '-', so a key never
