@@ -160,6 +160,8 @@ class Profiler {
       if (!cutter_.wait_for_end(e.request_id, deadline))
         Log::info("invocation " + e.request_id + ": no platform.runtimeDone before the deadline");
       cutter_.release(e.request_id);
+      inbox_->on_runtime_done(e.request_id);  // what the runtime dropped in the inbox goes with it
+      inbox_->drain(deadline);
     }
     // (Without telemetry the previous invocation has just ended: its window is what is ready now.)
     writer_thread_->drain(deadline);

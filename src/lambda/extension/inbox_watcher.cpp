@@ -81,8 +81,15 @@ void InboxWatcher::on_runtime_done(const std::string& request_id) {
 }
 
 bool InboxWatcher::finish(SteadyClock::time_point deadline) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    look(InboxAttribution::Look::kLatest, {}, true);
+  }
+  return drain(deadline);
+}
+
+bool InboxWatcher::drain(SteadyClock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
-  look(InboxAttribution::Look::kLatest, {}, true);
   return idle_cv_.wait_until(lock, deadline, [&] { return queue_.empty() && !busy_; });
 }
 

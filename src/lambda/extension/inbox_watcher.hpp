@@ -49,6 +49,8 @@ class InboxWatcher {
   // SHUTDOWN: takes every finished file, removes temporary ones and stores by `deadline`; false at the
   // deadline with files still being stored.
   bool finish(SteadyClock::time_point deadline);
+  // Waits until every file taken so far is stored (LAMBDASCOPE_FLUSH=invoke); false at the deadline.
+  bool drain(SteadyClock::time_point deadline);
 
   InboxStats stats() const;
 
