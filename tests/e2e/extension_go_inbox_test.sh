@@ -8,13 +8,16 @@
 # invocation has exactly a cpu and a heap object under its own key, labelled on every sample with its
 # request_id, phase, cold_start and profile_type; its CPU profile holds its own burn function and no other
 # one; each object opens in `go tool pprof -top`; a file that is not a profile and a temporary file never
-# renamed are logged and removed; the inbox is empty at the end; `pull --profile-type` selects by type.
+# renamed are logged and removed; the inbox is empty at the end; `pull`/`merge --profile-type` select by
+# type; `serve` counts each invocation once and lists, merges and shows the Go CPU profiles by profile_type.
 set -euo pipefail
 : "${LS_BINARY:?run through ctest}" "${LS_SOURCE_DIR:?run through ctest}"
 command -v go >/dev/null || { echo "FAIL: go is not installed (scripts/setup.sh installs golang-go)"; exit 1; }
 build_dir=$(cd "$(dirname "$LS_BINARY")/.." && pwd)
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=lib/serve.sh
+. "$LS_SOURCE_DIR/tests/e2e/lib/serve.sh"
+trap 'stop_serve; rm -rf "$tmp"' EXIT
 # Go's build cache under the build folder (the standard library is compiled once, not per run); nothing
 # in $HOME, no network.
 export HOME=$tmp/home GOCACHE=$build_dir/go-cache GOPATH=$tmp/gopath GOPROXY=off GOFLAGS= GOTOOLCHAIN=local \
@@ -136,3 +139,27 @@ n_all=$(find pulled -name '*.pb.gz' | wc -l)
 go tool pprof -top -symbolize=none cpu.pb.gz 2>pprof.err | grep -q "main.burnBravo" ||
   { echo "FAIL: the merged cpu profiles do not show main.burnBravo"; cat pprof.err; exit 1; }
 echo "ok: pull and merge select the inbox's objects by --profile-type"
+
+# serve: each invocation counted once; the Go CPU profiles listed, merged and shown by profile_type; a
+# selection mixing CPU and heap is a 400 naming profile_type.
+start_serve "$tmp/serve.log" lambdascope-data
+python3 - "$SERVE_URL" "$LS_SOURCE_DIR/tests/e2e/lib" "$(cat first.id)" <<'PY'
+import sys
+base, first = sys.argv[1], sys.argv[3]
+sys.path.insert(0, sys.argv[2])
+from serve_checks import check, get, get_json
+fn = [f for f in get_json(base, "api/functions")["functions"] if f["name"] == "go-fn"]
+check(len(fn) == 1 and fn[0]["invocations"] == 6 and fn[0]["p50_ms"] > 0, f"go-fn: 6 invocations, not 12: {fn}")
+inv = get_json(base, "api/invocations?function=go-fn&profile_type=cpu&order=start&limit=100")
+rows = inv["invocations"]
+check(inv["total"] == 6 and all(r["profile_type"] == "cpu" for r in rows), f"6 cpu objects: {inv}")
+check(rows[0]["request_id"] == first, f"the first invocation's CPU profile is listed first: {rows[0]}")
+status, _, body = get(base + "api/profile?function=go-fn&profile_type=cpu&format=folded")
+check(status == 200 and b"main.burnAlpha" in body and b"main.burnCharlie" in body, f"merged cpu: {status} {body[:300]!r}")
+status, _, body = get(base + "api/profile?key=" + rows[0]["key"] + "&format=page")
+check(status == 200 and b"main.burnAlpha" in body, f"one invocation's Go CPU profile as a page: {status}")
+status, _, body = get(base + "api/profile?function=go-fn&format=folded")
+check(status == 400 and b"profile_type" in body, f"cpu and heap mixed: 400 naming profile_type, got {status} {body[:300]!r}")
+print("ok: serve lists, merges and shows the Go CPU profiles; each invocation counts once")
+PY
+stop_serve
