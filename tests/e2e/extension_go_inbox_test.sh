@@ -20,7 +20,7 @@ tmp=$(mktemp -d)
 trap 'stop_serve; rm -rf "$tmp"' EXIT
 # Go's build cache under the build folder (the standard library is compiled once, not per run); nothing
 # in $HOME, no network.
-export HOME=$tmp/home GOCACHE=$build_dir/go-cache GOPATH=$tmp/gopath GOPROXY=off GOFLAGS= GOTOOLCHAIN=local \
+export HOME=$tmp/home GOCACHE=$build_dir/go-cache GOPATH=$tmp/gopath GOPROXY=off GOFLAGS="" GOTOOLCHAIN=local \
   PPROF_TMPDIR=$tmp/pprof
 mkdir -p "$HOME" "$PPROF_TMPDIR"
 # shellcheck source=lib/lambda_layer.sh
@@ -115,8 +115,9 @@ while read -r one; do
 done <paths.txt
 first=$(head -1 paths.txt)
 go tool pprof -tags "$first" >tags.txt 2>pprof.err || { cat pprof.err; exit 1; }
-grep -q "profile_type" tags.txt && grep -q "$(cat first.id)" tags.txt ||
-  { echo "FAIL: go tool pprof -tags does not show profile_type and the request id"; cat tags.txt; exit 1; }
+if ! grep -q "profile_type" tags.txt || ! grep -q "$(cat first.id)" tags.txt; then
+  echo "FAIL: go tool pprof -tags does not show profile_type and the request id"; cat tags.txt; exit 1
+fi
 echo "ok: go tool pprof -top opens all $(wc -l <paths.txt) objects; -tags shows the labels"
 
 # Bad files: said why, removed; the inbox is left empty.
