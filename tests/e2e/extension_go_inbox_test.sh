@@ -45,7 +45,9 @@ for i in "${!fns[@]}"; do
 done >"$tmp/events.jsonl"
 
 cd "$tmp"
-"$LS_BINARY" local --function "$tmp/go-fn" --events events.jsonl --memory 512 --no-limits \
+# Generous timeout and SHUTDOWN budget: on a busy machine the function and the extension get little CPU.
+"$LS_BINARY" local --function "$tmp/go-fn" --events events.jsonl --memory 512 --no-limits --timeout 120 \
+  --shutdown-timeout 30000 \
   --extensions "$tmp/layer/extensions" --env LAMBDASCOPE_SPOOL_DIR="$tmp/spool" \
   --env LAMBDASCOPE_INBOX="$tmp/inbox" --json >out.jsonl 2>err.log || { cat err.log; exit 1; }
 

@@ -83,6 +83,8 @@ void InboxWatcher::on_runtime_done(const std::string& request_id) {
 bool InboxWatcher::finish(SteadyClock::time_point deadline) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // The function no longer needs the CPU (as BackgroundWriter::raise_priority; may fail unprivileged).
+    if (tid_ != 0) ::setpriority(PRIO_PROCESS, static_cast<id_t>(tid_), 0);
     look(InboxAttribution::Look::kLatest, {}, true);
   }
   return drain(deadline);
@@ -128,6 +130,7 @@ void InboxWatcher::loop() {
   // Parsing and compressing compete with the function for the sandbox's CPU: let the function win.
   ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
   std::unique_lock<std::mutex> lock(mu_);
+  tid_ = ::gettid();
   while (!stop_) {
     if (queue_.empty()) {
       busy_ = false;

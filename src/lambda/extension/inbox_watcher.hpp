@@ -8,6 +8,8 @@
 // Never throws out of its calls; never makes the folder (the runtime does).
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -75,6 +77,7 @@ class InboxWatcher {
   std::set<std::string> in_hand_;                // names queued or being stored
   std::map<std::string, int> objects_per_type_;  // "<request id> <type>" -> objects so far
   bool busy_ = false;
+  pid_t tid_ = 0;  // the thread's, once it runs
   bool stop_ = false;
   InboxStats stats_;
   std::thread thread_;
