@@ -59,12 +59,17 @@ TEST(InboxWatcher, FilesGoToTheirInvocationsAndTheFolderIsLeftEmpty) {
     put(inbox / (std::string(kR2) + ".cpu.pprof"), cpu);
     put(inbox / "junk.pprof", "not a profile");
     put(inbox / ".tmp-half", "half");
+    put(inbox / "same.pprof", cpu);
     w.on_runtime_done(kR1);
     ASSERT_TRUE(fs::exists(inbox / (std::string(kR2) + ".cpu.pprof")));
     w.on_invoke(kR2, 3'000'000'000);
+    // The same name again at once: the first one was taken (renamed away) when it was seen, so this one
+    // replaces nothing, whenever the watcher's thread reads them.
+    put(inbox / "same.pprof", heap);
+    w.on_runtime_done(kR2);
     ASSERT_TRUE(w.finish(std::chrono::steady_clock::now() + 60s));
     InboxStats s = w.stats();
-    EXPECT_EQ(s.stored, 3u);
+    EXPECT_EQ(s.stored, 5u);
     EXPECT_EQ(s.bad, 1u);
     EXPECT_EQ(s.abandoned, 1u);
     EXPECT_EQ(s.failed, 0u);
@@ -80,8 +85,9 @@ TEST(InboxWatcher, FilesGoToTheirInvocationsAndTheFolderIsLeftEmpty) {
     got.insert(key->phase + " " + key->request_id + " " + key->profile_type + " " +
                std::to_string(key->start_ms));
   }
-  EXPECT_EQ(got, (std::set<std::string>{"init sandbox1 cpu 1000", std::string("invoke ") + kR1 + " heap 2000",
-                                        std::string("invoke ") + kR2 + " cpu 3000"}));
+  const std::string r1 = std::string("invoke ") + kR1, r2 = std::string("invoke ") + kR2;
+  EXPECT_EQ(got, (std::set<std::string>{"init sandbox1 cpu 1000", r1 + " heap 2000", r1 + " cpu 2000",
+                                        r2 + " cpu 3000", r2 + " heap 3000"}));
   fs::remove_all(root);
 }
 

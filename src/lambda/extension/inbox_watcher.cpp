@@ -51,6 +51,12 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
   return ok && S_ISREG(st.st_mode) && error.empty();
 }
 
+bool is_directory(const dirent* e, const std::string& dir) {
+  if (e->d_type != DT_UNKNOWN) return e->d_type == DT_DIR;
+  struct stat st {};
+  return ::lstat((dir + "/" + e->d_name).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 }  // namespace
 
 InboxWatcher::InboxWatcher(std::string dir, InboxObjectIds ids, store::Spool* spool, int64_t start_ns)
@@ -107,7 +113,7 @@ void InboxWatcher::look(InboxAttribution::Look which, const std::string& request
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
     if (name == "." || name == ".." || in_hand_.count(name) != 0) continue;
-    if (e->d_type == DT_DIR) continue;
+    if (is_directory(e, dir_)) continue;
     if (!inbox_name_is_final(name)) {
       // Still being written; at SHUTDOWN nobody will finish it.
       if (final && ::unlink((dir_ + "/" + name).c_str()) == 0) {
@@ -119,8 +125,12 @@ void InboxWatcher::look(InboxAttribution::Look which, const std::string& request
     }
     std::optional<Window> w = attribution_.attribute(name, which, request_id, final);
     if (!w) continue;
-    in_hand_.insert(name);
-    queue_.push_back({name, std::move(*w)});
+    // Taken now, under a private name: a runtime that writes the same name again next time replaces
+    // nothing we have not read yet. (Hidden, so no look takes it again; SHUTDOWN's clears what is left.)
+    std::string taken = ".taken-" + std::to_string(++taken_count_) + "-" + name;
+    if (::rename((dir_ + "/" + name).c_str(), (dir_ + "/" + taken).c_str()) != 0) continue;
+    in_hand_.insert(taken);
+    queue_.push_back({name, taken, std::move(*w)});
   }
   ::closedir(d);
   if (queue_.size() != queued) cv_.notify_all();
@@ -145,12 +155,12 @@ void InboxWatcher::loop() {
     lock.unlock();
     store(t);
     lock.lock();
-    in_hand_.erase(t.name);
+    in_hand_.erase(t.taken);
   }
 }
 
 void InboxWatcher::store(const Taken& t) {
-  const std::string path = dir_ + "/" + t.name;
+  const std::string path = dir_ + "/" + t.taken;
   const std::string whose =
       t.window.phase == Phase::kInit ? "the init phase" : "invocation " + t.window.request_id;
   std::string bytes, error;

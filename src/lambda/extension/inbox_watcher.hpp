@@ -58,7 +58,8 @@ class InboxWatcher {
 
  private:
   struct Taken {
-    std::string name;
+    std::string name;   // as the runtime wrote it (log lines, the mutex/block hint)
+    std::string taken;  // the private name it was renamed to when taken
     Window window;
   };
   void look(InboxAttribution::Look look, const std::string& request_id, bool final);  // mu_ held
@@ -74,7 +75,8 @@ class InboxWatcher {
   std::condition_variable idle_cv_;
   InboxAttribution attribution_;
   std::deque<Taken> queue_;
-  std::set<std::string> in_hand_;                // names queued or being stored
+  std::set<std::string> in_hand_;  // private names of the files queued or being stored
+  uint64_t taken_count_ = 0;
   std::map<std::string, int> objects_per_type_;  // "<request id> <type>" -> objects so far
   bool busy_ = false;
   pid_t tid_ = 0;  // the thread's, once it runs
