@@ -141,7 +141,13 @@ n_all=$(find pulled -name '*.pb.gz' | wc -l)
 "$LS_BINARY" merge lambdascope-data --profile-type cpu -o cpu.pb.gz >merge.log 2>&1 || { cat merge.log; exit 1; }
 go tool pprof -top -symbolize=none cpu.pb.gz 2>pprof.err | grep -q "main.burnBravo" ||
   { echo "FAIL: the merged cpu profiles do not show main.burnBravo"; cat pprof.err; exit 1; }
-echo "ok: pull and merge select the inbox's objects by --profile-type"
+rc=0
+"$LS_BINARY" merge lambdascope-data -o all.pb.gz >merge-all.log 2>&1 || rc=$?
+if [ "$rc" != 2 ] || ! grep -q "cannot merge: .*--profile-type" merge-all.log || [ -e all.pb.gz ]; then
+  echo "FAIL: merging cpu and heap together must fail (exit 2, naming --profile-type, no output); rc=$rc"
+  cat merge-all.log; exit 1
+fi
+echo "ok: pull and merge select the inbox's objects by --profile-type; a cpu+heap merge says to choose one"
 
 # serve: each invocation counted once; the Go CPU profiles listed, merged and shown by profile_type; a
 # selection mixing CPU and heap is a 400 naming profile_type.
