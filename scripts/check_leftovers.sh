@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The end of `make test`: fails when a lambdascope ring, perf map or spool file was left behind in /tmp by a
+# The end of `make test`: fails when a lambdascope ring, perf map, spool or inbox file was left behind in /tmp by a
 # process that is gone (a live process may still be using its files). Rings are 8 MB sparse files and, in
 # Lambda, /tmp is the function's disk: the agent, `record` and the extension must remove what they made.
 # Usage: scripts/check_leftovers.sh [--record FILE | --since FILE] [TMPDIR]   (default /tmp)
@@ -42,6 +42,11 @@ while IFS= read -r -d '' f; do
   left+=("$f")
 done < <(find "$tmp/lambdascope-spool" -type f -print0 2>/dev/null)
 
+# The extension's default inbox (docs/inbox.md): profiles a runtime dropped that nobody took.
+while IFS= read -r -d '' f; do
+  left+=("$f")
+done < <(find "$tmp/lambdascope/inbox" -type f -print0 2>/dev/null)
+
 if [ "$mode" = record ]; then
   printf '%s\n' "${left[@]}" >"$list"
   ((${#left[@]})) && echo "check_leftovers: ${#left[@]} files were already left in $tmp before this run (not counted)"
@@ -58,4 +63,4 @@ if ((${#left[@]})); then
   printf '  %s\n' "${left[@]:0:20}" >&2
   exit 1
 fi
-echo "check_leftovers: no ring, perf map or spool file left in $tmp"
+echo "check_leftovers: no ring, perf map, spool or inbox file left in $tmp"

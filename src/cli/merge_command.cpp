@@ -8,6 +8,7 @@
 #include "cli/store_query_flags.hpp"
 #include "formats/output_file.hpp"
 #include "formats/writers.hpp"
+#include "profile/merge.hpp"
 #include "store/stored_profiles.hpp"
 
 namespace lambdascope::cli {
@@ -40,7 +41,15 @@ Action add_merge_command(CLI::App& app) {
     store::StoredMergeOptions options;
     options.jobs = flags->filters.jobs;
     options.keep_times = flags->keep_times;
-    store::StoredMerge merged = store::merge_stored(flags->sources, flags->filters.query(), options);
+    store::StoredMerge merged;
+    try {
+      merged = store::merge_stored(flags->sources, flags->filters.query(), options);
+    } catch (const profile::MergeError& e) {
+      if (!flags->filters.profile_type.empty()) throw;
+      // A store with what runtimes left in the extension's inbox holds CPU and heap profiles side by side.
+      throw profile::MergeError(std::string(e.what()) +
+                                " (choose one kind with --profile-type: agent, cpu, heap, ...)");
+    }
     std::string bytes = formats::write_pprof(merged.profile);
     formats::OutputFile out(flags->output);
     out.write(bytes);

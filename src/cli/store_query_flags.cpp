@@ -10,6 +10,9 @@ void StoreQueryFlags::add_to(CLI::App* cmd) {
                   "Profiles that started at or after: 30m, 1h, 2d back from now, RFC 3339 or epoch ms");
   cmd->add_option("--until", until, "Profiles that started before (same forms as --since)");
   cmd->add_option("--phase", phase, "Only init or invoke profiles")->check(CLI::IsMember({"init", "invoke"}));
+  cmd->add_option("--profile-type", profile_type,
+                  "Only profiles of this type: agent (the extension's own), or what a runtime left in the "
+                  "inbox: cpu, heap, goroutine, mutex, block");
   cmd->add_option("--slowest", slowest, "Only the N longest (by the duration in the key)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--min-duration", min_duration_ms, "Only profiles that lasted at least MS milliseconds")
@@ -21,6 +24,7 @@ store::ProfileQuery StoreQueryFlags::query() const {
   store::ProfileQuery q;
   q.function = function;
   q.phase = phase;
+  q.profile_type = profile_type;
   q.slowest = slowest;
   q.min_duration_ms = min_duration_ms;
   int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -10,7 +10,7 @@
 namespace lambdascope::cli {
 
 struct StoreQueryFlags {
-  std::string function, since, until, phase;
+  std::string function, since, until, phase, profile_type;
   std::optional<size_t> slowest;
   std::optional<int64_t> min_duration_ms;
   unsigned jobs = 8;

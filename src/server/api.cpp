@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <set>
 
 #include "formats/format.hpp"
 #include "formats/input_source.hpp"
@@ -84,16 +85,25 @@ std::string Api::functions(const Params&) {
   for (const auto& [name, indices] : listing->by_function) {
     std::vector<int64_t> durations;
     int64_t inits = 0, first = INT64_MAX, last = INT64_MIN;
+    // An invocation may hold several objects (the agent's and what the runtime left in the inbox, one per
+    // type): it counts once, with the agent's duration, else the longest of its own profiles'.
+    std::map<std::string, std::pair<bool, int64_t>> typed_only;  // request id -> (agent seen, duration)
+    std::set<std::string> init_sandboxes;
     for (size_t i : indices) {
       const store::ProfileKey& k = listing->invocations[i].object.profile;
       if (k.phase == "init") {
-        ++inits;
-      } else {
+        if (init_sandboxes.insert(k.request_id).second) ++inits;
+      } else if (k.profile_type.empty()) {
         durations.push_back(k.duration_ms);
+        typed_only[k.request_id] = {true, 0};
+      } else if (auto [it, added] = typed_only.try_emplace(k.request_id, false, k.duration_ms); !added) {
+        if (!it->second.first) it->second.second = std::max(it->second.second, k.duration_ms);
       }
       first = std::min(first, k.start_ms);
       last = std::max(last, k.start_ms);
     }
+    for (const auto& [id, seen] : typed_only)
+      if (!seen.first) durations.push_back(seen.second);
     std::sort(durations.begin(), durations.end());
     w.begin_object();
     member(w, "name", name);
@@ -160,6 +170,7 @@ std::string Api::invocations(const Params& params) {
     member(w, "duration_ms", o.profile.duration_ms);
     member(w, "phase", o.profile.phase);
     member(w, "request_id", o.profile.request_id);
+    if (!o.profile.profile_type.empty()) member(w, "profile_type", o.profile.profile_type);
     member(w, "bytes", o.size);
     if (auto it = parsed.find(o.key); it != parsed.end()) {
       // What the profile says about its invocation: cold start, status, billed duration, memory, ...

@@ -6,6 +6,7 @@
 #include "formats/reader.hpp"
 #include "formats/writers.hpp"
 #include "profile/filter.hpp"
+#include "profile/merge.hpp"
 #include "profile/time_base.hpp"
 #include "profile/value_choice.hpp"
 #include "render/pages.hpp"
@@ -69,9 +70,17 @@ SelectedProfile SelectedProfiles::load(const Selection& s, bool keep_times, cons
     if (progress) progress(done_before + done, selected.size());
   };
   profile::ProfileMerger merger;
-  for (auto& [store_index, objects] : by_store) {
-    store::merge_objects(*catalog_.stores()[store_index].reader, objects, merger, o);
-    done_before += objects.size();
+  try {
+    for (auto& [store_index, objects] : by_store) {
+      store::merge_objects(*catalog_.stores()[store_index].reader, objects, merger, o);
+      done_before += objects.size();
+    }
+  } catch (const profile::MergeError& e) {
+    // A CPU and a heap profile of the inbox (or the agent's) cannot be one profile: the user picks one kind.
+    throw BadParameter("profile_type",
+                       std::string(e.what()) +
+                           "; the selection holds profiles of different kinds: choose one with "
+                           "profile_type= (agent, cpu, heap, ...)");
   }
   out.invocations = merger.count();
   out.profile = merger.take();

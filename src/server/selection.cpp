@@ -90,6 +90,9 @@ Selection parse_selection(const Params& params, int64_t now_ms) {
   s.query.phase = single(params, "phase").value_or("");
   if (!s.query.phase.empty() && s.query.phase != "init" && s.query.phase != "invoke")
     throw BadParameter("phase", "phase must be init or invoke, got '" + s.query.phase + "'");
+  // Objects a runtime left in the extension's inbox have a type (cpu, heap, ...); "agent" is the extension's
+  // own.
+  s.query.profile_type = single(params, "profile_type").value_or("");
   if (params.count("min_duration")) s.query.min_duration_ms = non_negative_integer(params, "min_duration", 0);
   if (params.count("max_duration")) s.max_duration_ms = non_negative_integer(params, "max_duration", 0);
   for (auto [it, end] = params.equal_range("key"); it != end; ++it) s.keys.push_back(it->second);

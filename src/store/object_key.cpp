@@ -55,8 +55,10 @@ std::string hour_folder(std::string_view prefix, std::string_view function, int6
 }
 
 std::string object_key(std::string_view prefix, const ProfileKey& key) {
-  return fmt::format("{}{}_{}_{}_{}.pb.gz", hour_folder(prefix, key.function, key.start_ms), key.start_ms,
-                     key.duration_ms < 0 ? 0 : key.duration_ms, safe(key.phase), safe(key.request_id));
+  return fmt::format("{}{}_{}_{}_{}{}{}.pb.gz", hour_folder(prefix, key.function, key.start_ms), key.start_ms,
+                     key.duration_ms < 0 ? 0 : key.duration_ms, safe(key.phase), safe(key.request_id),
+                     key.profile_type.empty() ? "" : "_",
+                     key.profile_type.empty() ? "" : safe(key.profile_type));
 }
 
 std::optional<ProfileKey> parse_object_key(std::string_view key, std::string_view prefix) {
@@ -92,6 +94,12 @@ std::optional<ProfileKey> parse_object_key(std::string_view key, std::string_vie
   }
   out.phase = std::string(name.substr(b + 1, c - b - 1));
   out.request_id = std::string(name.substr(c + 1));
+  // A fourth '_' (never in a request id, object_key() replaces it) starts the profile type.
+  if (size_t d = out.request_id.find('_'); d != std::string::npos) {
+    out.profile_type = out.request_id.substr(d + 1);
+    out.request_id.resize(d);
+    if (out.profile_type.empty() || out.profile_type.find('_') != std::string::npos) return std::nullopt;
+  }
   if (out.phase.empty() || out.request_id.empty()) return std::nullopt;
   // The time folders must be the ones the start time gives (a stray file elsewhere is not ours).
   if (hour_folder(prefix, out.function, out.start_ms) != std::string(p) + std::string(folders) + "/") {

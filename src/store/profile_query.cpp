@@ -12,6 +12,11 @@ bool ProfileQuery::matches(const ProfileKey& key) const {
   if (since_ms && key.start_ms < *since_ms) return false;
   if (until_ms && key.start_ms >= *until_ms) return false;
   if (!phase.empty() && key.phase != phase) return false;
+  if (!profile_type.empty()) {
+    // "heap.2": the second heap profile of one invocation.
+    std::string_view type = std::string_view(key.profile_type).substr(0, key.profile_type.find('.'));
+    if (type != (profile_type == "agent" ? std::string_view() : std::string_view(profile_type))) return false;
+  }
   if (min_duration_ms && key.duration_ms < *min_duration_ms) return false;
   return true;
 }

@@ -16,6 +16,8 @@ struct ProfileQuery {
   std::optional<int64_t> since_ms;  // start time >= since
   std::optional<int64_t> until_ms;  // start time < until
   std::string phase;                // "init", "invoke" or empty
+  // empty: all; "agent": the extension's own (no type in the key); else the inbox's type ("cpu", "heap", ...)
+  std::string profile_type;
   std::optional<int64_t> min_duration_ms;
   std::optional<size_t> slowest;  // keep the N longest (after the other filters)
 

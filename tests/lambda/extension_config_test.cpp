@@ -38,6 +38,7 @@ TEST(ExtensionConfig, DefaultsWithNothingSet) {
   EXPECT_FALSE(c.debug);
   EXPECT_TRUE(c.enabled);
   EXPECT_EQ(c.function_name, "fn");
+  EXPECT_EQ(c.inbox_dir, "/tmp/lambdascope/inbox");
   EXPECT_EQ(c.ring_dir, "/tmp/lambdascope-rings/" + std::to_string(posix_cksum("127.0.0.1:9001 fn")));
   EXPECT_EQ(c.spool_dir, "/tmp/lambdascope-spool/" + std::to_string(posix_cksum("127.0.0.1:9001 fn")));
 }
@@ -144,6 +145,13 @@ TEST(RingDirectory, TheWrapperAndTheExtensionAgree) {
   EXPECT_EQ(ring_directory("/tmp/custom-rings", "127.0.0.1:45678", "fn-1"), "/tmp/custom-rings");
   std::filesystem::remove_all(expected);
   std::filesystem::remove_all(dir);
+}
+
+TEST(ExtensionConfig, TheInboxFolderComesFromLambdascopeInbox) {
+  ExtensionConfig c = load_config(env_of({{"LAMBDASCOPE_INBOX", "/tmp/my-inbox"}}));
+  EXPECT_EQ(c.inbox_dir, "/tmp/my-inbox");
+  EXPECT_TRUE(c.warnings.empty());
+  EXPECT_EQ(load_config(env_of({{"LAMBDASCOPE_INBOX", ""}})).inbox_dir, "/tmp/lambdascope/inbox");
 }
 
 }  // namespace

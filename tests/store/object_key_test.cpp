@@ -42,6 +42,22 @@ TEST(ObjectKey, UnsafeCharactersNeverMakeNewFoldersOrFields) {
   EXPECT_EQ(back->request_id, "a-b-..-c");
 }
 
+TEST(ObjectKey, AProfileTypeFollowsTheRequestIdSoAnInvocationHoldsSeveral) {
+  ProfileKey k{"fn", 1763712000123, 12, "invoke", "8f3e2a10-7d4b", "heap"};
+  std::string key = object_key("", k);
+  EXPECT_EQ(key, "fn/2025/11/21/08/1763712000123_12_invoke_8f3e2a10-7d4b_heap.pb.gz");
+  auto back = parse_object_key(key, "");
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->request_id, "8f3e2a10-7d4b");
+  EXPECT_EQ(back->profile_type, "heap");
+  k.profile_type = "a_b";  // sanitized like the other fields
+  EXPECT_EQ(parse_object_key(object_key("", k), "")->profile_type, "a-b");
+  // Without a type (the extension's own profiles) nothing changes.
+  EXPECT_EQ(parse_object_key("fn/2025/11/21/08/1763712000123_1_invoke_r.pb.gz", "")->profile_type, "");
+  EXPECT_FALSE(parse_object_key("fn/2025/11/21/08/1763712000123_1_invoke_r_.pb.gz", ""));
+  EXPECT_FALSE(parse_object_key("fn/2025/11/21/08/1763712000123_1_invoke_r_a_b.pb.gz", ""));
+}
+
 TEST(Destination, ParsesFileS3AndPlainPaths) {
   auto d = parse_destination("s3://bucket/pre/fix/");
   EXPECT_EQ(d.scheme, "s3");

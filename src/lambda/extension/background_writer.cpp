@@ -180,7 +180,9 @@ void BackgroundWriter::process(Window w) {
       if (!warned_no_agent_)
         Log::info("no profile written: no sample ring from the runtime appeared in " + ring_dir_ +
                   " (is AWS_LAMBDA_EXEC_WRAPPER=/opt/lambdascope-wrapper set, or does a custom runtime's "
-                  "bootstrap exec the wrapper?)");
+                  "bootstrap exec the wrapper? A static binary, a Go one say, cannot take the agent: what it "
+                  "writes "
+                  "into the inbox is still stored, docs/inbox.md)");
       warned_no_agent_ = true;
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.skipped_no_agent;

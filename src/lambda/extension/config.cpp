@@ -134,6 +134,8 @@ ExtensionConfig load_config(const EnvLookup& env) {
   std::string destination = get(env, "LAMBDASCOPE_DESTINATION");
   if (!destination.empty()) c.destination = destination;  // checked when the sink opens
 
+  if (std::string inbox = get(env, "LAMBDASCOPE_INBOX"); !inbox.empty()) c.inbox_dir = inbox;
+
   c.spool_dir = get(env, "LAMBDASCOPE_SPOOL_DIR");
   c.default_dirs = get(env, "LAMBDASCOPE_RING_DIR").empty() && c.spool_dir.empty();
   if (c.spool_dir.empty()) {

@@ -28,6 +28,7 @@ struct ExtensionConfig {
   std::string spool_dir;  // default /tmp/lambdascope-spool/<same name as the ring folder>
   uint64_t spool_bytes = 64ull << 20;
   std::string ring_dir;
+  std::string inbox_dir = "/tmp/lambdascope/inbox";  // LAMBDASCOPE_INBOX: profiles the runtime wrote itself
   bool default_dirs = true;  // ring and spool folders are the derived defaults (ours to remove when empty)
   std::string runtime_api;   // host:port
   std::string function_name;

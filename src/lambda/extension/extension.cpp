@@ -13,6 +13,7 @@
 #include "lambda/common/ids.hpp"
 #include "lambda/extension/background_writer.hpp"
 #include "lambda/extension/extensions_client.hpp"
+#include "lambda/extension/inbox_watcher.hpp"
 #include "lambda/extension/log.hpp"
 #include "lambda/extension/profile_writer.hpp"
 #include "lambda/extension/ring_follower.hpp"
@@ -111,9 +112,15 @@ class Profiler {
     wo.ring_dir = config_.ring_dir;
     writer_thread_ = std::make_unique<BackgroundWriter>(wo, cutter_, follower_, writer_, spool_.get());
     writer_thread_->start();
+    inbox_ = std::make_unique<InboxWatcher>(
+        config_.inbox_dir, InboxObjectIds{config_.function_name, sandbox_, ""}, spool_.get(), realtime_ns());
+    inbox_->start();
 
     listener_ = std::make_unique<TelemetryListener>([this](const TelemetryBatch& batch) {
-      for (const TelemetryEvent& e : batch.events) cutter_.on_telemetry(e);
+      for (const TelemetryEvent& e : batch.events) {
+        cutter_.on_telemetry(e);
+        if (e.type == "platform.runtimeDone") inbox_->on_runtime_done(e.request_id);
+      }
       writer_thread_->wake();
     });
     std::string error;
@@ -143,8 +150,10 @@ class Profiler {
   }
 
   void on_invoke(const LifecycleEvent& e) {
-    cutter_.on_invoke(e.request_id, realtime_ns(), e.deadline_ms);
+    int64_t receipt = realtime_ns();
+    cutter_.on_invoke(e.request_id, receipt, e.deadline_ms);
     writer_thread_->wake();
+    inbox_->on_invoke(e.request_id, receipt);
     if (config_.flush != FlushMode::kInvoke) return;
     // FLUSH=invoke: this invocation's profile is written and sent before /event/next, leaving 100 ms of
     // the function's deadline (a late /next would turn into a timeout).
@@ -153,6 +162,8 @@ class Profiler {
       if (!cutter_.wait_for_end(e.request_id, deadline))
         Log::info("invocation " + e.request_id + ": no platform.runtimeDone before the deadline");
       cutter_.release(e.request_id);
+      inbox_->on_runtime_done(e.request_id);  // what the runtime dropped in the inbox goes with it
+      inbox_->drain(deadline);
     }
     // (Without telemetry the previous invocation has just ended: its window is what is ready now.)
     writer_thread_->drain(deadline);
@@ -195,6 +206,9 @@ class Profiler {
     // addresses unnamed, so a slow symbolization costs names, not windows.
     writer_thread_->set_symbolize_deadline(std::min(symbolize_cap, write_by - (write_by - now) / 4));
     bool all_written = !out_of_time && writer_thread_->drain(write_by);
+    if (!out_of_time && !inbox_->finish(write_by))
+      Log::info("SHUTDOWN: profiles from the inbox " + inbox_->dir() +
+                " not all stored by the writing deadline");
     if (!all_written && !out_of_time)
       Log::info("SHUTDOWN: " + std::to_string(writer_thread_->unsaved()) +
                 " windows not yet written at the writing deadline (written oldest first; still trying)");
@@ -221,7 +235,7 @@ class Profiler {
              ? ", " + std::to_string(ws.skipped_sample_rate + ws.skipped_min_duration) +
                    " not kept by sampling"
              : "") +
-        (ws.failed ? ", " + std::to_string(ws.failed) + " failed" : "") +
+        (ws.failed ? ", " + std::to_string(ws.failed) + " failed" : "") + inbox_summary() +
         (ws.partly_unsymbolized
              ? ", " + std::to_string(ws.partly_unsymbolized) + " with frames left unnamed (out of time)"
              : "") +
@@ -235,6 +249,21 @@ class Profiler {
   }
 
  private:
+  // ", 4 from the inbox (1 not a profile)": only when the runtime used the inbox.
+  std::string inbox_summary() const {
+    InboxStats s = inbox_->stats();
+    if (s.stored + s.bad + s.failed + s.abandoned == 0) return "";
+    std::string out = ", " + std::to_string(s.stored) + " from the inbox";
+    std::string why;
+    auto add = [&](uint64_t n, const char* what) {
+      if (n) why += (why.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+    };
+    add(s.bad, "not a profile");
+    add(s.failed, "failed");
+    add(s.abandoned, "left half-written");
+    return why.empty() ? out : out + " (" + why + ")";
+  }
+
   void open_outputs() {
     store::Destination destination;
     try {
@@ -283,6 +312,7 @@ class Profiler {
   std::unique_ptr<store::Sink> sink_;
   std::unique_ptr<store::Spool> spool_;
   std::unique_ptr<BackgroundWriter> writer_thread_;
+  std::unique_ptr<InboxWatcher> inbox_;
   std::string destination_ = "(none)";
   bool remote_ = false;  // the sink sends over the network (S3): SHUTDOWN keeps time for sending
 };

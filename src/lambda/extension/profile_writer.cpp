@@ -4,6 +4,7 @@
 
 #include "capture/profile_builder.hpp"
 #include "formats/writers.hpp"
+#include "lambda/extension/invocation_labels.hpp"
 #include "profile/profile.hpp"
 #include "store/object_key.hpp"
 
@@ -60,15 +61,10 @@ void ProfileWriter::build(profile::Profile& p, const Window& w, const std::vecto
   options.python_interpreter_frames = python_interpreter_frames_;
   for (const capture::RingData& slice : slices) capture::add_ring(p, slice, symbolizer_, options);
 
-  const std::string request_id = w.phase == Phase::kInit ? sandbox_ : w.request_id;
+  const std::string request_id = window_request_id(w, sandbox_);
   const std::string status =
       w.status.empty() ? (w.end_from_telemetry || w.invoke_to_invoke ? "" : "unknown") : w.status;
-  std::vector<profile::Label> labels = {
-      {p.intern("request_id"), p.intern(request_id), 0, 0},
-      {p.intern("phase"), p.intern(phase_name(w.phase)), 0, 0},
-      {p.intern("cold_start"), p.intern(w.cold_start ? "true" : "false"), 0, 0},
-      {p.intern("sandbox"), p.intern(sandbox_), 0, 0},
-  };
+  std::vector<profile::Label> labels = invocation_labels(p, w, sandbox_);
   if (w.invoke_to_invoke) labels.push_back({p.intern("window"), p.intern("invoke-to-invoke"), 0, 0});
   if (!status.empty() && status != "success") labels.push_back({p.intern("status"), p.intern(status), 0, 0});
   profile::LabelSetId set = p.label_sets.intern(labels);

@@ -123,7 +123,8 @@ def read_pprof(path):
 
 
 KEY = re.compile(r"^(?P<function>[^/]+)/(?P<y>\d{4})/(?P<m>\d\d)/(?P<d>\d\d)/(?P<h>\d\d)/"
-                 r"(?P<start>\d+)_(?P<duration>\d+)_(?P<phase>[a-z]+)_(?P<request>[A-Za-z0-9.-]+)\.pb\.gz$")
+                 r"(?P<start>\d+)_(?P<duration>\d+)_(?P<phase>[a-z]+)_(?P<request>[A-Za-z0-9.-]+)"
+                 r"(?:_(?P<type>[A-Za-z0-9.-]+))?\.pb\.gz$")
 
 
 def stored_profiles(root):
@@ -138,7 +139,8 @@ def stored_profiles(root):
                 raise AssertionError(f"stored file with an unexpected key: {rel}")
             p = read_pprof(path)
             p.update(path=path, key=rel, function=m["function"], start_ms=int(m["start"]),
-                     duration_ms=int(m["duration"]), phase=m["phase"], request_id=m["request"])
+                     duration_ms=int(m["duration"]), phase=m["phase"], request_id=m["request"],
+                     profile_type=m["type"] or "")
             p["attributes"] = dict(c[len("lambdascope."):].split(": ", 1) for c in p["comments"]
                                    if c.startswith("lambdascope."))
             out.append(p)
