@@ -9,9 +9,9 @@
 #include <string>
 
 #include "formats/writers.hpp"
+#include "render/nested_set.hpp"
 #include "server/live/live_aggregator.hpp"
 #include "server/live/metrics_writer.hpp"
-#include "server/live/nested_set_json.hpp"
 
 namespace {
 
@@ -67,7 +67,7 @@ BENCHMARK(BM_Metrics)->Unit(benchmark::kMillisecond);
 void BM_FlamegraphJson60s(benchmark::State& state) {
   live::LiveAggregator& agg = full_aggregator();
   for (auto _ : state) {
-    std::string body = live::nested_set_json(agg.nested_set(1'000'000, 1'000'060, 5000));
+    std::string body = render::nested_set_json(agg.nested_set(1'000'000, 1'000'060, 5000));
     benchmark::DoNotOptimize(body);
   }
 }

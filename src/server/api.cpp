@@ -223,9 +223,17 @@ Rendered Api::profile(const Params& params, const Progress& progress) {
   if (view != "flamegraph" && view != "heatmap")
     throw BadParameter("view", "view must be flamegraph or heatmap, got '" + view + "'");
   bool times = format == OutputFormat::kPage && view == "heatmap";
+  size_t max_nodes = 5000;
+  if (auto m = single(params, "max_nodes")) {
+    char* end = nullptr;
+    unsigned long v = std::strtoul(m->c_str(), &end, 10);
+    if (m->empty() || *end != '\0' || (*m)[0] == '-' || v < 1 || v > 100000)
+      throw BadParameter("max_nodes", "max_nodes must be a number from 1 to 100000, got '" + *m + "'");
+    max_nodes = v;
+  }
   std::string id;
   if (s.file.empty()) {
-    id = std::to_string(static_cast<int>(format)) + "|" + view;
+    id = std::to_string(static_cast<int>(format)) + "|" + view + "|" + std::to_string(max_nodes);
     std::vector<const Invocation*> selected = resolve(*catalog_.listing(), s);
     for (const Invocation* inv : selected) id += "|" + inv->object.key;
     std::lock_guard lock(answers_mutex_);
@@ -239,7 +247,7 @@ Rendered Api::profile(const Params& params, const Progress& progress) {
   SelectedProfile p = profiles_.load(s, times, progress);
   Rendered r;
   try {
-    r = render_profile(p, format, view);
+    r = render_profile(p, format, view, max_nodes);
   } catch (const render::PageError& e) {
     throw BadParameter("view", e.what());
   }

@@ -7,9 +7,9 @@
 
 #include "render/embedded_files.hpp"
 #include "render/html_page.hpp"
-#include "text/json_writer.hpp"
 #include "server/api.hpp"
 #include "server/metrics.hpp"
+#include "text/json_writer.hpp"
 
 namespace lambdascope::server {
 
@@ -182,6 +182,16 @@ struct HttpServer::Impl {
              [this](const httplib::Request& req, httplib::Response& res) { merged(req, res, false); });
     http.Get("/api/diff",
              [this](const httplib::Request& req, httplib::Response& res) { merged(req, res, true); });
+    // Grafana's flame graph panel through a JSON data source: the selection's call tree as a nested set.
+    http.Get("/flamegraph.json", [this](const httplib::Request& req, httplib::Response& res) {
+      answer(res, [&] {
+        Params params = params_of(req);
+        if (single(params, "format")) throw BadParameter("format", "/flamegraph.json takes no format");
+        params.emplace("format", "nested-set");
+        Rendered r = api.profile(params);
+        res.set_content(r.body, r.content_type);
+      });
+    });
     http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       answer(res, [&] {
         res.set_content(render_metrics(*catalog.listing(), counters, cache, options.cache_mb << 20),

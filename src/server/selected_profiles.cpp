@@ -9,6 +9,7 @@
 #include "profile/merge.hpp"
 #include "profile/time_base.hpp"
 #include "profile/value_choice.hpp"
+#include "render/nested_set.hpp"
 #include "render/pages.hpp"
 #include "store/stored_profiles.hpp"
 
@@ -19,7 +20,9 @@ OutputFormat parse_output_format(const std::string& name) {
   if (name == "pprof") return OutputFormat::kPprof;
   if (name == "speedscope") return OutputFormat::kSpeedscope;
   if (name == "page") return OutputFormat::kPage;
-  throw BadParameter("format", "format must be folded, pprof, speedscope or page, got '" + name + "'");
+  if (name == "nested-set") return OutputFormat::kNestedSet;
+  throw BadParameter("format",
+                     "format must be folded, pprof, speedscope, page or nested-set, got '" + name + "'");
 }
 
 SelectedProfile SelectedProfiles::load(const Selection& s, bool keep_times, const Progress& progress) {
@@ -106,7 +109,8 @@ std::map<std::string, std::shared_ptr<const profile::Profile>> SelectedProfiles:
   return out;
 }
 
-Rendered render_profile(const SelectedProfile& p, OutputFormat format, const std::string& view) {
+Rendered render_profile(const SelectedProfile& p, OutputFormat format, const std::string& view,
+                        size_t max_nodes) {
   switch (format) {
     case OutputFormat::kFolded: {
       if (!p.from_store) {
@@ -131,6 +135,10 @@ Rendered render_profile(const SelectedProfile& p, OutputFormat format, const std
       so.value_index = profile::choose_value(p.profile, "samples");
       return {"application/json", formats::write_speedscope(p.profile, so)};
     }
+    case OutputFormat::kNestedSet:
+      // Wall time when the profile has it (nanoseconds, what the panel's unit expects), else samples.
+      return {"application/json", render::nested_set_json(render::nested_set_of(
+                                      p.profile, profile::choose_value(p.profile, ""), max_nodes))};
     case OutputFormat::kPage:
       break;
   }

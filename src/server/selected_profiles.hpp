@@ -16,9 +16,10 @@
 
 namespace lambdascope::server {
 
-enum class OutputFormat { kFolded, kPprof, kSpeedscope, kPage };
+enum class OutputFormat { kFolded, kPprof, kSpeedscope, kPage, kNestedSet };
 
-// "folded", "pprof", "speedscope", "page"; throws BadParameter naming `format`.
+// "folded", "pprof", "speedscope", "page", "nested-set" (Grafana's flame graph panel, /flamegraph.json);
+// throws BadParameter naming `format`.
 OutputFormat parse_output_format(const std::string& name);
 
 struct SelectedProfile {
@@ -54,6 +55,8 @@ struct Rendered {
   std::string content_type;
   std::string body;
 };
-Rendered render_profile(const SelectedProfile& p, OutputFormat format, const std::string& view);
+// `max_nodes`: the row budget of the nested set.
+Rendered render_profile(const SelectedProfile& p, OutputFormat format, const std::string& view,
+                        size_t max_nodes = 5000);
 
 }  // namespace lambdascope::server

@@ -102,6 +102,29 @@ again = subprocess.run([B, "collapse", f"{tmp}/served.pb.gz"], check=True, captu
 check(again == get(base + "api/profile?function=node-burn&format=folded")[2], "pprof collapses to the folded answer")
 ss = json.loads(get(base + "api/profile?function=node-burn&format=speedscope")[2])
 check("speedscope" in ss.get("$schema", ""), "speedscope file")
+# /flamegraph.json: Grafana's nested set of the selection, depth-first, each value at least its children's sum.
+def nested_set_ok(rows, what):
+    check(rows and rows[0]["label"] == "total" and rows[0]["level"] == 0, f"{what}: root row {rows[:1]}")
+    for i, r in enumerate(rows):
+        check(i == 0 or 1 <= r["level"] <= rows[i - 1]["level"] + 1, f"{what}: row {i} breaks depth-first order")
+        kids, j = 0.0, i + 1
+        while j < len(rows) and rows[j]["level"] > r["level"]:
+            if rows[j]["level"] == r["level"] + 1:
+                kids += rows[j]["value"]
+            j += 1
+        check(r["value"] + 1e-6 >= kids and abs(r["value"] - r["self"] - kids) <= 1e-6 * max(1.0, r["value"]),
+              f"{what}: row {i} value {r['value']} vs self {r['self']} + children {kids}")
+    check(abs(rows[0]["value"] - sum(r["self"] for r in rows)) <= 1e-6 * rows[0]["value"], f"{what}: root = total")
+fg = get_json(base, "flamegraph.json?function=node-burn")
+nested_set_ok(fg, "flamegraph.json")
+check(any("burn_r0" in r["label"] for r in fg), "flamegraph.json names the handler's functions")
+small = get_json(base, "flamegraph.json?function=node-burn&max_nodes=6")
+nested_set_ok(small, "flamegraph.json max_nodes=6")
+check(len(small) <= 6 and any(r["label"] == "other" for r in small) and small[0]["value"] == fg[0]["value"],
+      f"max_nodes=6: {len(small)} rows, the rest folded into other, same total")
+status, _, body = get(base + "flamegraph.json?function=node-burn&max_nodes=0")
+check(status == 400 and b"max_nodes" in body, f"max_nodes=0: {status} {body[:200]!r}")
+print("ok: /flamegraph.json")
 page = get_json(base, "api/profile?function=node-burn&format=page")
 check(page["format"] == "lambdascope-page" and page["page"] == "flamegraph", "flamegraph payload")
 heat = get_json(base, "api/profile?file=perf-medium.txt&format=page&view=heatmap")

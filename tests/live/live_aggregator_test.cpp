@@ -123,7 +123,7 @@ TEST(LiveAggregator, StackTableIsCappedAndFoldsIntoOtherPerThread) {
 }
 
 // Depth-first pre-order: a row's children follow it with level + 1 until a row of its level or less.
-void expect_nested_set(const std::vector<NestedSetRow>& rows, double total) {
+void expect_nested_set(const std::vector<render::NestedSetRow>& rows, double total) {
   ASSERT_FALSE(rows.empty());
   EXPECT_EQ(rows[0].level, 0u);
   EXPECT_DOUBLE_EQ(rows[0].value, total);

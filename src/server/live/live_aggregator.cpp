@@ -1,5 +1,7 @@
 #include "server/live/live_aggregator.hpp"
 
+#include "render/nested_set.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -289,17 +291,10 @@ profile::Profile LiveAggregator::window_profile(double from_s, double to_s) cons
   return p;
 }
 
-std::vector<NestedSetRow> LiveAggregator::nested_set(double from_s, double to_s, size_t max_nodes) const {
-  struct TreeNode {
-    uint32_t label;  // index into labels
-    uint32_t parent;
-    uint32_t level;
-    double self = 0;
-    double value = 0;
-    std::vector<uint32_t> children;
-  };
+std::vector<render::NestedSetRow> LiveAggregator::nested_set(double from_s, double to_s,
+                                                             size_t max_nodes) const {
   std::vector<std::string> labels{"total", "other"};
-  std::vector<TreeNode> tree{{0, 0, 0, 0, 0, {}}};
+  std::vector<render::NestedSetNode> tree{{0, 0, 0, 0, 0, {}}};
   {
     std::lock_guard lock(mu_);
     std::map<std::pair<uint32_t, uint32_t>, uint32_t> child_of;  // (parent, label) -> tree node
@@ -341,56 +336,7 @@ std::vector<NestedSetRow> LiveAggregator::nested_set(double from_s, double to_s,
   }
   tree[0].value += tree[0].self;
 
-  // Keep the heaviest nodes, best first, while the rows (kept nodes plus one "other" row per parent with
-  // children left out) fit in max_nodes.
-  max_nodes = std::max<size_t>(max_nodes, 1);
-  std::vector<bool> kept(tree.size(), false);
-  std::vector<uint32_t> left_out(tree.size(), 0);  // children not kept, per node
-  for (size_t i = 0; i < tree.size(); ++i) left_out[i] = static_cast<uint32_t>(tree[i].children.size());
-  auto heavier = [&](uint32_t a, uint32_t b) { return tree[a].value < tree[b].value; };
-  std::vector<uint32_t> heap;
-  kept[0] = true;
-  size_t rows = 1 + (left_out[0] > 0 ? 1 : 0);
-  for (uint32_t c : tree[0].children) heap.push_back(c);
-  std::make_heap(heap.begin(), heap.end(), heavier);
-  while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), heavier);
-    uint32_t n = heap.back();
-    heap.pop_back();
-    uint32_t p = tree[n].parent;
-    size_t next = rows + 1 + (left_out[n] > 0 ? 1 : 0) - (left_out[p] == 1 ? 1 : 0);
-    if (next > max_nodes) break;
-    rows = next;
-    kept[n] = true;
-    --left_out[p];
-    for (uint32_t c : tree[n].children) {
-      heap.push_back(c);
-      std::push_heap(heap.begin(), heap.end(), heavier);
-    }
-  }
-
-  // Depth-first pre-order, heaviest child first; the "other" row of a parent after its kept children.
-  std::vector<NestedSetRow> out;
-  std::function<void(uint32_t)> emit = [&](uint32_t n) {
-    const TreeNode& t = tree[n];
-    out.push_back({t.level, t.value, t.self, labels[t.label]});
-    std::vector<uint32_t> children;
-    double rest = 0;
-    for (uint32_t c : t.children) {
-      if (kept[c])
-        children.push_back(c);
-      else
-        rest += tree[c].value;
-    }
-    std::sort(children.begin(), children.end(), [&](uint32_t a, uint32_t b) {
-      return tree[a].value != tree[b].value ? tree[a].value > tree[b].value
-                                            : labels[tree[a].label] < labels[tree[b].label];
-    });
-    for (uint32_t c : children) emit(c);
-    if (left_out[n] > 0) out.push_back({t.level + 1, rest, rest, labels[1]});
-  };
-  emit(0);
-  return out;
+  return render::prune_nested_set(tree, labels, 1, max_nodes);
 }
 
 size_t LiveAggregator::stack_count() const {

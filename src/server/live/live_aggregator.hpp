@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "profile/profile.hpp"
+#include "render/nested_set.hpp"
 #include "server/live/live_options.hpp"
 #include "server/live/stack_table.hpp"
 #include "server/live/top_set.hpp"
@@ -39,13 +40,6 @@ struct MetricsSnapshot {
 };
 
 // One row of the nested-set table Grafana's flame graph panel reads (depth-first pre-order).
-struct NestedSetRow {
-  uint32_t level = 0;
-  double value = 0;  // inclusive, nanoseconds
-  double self = 0;
-  std::string label;
-};
-
 class LiveAggregator {
  public:
   explicit LiveAggregator(const LiveOptions& options);
@@ -63,7 +57,7 @@ class LiveAggregator {
   profile::Profile window_profile(double from_s, double to_s) const;
   // The same window as nested-set rows: root "total", then thread names, then frames; at most `max_nodes`
   // rows, the children that did not fit summed into one "other" row under their parent.
-  std::vector<NestedSetRow> nested_set(double from_s, double to_s, size_t max_nodes) const;
+  std::vector<render::NestedSetRow> nested_set(double from_s, double to_s, size_t max_nodes) const;
 
   const LiveOptions& options() const { return options_; }
   size_t stack_count() const;

@@ -9,9 +9,9 @@
 #include <stdexcept>
 
 #include "formats/writers.hpp"
+#include "render/nested_set.hpp"
 #include "server/live/live_page.hpp"
 #include "server/live/metrics_writer.hpp"
-#include "server/live/nested_set_json.hpp"
 #include "server/live/window_param.hpp"
 
 namespace lambdascope::live {
@@ -141,7 +141,7 @@ void LiveServer::routes() {
     double now = clock_();
     // The current second's bucket counts: the last N seconds end now.
     auto rows = aggregator_.nested_set(now - *seconds, std::floor(now) + 1, aggregator_.options().max_nodes);
-    res.set_content(nested_set_json(rows), "application/json");
+    res.set_content(render::nested_set_json(rows), "application/json");
   });
 
   http_->Get("/", [this, max_seconds](const httplib::Request& req, httplib::Response& res) {
