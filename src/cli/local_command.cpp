@@ -82,7 +82,10 @@ Action add_local_command(CLI::App& app) {
                   "Folder of extension executables (Lambda's /opt/extensions)");
   cmd->add_flag("--no-telemetry", flags->no_telemetry,
                 "Answer Telemetry API subscriptions like AWS's emulator (202 Telemetry.NotSupported)");
-  cmd->add_option("--env", flags->env, "Function environment variable KEY=VALUE (repeatable)");
+  // One value per --env: a list option would also take the `--` before the runtime's command as its end and
+  // leave the command's own options to the option parser.
+  cmd->add_option("--env", flags->env, "Function environment variable KEY=VALUE (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--name", flags->name, "Function name (default: the folder's name)");
   cmd->add_option("--region", flags->region, "AWS_REGION of the function")->capture_default_str();
   cmd->add_option("--port", flags->port, "Port of the APIs on 127.0.0.1 (default: any free port)")

@@ -44,6 +44,23 @@ TEST_F(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_command(binary_path() + " convert --to nonsense x -o y").exit_code, 2);
 }
 
+// A repeatable option right before `--` takes one value: the command after `--` keeps its own options.
+TEST_F(Cli, CommandAfterDoubleDashKeepsItsOptions) {
+  // `local`: the events file is empty, so it stops after parsing, naming the events file (not the runtime's
+  // options as unexpected arguments).
+  std::string events = write("events.jsonl", "");
+  auto r = run_command(binary_path() + " local --function " + dir_ + " --events " + events +
+                       " --env A=B --env C=D -- java -XX:+Foo -cp x Main -XX:-UsePerfData");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.find("not expected"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no events"), std::string::npos) << r.err;
+  // `record`: the command runs with its arguments.
+  auto rec = run_command(binary_path() + " record -q --debug-dir " + dir_ + " -o " + dir_ +
+                         "/out.folded -- sh -c 'echo ran' -x");
+  EXPECT_EQ(rec.exit_code, 0) << rec.err;
+  EXPECT_EQ(rec.out, "ran\n");
+}
+
 TEST_F(Cli, BinaryGarbageIsRejectedWithOneLineAndNoOutput) {
   std::string in = write("garbage.bin", std::string("\x01\x02\x03\x04\xff\xfe\x00\x10garbage", 15));
   std::string out = dir_ + "/out.folded";

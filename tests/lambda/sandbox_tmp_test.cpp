@@ -47,12 +47,14 @@ TEST(SandboxTmp, RemovesFilesOfGoneProcessesOnly) {
   touch(tmp / "lambdascope-rings" / "123" / ("lambdascope-" + g + "-1.ring"));
   touch(tmp / "lambdascope-rings" / "456" / ("lambdascope-" + g + "-0.ring"));
   touch(tmp / "lambdascope-rings" / "456" / ("lambdascope-" + a + "-0.ring"));
+  touch(tmp / "lambdascope-rings" / "123" / (".reader-" + g));
+  touch(tmp / "lambdascope-rings" / "456" / (".reader-" + g + "x"));
   touch(tmp / ("perf-" + a + ".map"));
   touch(tmp / ("perf-" + g + ".map.bak"));                     // not a perf map
   touch(tmp / "deeper" / "a" / "b" / ("perf-" + g + ".map"));  // perf maps are only in /tmp itself
   touch(tmp / ("lambdascope-" + g + "-0.ring.txt"));
 
-  EXPECT_EQ(remove_tmp_files_of({gone, alive}, tmp.string()), 4u);
+  EXPECT_EQ(remove_tmp_files_of({gone, alive}, tmp.string()), 5u);
   EXPECT_FALSE(fs::exists(tmp / ("perf-" + g + ".map")));
   EXPECT_FALSE(fs::exists(tmp / ("lambdascope-" + g + "-0.ring")));
   EXPECT_FALSE(fs::exists(tmp / "lambdascope-rings" / "123"));  // emptied: removed
@@ -61,6 +63,7 @@ TEST(SandboxTmp, RemovesFilesOfGoneProcessesOnly) {
   EXPECT_TRUE(fs::exists(tmp / ("perf-" + g + ".map.bak")));
   EXPECT_TRUE(fs::exists(tmp / "deeper" / "a" / "b" / ("perf-" + g + ".map")));
   EXPECT_TRUE(fs::exists(tmp / ("lambdascope-" + g + "-0.ring.txt")));
+  EXPECT_TRUE(fs::exists(tmp / "lambdascope-rings" / "456" / (".reader-" + g + "x")));
 }
 
 TEST(SandboxTmp, PidsNotSeenAreLeftAlone) {

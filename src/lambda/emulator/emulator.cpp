@@ -31,6 +31,7 @@
 #include "lambda/emulator/sandbox_tmp.hpp"
 #include "lambda/emulator/telemetry_dispatcher.hpp"
 #include "lambda/emulator/telemetry_records.hpp"
+#include "lambda/extension/ring_directory.hpp"
 
 namespace lambdascope::lambda {
 
@@ -753,6 +754,17 @@ ShutdownReport Emulator::Impl::reset(const std::string& reason) {
   if (size_t n = remove_tmp_files_of(seen))
     log(LogSource::kPlatform, "",
         "removed " + std::to_string(n) + " files the sandbox's processes left in /tmp (rings, perf maps)");
+  // The ring folder lambdascope's wrapper made for this sandbox, when its last ring is gone: the runtime
+  // removes its ring after the extension has tried to remove the folder. A folder the user named stays.
+  if (env_.runtime.count("LAMBDASCOPE_RING_DIR") == 0) {
+    auto value = [&](const char* k) {
+      auto it = env_.runtime.find(k);
+      return it == env_.runtime.end() ? std::string() : it->second;
+    };
+    std::string dir =
+        extension::ring_directory("", value("AWS_LAMBDA_RUNTIME_API"), value("AWS_LAMBDA_FUNCTION_NAME"));
+    ::rmdir(dir.c_str());  // only when empty
+  }
   state_.end_generation();
   telemetry_.clear();
   std::unique_ptr<Process> old_runtime;

@@ -45,7 +45,12 @@ size_t remove_tmp_files_of(const std::set<pid_t>& pids, const std::string& tmp) 
     if (!entry.is_regular_file(ec) || entry.is_symlink(ec)) continue;
     std::string name = entry.path().filename().string();
     pid_t pid = pid_in(name, "lambdascope-", '-');
+    // A ring, or the file a reader (the extension, record) announces itself with in a ring folder.
     bool ring = pid > 0 && name.size() > 5 && name.ends_with(".ring");
+    if (!ring && it.depth() > 0 && name.starts_with(".reader-")) {
+      pid = pid_in(name + "/", ".reader-", '/');
+      ring = pid > 0 && name == ".reader-" + std::to_string(pid);
+    }
     if (!ring) {
       pid = it.depth() == 0 ? pid_in(name, "perf-", '.') : -1;
       if (pid <= 0 || name != "perf-" + std::to_string(pid) + ".map") continue;

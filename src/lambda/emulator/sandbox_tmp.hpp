@@ -11,9 +11,9 @@
 
 namespace lambdascope::lambda {
 
-// Removes `tmp`/perf-PID.map and lambdascope-PID-N.ring files (in `tmp`, or up to two folders below it) of
-// every pid in `pids` that is no longer running, then the ring folders this left empty. Returns how many
-// files were removed.
+// Removes `tmp`/perf-PID.map, lambdascope-PID-N.ring files (in `tmp`, or up to two folders below it) and
+// readers' .reader-PID files (in those folders) of every pid in `pids` that is no longer running, then the
+// ring folders this left empty. Returns how many files were removed.
 size_t remove_tmp_files_of(const std::set<pid_t>& pids, const std::string& tmp = "/tmp");
 
 }  // namespace lambdascope::lambda
