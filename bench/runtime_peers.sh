@@ -5,11 +5,13 @@
 # wrapper is a plain exec and the extension stays out of the way). The functions are the end-to-end tests':
 # Python 3.13 with the urllib Runtime API loop (tests/lambda/fixtures/python-burn), Java 17 with the
 # java.net.http loop (tests/e2e/lib/java_burn.sh, its burns doing a fixed amount of work, not a fixed time).
-# Reports invocation duration p50 (durationMs of `local --json`, pooled over rounds) on and off and their
-# ratio, Java's init duration (initDurationMs, median of the rounds), Python with PYTHONPERFSUPPORT=1 alone
-# (the perf trampolines without the profiler), and from the "on" runs' stored invoke profiles (through
-# `lambdascope collapse --tid`) the handler thread's running samples: with the handler's frame, with only the
-# runtime loop's entry (the loop's own work), or truncated (neither); complete = handler / (handler + truncated). Rounds are interleaved. Prints markdown on stdout.
+# Reports invocation duration p50 (durationMs of `local --json`, pooled over rounds; and each round's p50) on
+# and off and their ratio, the init duration (initDurationMs, median of the rounds), Python with
+# PYTHONPERFSUPPORT=1 alone (the perf trampolines without the profiler), Java with the wrapper's
+# -XX:+DebugNonSafepoints alone, and from the "on" runs' stored invoke profiles (`lambdascope collapse --tid`)
+# the handler thread's running samples: with the handler's frame, with only the runtime loop's entry (the
+# loop's own work), or truncated (neither); complete = handler / (handler + truncated). Rounds are
+# interleaved. Prints markdown on stdout.
 # Targets (issue 12): Java invocation <= 3% slower, Java init <= 10% longer, Python <= 5% slower; stacks
 # complete to the handler in >= 95% of samples.
 # Env: LS_BENCH_ROUNDS (3), LS_BENCH_INVOCATIONS (20), LS_BENCH_KEEP (a folder: the last Python "on" run's
@@ -50,13 +52,17 @@ runtimes = {
     "python": (["--function", py_fn, "--handler", "app.handler", "--env", "PYTHONDONTWRITEBYTECODE=1"],
                ["--", python, f"{py_fn}/runtime.py"], "handler (app.py)", "main (runtime.py)"),
     "java": (["--function", f"{tmp}/java/fn"],
-             ["--", shutil.which("java") or "java", "-XX:-UsePerfData", "-cp", f"{tmp}/java/fn", "Bootstrap"], "Handler.handleRequest",
+             ["--", shutil.which("java") or "java", "-XX:-UsePerfData", "-cp", f"{tmp}/java/fn", "Bootstrap"],
+             "Handler.handleRequest",
              "Bootstrap.main"),
 }
 off = ["--env", "LAMBDASCOPE_ENABLED=0"]
 configs = [("python", "off", off), ("python", "on", []),
            ("python", "off, PYTHONPERFSUPPORT=1", off + ["--env", "PYTHONPERFSUPPORT=1"]),
-           ("java", "off", off), ("java", "on", [])]
+           ("java", "off", off), ("java", "on", []),
+           # The wrapper's JVM flags without the agent: what -XX:+DebugNonSafepoints costs on its own.
+           ("java", "off, DebugNonSafepoints", off + [
+               "--env", "JAVA_TOOL_OPTIONS=-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints"])]
 
 
 def pct(values, p):
@@ -84,7 +90,7 @@ def handler_share(data, handler, entry):
     return counts, len(files)
 
 
-stats = {(r, c): {"dur": [], "init": [], "reach": [0, 0, 0], "profiles": 0} for r, c, _ in configs}
+stats = {(r, c): {"dur": [], "rounds": [], "init": [], "reach": [0, 0, 0], "profiles": 0} for r, c, _ in configs}
 for rnd in range(rounds):
     for runtime, name, flags in configs:
         run = f"{tmp}/run"
@@ -103,6 +109,7 @@ for rnd in range(rounds):
             sys.exit(f"{runtime} / {name}: {len(results)} results of {n}\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
         s = stats[(runtime, name)]
         s["dur"] += [x["durationMs"] for x in results]
+        s["rounds"].append(statistics.median(x["durationMs"] for x in results))
         s["init"].append(results[0]["initDurationMs"])
         data = f"{run}/lambdascope-data"
         if name == "on":
@@ -116,7 +123,8 @@ for rnd in range(rounds):
 print("## Python and Java under the layer")
 print()
 print(f"`lambdascope local` with the layer (extension and AWS_LAMBDA_EXEC_WRAPPER), {n} invocations per run, each "
-      f"burning a fixed amount of CPU work (the same for on and off: nominally 100 ms; the off rows show what it takes here) two calls below the handler, {rounds} interleaved rounds "
+      f"burning a fixed amount of CPU work (the same for on and off: nominally 100 ms; the off rows show what it "
+      f"takes here) two calls below the handler, {rounds} interleaved rounds "
       f"(durations pooled over rounds; init: median of the rounds). On: lambdascope's default (wall mode, the rate "
       f"the wrapper picks for 128 MB); off: `LAMBDASCOPE_ENABLED=0` (the wrapper is a plain exec). Python 3.13 "
       f"(urllib Runtime API loop), Java 17 (java.net.http loop). Handler thread's samples: its running (not "
@@ -125,8 +133,8 @@ print(f"`lambdascope local` with the layer (extension and AWS_LAMBDA_EXEC_WRAPPE
       f"the handler: the loop's own HTTP calls inside the invocation window, complete stacks outside the handler), "
       f"truncated (neither). Complete to the handler: in the handler / (in the handler + truncated).")
 print()
-print("| runtime | configuration | duration p50 | vs off | init duration | handler thread's samples: in the handler / in the runtime loop / truncated | complete to the handler | invoke profiles |")
-print("|---|---|---|---|---|---|---|---|")
+print("| runtime | configuration | duration p50 | rounds' p50s | vs off | init duration (rounds) | handler thread's samples: in the handler / in the runtime loop / truncated | complete to the handler | invoke profiles |")
+print("|---|---|---|---|---|---|---|---|---|")
 for runtime, name, _ in configs:
     s = stats[(runtime, name)]
     base = pct(stats[(runtime, "off")]["dur"], 50)
@@ -136,7 +144,9 @@ for runtime, name, _ in configs:
     counts = f"{r[0]} / {r[1]} / {r[2]}" if name == "on" else "-"
     share = f"{100 * r[0] / max(1, r[0] + r[2]):.1f}%" if name == "on" else "-"
     prof = str(s["profiles"]) if name == "on" else "-"
-    print(f"| {runtime} | {name} | {d:.1f} ms | {ratio} | {statistics.median(s['init']):.1f} ms | {counts} | {share} | {prof} |")
+    spread = f"{min(s['rounds']):.1f}–{max(s['rounds']):.1f} ms"
+    inits = f"{min(s['init']):.0f}–{max(s['init']):.0f}"
+    print(f"| {runtime} | {name} | {d:.1f} ms | {spread} | {ratio} | {statistics.median(s['init']):.1f} ms ({inits}) | {counts} | {share} | {prof} |")
 print()
 for runtime, limit in (("python", 1.05), ("java", 1.03)):
     ratio = pct(stats[(runtime, "on")]["dur"], 50) / pct(stats[(runtime, "off")]["dur"], 50)
@@ -149,6 +159,8 @@ for runtime, limit in (("python", 1.05), ("java", 1.03)):
     if runtime == "java":
         init = statistics.median(stats[("java", "on")]["init"]) / statistics.median(stats[("java", "off")]["init"])
         line += f"; init {100 * (init - 1):+.1f}% (target <= 10%: {'met' if init <= 1.10 else 'not met'})"
+        dns = pct(stats[("java", "off, DebugNonSafepoints")]["dur"], 50) / pct(stats[("java", "off")]["dur"], 50)
+        line += f"; -XX:+DebugNonSafepoints alone {100 * (dns - 1):+.1f}%"
     else:
         tramp = pct(stats[("python", "off, PYTHONPERFSUPPORT=1")]["dur"], 50) / pct(stats[("python", "off")]["dur"], 50)
         line += f"; of which the perf trampolines alone {100 * (tramp - 1):+.1f}%"
