@@ -145,9 +145,6 @@ inline constexpr uint16_t kSampleTruncated = 1;  // the depth limit cut the stac
 inline constexpr uint16_t kIdleRunnable = 1;    // the thread was woken and waits for a CPU, not in its wait
 inline constexpr uint16_t kSampleComplete = 2;  // the unwinder reached a frame marked outermost
 inline constexpr uint16_t kSampleWall = 4;      // sent by the wall sampler (else a CPU timer)
-// Idle record flag: blocked before the unwind tables existed, its wait's stack is not known yet (a
-// frame-pointer walk would skip the caller of a libc call).
-inline constexpr uint16_t kIdleStackUnknown = 8;
 
 struct SampleRecord {
   RecordHeader h;

@@ -22,11 +22,10 @@ namespace {
 constexpr uint64_t kRunnableThresholdNs = 10000;
 
 struct PerThread {
-  uint64_t cpu_ns;   // CPU time at the last signal (re-read after its handler ran)
-  uint64_t pending;  // for the handler of the signal just sent: pack_pending(weight, CPU time)
-  uint32_t sampled;  // signalled at least once
-  uint32_t early;    // its last stack was taken (or is owed) from before the unwind tables existed
-
+  uint64_t cpu_ns;        // CPU time at the last signal (re-read after its handler ran)
+  uint64_t pending;       // for the handler of the signal just sent: pack_pending(weight, CPU time)
+  uint32_t sampled;       // signalled at least once
+  uint32_t early;         // its last stack was taken before the unwind tables existed (frame pointers only)
   int32_t wait_syscall;   // the system call it was blocked in at its last sample; -1 running or unknown
   uint64_t stack_ns;      // when its last stack was taken (the handler's clock); 0 unknown
   uint64_t signalled_ns;  // cycle that sent the signal its handler has not finished; 0 none
@@ -214,8 +213,9 @@ void* sampler_main(void*) {
       cycle->count = 0;
       for_each_thread(collect, cycle);
       // Until the .eh_frame tables exist the handler walks frame pointers, which skip the caller of a libc
-      // call that has none (clock_nanosleep's caller is lost): a thread blocked then is not signalled, its
-      // records say "[not sampled yet]", and it is signalled once the tables exist.
+      // call that has none (clock_nanosleep's caller is lost). A stack taken then is taken again once they
+      // exist, before idle records repeat it any longer (a signal sent while the thread ran may be handled
+      // once it blocked).
       const bool tables = __atomic_load_n(&g_agent.tables_built, __ATOMIC_ACQUIRE);
       // Which threads ran since their last sample.
       int to_signal[4096];
@@ -240,7 +240,6 @@ void* sampler_main(void*) {
             // what it was waiting on.
             bool recent = cycle_start - pt.ran_ns < kRunnableWindowNs;
             uint16_t flags = recent && runnable(tid) ? ring::kIdleRunnable : 0;
-            if (pt.early) flags |= ring::kIdleStackUnknown;
             write_idle(tid, cycle_start, weight, 0, flags);
             continue;
           }
@@ -249,14 +248,13 @@ void* sampler_main(void*) {
           if (cpu != pt.cpu_ns) write_idle(tid, weightless_time(pt, cycle_start), 0, cpu - pt.cpu_ns);
           pt.cpu_ns = cpu;
           pt.wait_syscall = nr;
-          if (!tables && nr >= 0) {
-            pt.early = 1;
-            write_idle(tid, cycle_start, weight, 0, ring::kIdleStackUnknown);
-            continue;
-          }
           pt.early = !tables;
           __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
           to_signal[num_signal++] = tid;
+        } else if (!pt.sampled && !tables && blocked_syscall(tid) >= 0) {
+          // Its first sample is the stack every later idle record repeats: taken once the unwind tables
+          // exist (libc's sleeping calls have no frame pointers), until then "[not sampled yet]".
+          write_idle(tid, cycle_start, weight, 0);
         } else {
           if (!pt.sampled) g_agent.ring.count(ring::kThreadsSeen);
           uint64_t used = pt.sampled && cpu >= pt.cpu_ns ? cpu - pt.cpu_ns : cpu;
@@ -272,7 +270,7 @@ void* sampler_main(void*) {
           // the whole interval as far as we can tell may have blocked at its end, on a busy machine).
           int32_t nr = blocked_syscall(tid);
           if (was_sampled && nr >= 0 && nr == pt.wait_syscall && !(pt.early && tables)) {
-            write_idle(tid, cycle_start, weight, used, pt.early ? ring::kIdleStackUnknown : 0);
+            write_idle(tid, cycle_start, weight, used);
             continue;
           }
           pt.wait_syscall = nr;
@@ -281,11 +279,6 @@ void* sampler_main(void*) {
             // sample, not in the wait the signal will find. A weightless idle record carries it there.
             write_idle(tid, weightless_time(pt, cycle_start), 0, used);
             used = 0;
-          }
-          if (!tables && nr >= 0) {
-            pt.early = 1;
-            write_idle(tid, cycle_start, weight, used, ring::kIdleStackUnknown);
-            continue;
           }
           pt.early = !tables;
           __atomic_store_n(&pt.pending, pack_pending(weight, used), __ATOMIC_RELEASE);

@@ -168,7 +168,7 @@ void add_ring(profile::Profile& p, const RingData& data, symbolize::Symbolizer& 
       apply(maps, data.mappings[next_mapping++]);
     profile::StackId stack;
     if (s.idle) {
-      auto it = s.stack_unknown ? last_stack.end() : last_stack.find(s.tid);
+      auto it = last_stack.find(s.tid);
       stack = it != last_stack.end()
                   ? it->second
                   : p.intern_stack(std::vector<profile::FrameId>{p.intern_frame("[not sampled yet]")});

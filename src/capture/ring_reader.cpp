@@ -166,7 +166,6 @@ size_t RingReader::poll(RingData& out) {
         s.idle = true;
         s.waiting = rec.weight != 0;  // weight 0: CPU time its previous stack used before it blocked
         s.runnable = s.waiting && (h.flags & ring::kIdleRunnable) != 0;
-        s.stack_unknown = (h.flags & ring::kIdleStackUnknown) != 0;
         out.samples.push_back(s);
         break;
       }

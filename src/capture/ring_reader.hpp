@@ -42,8 +42,6 @@ struct RawSample {
   bool waiting = false;   // wall mode: the thread did not run since its previous sample (stays set when a
                           // reader gives an idle record its stack)
   bool runnable = false;  // waiting for a CPU (woken, not yet run), not for what its stack waits on
-  // Wall mode: blocked before its wait's stack could be taken; shown as "[not sampled yet]".
-  bool stack_unknown = false;
   uint32_t first_pc = 0;  // index into RingData::pcs
   uint32_t depth = 0;     // words in pcs, with the Java frames behind kJavaMarker (java_frames.hpp)
 };

@@ -187,7 +187,7 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
       }
       capture::RawSample copy = s;
       if (s.idle) {
-        if (last_full.count(s.tid) != 0 || s.stack_unknown) {
+        if (last_full.count(s.tid) != 0) {
           slice.samples.push_back(copy);
           continue;
         }
