@@ -251,11 +251,16 @@ void* sampler_main(void*) {
           pt.early = !tables;
           __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
           to_signal[num_signal++] = tid;
-        } else if (!pt.sampled && !tables && blocked_syscall(tid) >= 0) {
-          // Its first sample is the stack every later idle record repeats: taken once the unwind tables
-          // exist (libc's sleeping calls have no frame pointers), until then "[not sampled yet]".
-          write_idle(tid, cycle_start, weight, 0);
         } else {
+          // Where it is blocked now, if it is: one /proc read per thread that ran (even a thread that ran
+          // the whole interval as far as we can tell may have blocked at its end, on a busy machine).
+          int32_t nr = blocked_syscall(tid);
+          if (!pt.sampled && !tables && nr >= 0) {
+            // Its first sample is the stack every later idle record repeats: taken once the unwind tables
+            // exist (libc's sleeping calls have no frame pointers), until then "[not sampled yet]".
+            write_idle(tid, cycle_start, weight, 0);
+            continue;
+          }
           if (!pt.sampled) g_agent.ring.count(ring::kThreadsSeen);
           uint64_t used = pt.sampled && cpu >= pt.cpu_ns ? cpu - pt.cpu_ns : cpu;
           if (used > max_cpu) used = max_cpu;
@@ -266,9 +271,7 @@ void* sampler_main(void*) {
           // same system call as at its last sample (a loop around nanosleep or poll), its stack is most
           // likely the one we have, and a signal would cut that sleep short (nanosleep and poll fail with
           // EINTR): an idle record with its CPU time instead. A thread blocked somewhere new is signalled,
-          // so the stack of its wait is known. One /proc read per thread that ran (even a thread that ran
-          // the whole interval as far as we can tell may have blocked at its end, on a busy machine).
-          int32_t nr = blocked_syscall(tid);
+          // so the stack of its wait is known.
           if (was_sampled && nr >= 0 && nr == pt.wait_syscall && !(pt.early && tables)) {
             write_idle(tid, cycle_start, weight, used);
             continue;

@@ -14,14 +14,28 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The pid a name starts with after `prefix`, followed by `sep`; -1 when it has another shape.
-pid_t pid_in(std::string_view name, std::string_view prefix, char sep) {
-  if (name.substr(0, prefix.size()) != prefix) return -1;
+// The pid that follows `prefix` in `name`, with what comes after it in `rest`; -1 when the name has no such
+// start.
+pid_t pid_after(std::string_view name, std::string_view prefix, std::string_view* rest) {
+  if (!name.starts_with(prefix)) return -1;
   name.remove_prefix(prefix.size());
   pid_t pid = -1;
   auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
-  if (ec != std::errc() || end == name.data() || end == name.data() + name.size() || *end != sep) return -1;
+  if (ec != std::errc() || end == name.data()) return -1;
+  *rest = name.substr(static_cast<size_t>(end - name.data()));
   return pid;
+}
+
+// The pid a file of ours is named after: lambdascope-PID-N.ring and a reader's .reader-PID (in a ring folder,
+// `in_folder`), /tmp/perf-PID.map (not in one); -1 for any other file.
+pid_t owner_of(std::string_view name, bool in_folder) {
+  std::string_view rest;
+  if (pid_t pid = pid_after(name, "lambdascope-", &rest);
+      pid > 0 && rest.starts_with("-") && rest.ends_with(".ring"))
+    return pid;
+  if (pid_t pid = pid_after(name, ".reader-", &rest); in_folder && pid > 0 && rest.empty()) return pid;
+  if (pid_t pid = pid_after(name, "perf-", &rest); !in_folder && pid > 0 && rest == ".map") return pid;
+  return -1;
 }
 
 bool running(pid_t pid) {
@@ -43,23 +57,12 @@ size_t remove_tmp_files_of(const std::set<pid_t>& pids, const std::string& tmp) 
     if (it.depth() >= 2) it.disable_recursion_pending();
     const fs::directory_entry& entry = *it;
     if (!entry.is_regular_file(ec) || entry.is_symlink(ec)) continue;
-    std::string name = entry.path().filename().string();
-    pid_t pid = pid_in(name, "lambdascope-", '-');
-    // A ring, or the file a reader (the extension, record) announces itself with in a ring folder.
-    bool ring = pid > 0 && name.size() > 5 && name.ends_with(".ring");
-    if (!ring && it.depth() > 0 && name.starts_with(".reader-")) {
-      pid = pid_in(name + "/", ".reader-", '/');
-      ring = pid > 0 && name == ".reader-" + std::to_string(pid);
-    }
-    if (!ring) {
-      pid = it.depth() == 0 ? pid_in(name, "perf-", '.') : -1;
-      if (pid <= 0 || name != "perf-" + std::to_string(pid) + ".map") continue;
-    }
+    pid_t pid = owner_of(entry.path().filename().string(), it.depth() > 0);
     if (gone.count(pid) == 0) continue;
     std::error_code rm;
     if (fs::remove(entry.path(), rm)) {
       ++removed;
-      if (ring && it.depth() > 0) emptied.push_back(entry.path().parent_path());
+      if (it.depth() > 0) emptied.push_back(entry.path().parent_path());
     }
   }
   for (const fs::path& dir : emptied) {
