@@ -127,6 +127,7 @@ enum class RecordType : uint16_t {
   kThreadName = 4,   // the thread's name (comm) as seen at `time_ns`
   kMapAdd = 5,       // an executable mapping appeared
   kMapRemove = 6,    // an executable mapping went away
+  kIdleSpan = 7,     // wall mode: idle records of a dormant thread, one per period from first_ns to time_ns
   kJavaMethod = 16,  // a Java method's names and line table (JavaMethodRecord); numbered apart on purpose
   kJavaCode = 17,    // a Java method's compiled code appeared or went away (JavaCodeRecord)
 };
@@ -173,6 +174,17 @@ struct IdleRecord {
 static_assert(sizeof(IdleRecord) == 32);
 inline constexpr uint32_t kIdleRecordSizeV1 = 24;
 static_assert(offsetof(IdleRecord, cpu_ns) == kIdleRecordSizeV1);
+
+// A thread that has not run for a while is not looked at every cycle (see wall_sampler.cpp): the periods it
+// spent in its wait are written together, and the reader spreads them evenly over [first_ns, time_ns].
+struct IdleSpanRecord {
+  RecordHeader h;    // flags: the idle record flags
+  uint64_t time_ns;  // the last period's cycle
+  int32_t tid;
+  uint32_t weight;    // periods, at least 1
+  uint64_t first_ns;  // the first period's cycle
+};
+static_assert(sizeof(IdleSpanRecord) == 32);
 
 struct ThreadNameRecord {
   RecordHeader h;

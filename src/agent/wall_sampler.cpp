@@ -30,7 +30,41 @@ struct PerThread {
   uint64_t stack_ns;      // when its last stack was taken (the handler's clock); 0 unknown
   uint64_t signalled_ns;  // cycle that sent the signal its handler has not finished; 0 none
   uint64_t ran_ns;        // the last cycle that found its CPU time grown
+  // Dormancy (see Accounting): a thread long in the same wait is not looked at every cycle.
+  uint64_t acct_ns;        // its CPU time as last counted in Accounting::tracked
+  uint64_t deferred_from;  // the first and last cycle of the periods not yet written
+  uint64_t deferred_to;
+  uint32_t deferred;  // periods not yet written
+  uint32_t dormant;
 };
+
+// An idle thread costs a CPU-clock read and an idle record per cycle; a pool of them, at 997 Hz, more than
+// the function can spare. A thread in the same wait for kDormantAfterNs goes dormant: it is not read, and its
+// periods are written together (an IdleSpanRecord) every kMaxDeferNs. Whether a dormant thread ran is known
+// from the process's CPU clock: what it grew by beyond what the threads read used (their clocks) is CPU of
+// threads not read; more than kWakeThresholdNs of it and every thread is read this cycle (a full check).
+constexpr uint64_t kDormantAfterNs = 30000000;
+constexpr uint64_t kMaxDeferNs = 20000000;
+constexpr uint64_t kWakeThresholdNs = 30000;
+
+struct Accounting {
+  bool valid = false;
+  uint64_t base_ns = 0;  // process CPU time at the last full check
+  uint64_t tracked = 0;  // CPU the threads read used since then
+  uint64_t own_ns = 0;   // the agent's threads' CPU time as last counted
+  uint64_t control_ns = 0;
+  bool wake = false;  // the next cycle reads every thread
+};
+
+// Counts the CPU `pt` used since its last reading (after a full check's re-basing, nothing).
+void account(Accounting& a, PerThread& pt, uint64_t cpu, bool rebase) {
+  if (!rebase) a.tracked += cpu >= pt.acct_ns ? cpu - pt.acct_ns : cpu;  // smaller: a new thread, same tid
+  pt.acct_ns = cpu;
+}
+void account_value(Accounting& a, uint64_t& last, uint64_t cpu, bool rebase) {
+  if (!rebase) a.tracked += cpu >= last ? cpu - last : cpu;
+  last = cpu;
+}
 
 // A thread that has not run for this long is taken to be in its wait, not waiting for a CPU, without reading
 // its state: a function throttled to its CPU share waits at most one CFS period (100 ms) for it. Saves a
@@ -168,6 +202,41 @@ bool still_signalled(PerThread& pt, int tid, uint64_t cycle_start, uint32_t weig
   return true;
 }
 
+// Writes the thread's deferred periods as one span record.
+void flush_deferred(PerThread& pt, int tid) {
+  if (pt.deferred == 0) return;
+  RingWriter& ring = g_agent.ring;
+  uint8_t* p = ring.reserve(sizeof(ring::IdleSpanRecord));
+  if (p == nullptr) {
+    ring.count(ring::kDroppedFull);
+  } else {
+    auto* rec = reinterpret_cast<ring::IdleSpanRecord*>(p);
+    rec->time_ns = pt.deferred_to;
+    rec->tid = tid;
+    rec->weight = pt.deferred;
+    rec->first_ns = pt.deferred_from;
+    RingWriter::publish(p, ring::RecordType::kIdleSpan, sizeof(ring::IdleSpanRecord), 0);
+    ring.count(ring::kIdleSamples, pt.deferred);
+  }
+  pt.deferred = 0;
+}
+
+// A dormant thread's period, written later with the others (every kMaxDeferNs).
+void defer(PerThread& pt, int tid, uint64_t cycle_start, uint32_t weight) {
+  if (pt.deferred == 0) pt.deferred_from = cycle_start;
+  pt.deferred += weight;
+  pt.deferred_to = cycle_start;
+  if (cycle_start - pt.deferred_from >= kMaxDeferNs) flush_deferred(pt, tid);
+}
+
+void flush_all_deferred(const Cycle& c) {
+  for (int i = 0; i < c.count; ++i)
+    if (c.tids[i] <= g_pid_max) {
+      flush_deferred(g_threads[c.tids[i]], c.tids[i]);
+      g_threads[c.tids[i]].dormant = 0;
+    }
+}
+
 void* sampler_main(void*) {
   g_agent.agent_tids[1] = sys::gettid();
   sys::prctl(15 /* PR_SET_NAME */, reinterpret_cast<unsigned long>("lambdascope-wal"));
@@ -178,12 +247,15 @@ void* sampler_main(void*) {
   uint64_t next = clock_ns(CLOCK_MONOTONIC);
   uint64_t previous_cycle = 0;  // start of the last running cycle; 0 after a start or a pause
   int64_t carry = 0;            // wall time not yet given to a sample's weight (negative: given ahead)
+  Accounting acct;
   while (!__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
     uint64_t cycle_start = clock_ns(CLOCK_MONOTONIC);
     if (cycle_start > next + period) next = cycle_start;  // frozen or starved: do not catch up
     if (agent_state() != ring::State::kRunning) {
+      if (previous_cycle != 0) flush_all_deferred(*cycle);  // paused: what was deferred is written now
       previous_cycle = 0;
       carry = 0;
+      acct.valid = false;
     }
     if (agent_state() == ring::State::kRunning) {
       // A thread cannot have used more CPU than the wall time since the previous cycle: that bounds the
@@ -210,6 +282,20 @@ void* sampler_main(void*) {
       }
       uint64_t max_cpu = previous_cycle == 0 ? 0 : gap < weight * period ? gap : weight * period;
       previous_cycle = cycle_start;
+      // Dormant threads are read only when the process used CPU that the threads read did not (decided at
+      // the end of the previous cycle, once every thread read there had been counted).
+      const bool full = !acct.valid || acct.wake;
+      if (full) {
+        acct.valid = true;
+        acct.wake = false;
+        acct.base_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+        acct.tracked = 0;
+        // Every clock counted from now: what a thread used before its reading below goes unexplained,
+        // which errs towards another full check, never towards missing a wake.
+        account_value(acct, acct.own_ns, clock_ns(CLOCK_THREAD_CPUTIME_ID), true);
+        if (int control = g_agent.agent_tids[0]; control > 0)
+          account_value(acct, acct.control_ns, clock_ns(sys::thread_cpu_clock(control)), true);
+      }
       cycle->count = 0;
       for_each_thread(collect, cycle);
       // Until the .eh_frame tables exist the handler walks frame pointers, which skip the caller of a libc
@@ -225,7 +311,22 @@ void* sampler_main(void*) {
         if (tid > g_pid_max) continue;
         PerThread& pt = g_threads[tid];
         if (still_signalled(pt, tid, cycle_start, weight)) continue;
+        if (pt.dormant && !full) {
+          defer(pt, tid, cycle_start, weight);
+          continue;
+        }
         uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
+        account(acct, pt, cpu, full);
+        if (pt.dormant) {
+          if (cpu == pt.cpu_ns) {
+            defer(pt, tid, cycle_start, weight);
+            continue;
+          }
+          // It ran: its deferred periods were its wait's (unless the tid is another thread's now).
+          if (cpu > pt.cpu_ns) flush_deferred(pt, tid);
+          pt.deferred = 0;
+          pt.dormant = 0;
+        }
         if (cpu != pt.cpu_ns) pt.ran_ns = cycle_start;
         if (pt.sampled && cpu >= pt.cpu_ns && cpu - pt.cpu_ns < kRunnableThresholdNs) {
           // An idle record repeats the thread's last stack: right only when that stack was a wait. A thread
@@ -241,6 +342,8 @@ void* sampler_main(void*) {
             bool recent = cycle_start - pt.ran_ns < kRunnableWindowNs;
             uint16_t flags = recent && runnable(tid) ? ring::kIdleRunnable : 0;
             write_idle(tid, cycle_start, weight, 0, flags);
+            // Long in this wait, not waiting for a CPU, its stack known: dormant from the next cycle.
+            if (flags == 0 && cpu == pt.cpu_ns && cycle_start - pt.ran_ns >= kDormantAfterNs) pt.dormant = 1;
             continue;
           }
           // Blocked in another call than at its last sample, with next to no CPU between (one wait after
@@ -310,13 +413,25 @@ void* sampler_main(void*) {
         for (int k = 0; k < num_signal; ++k) {
           int tid = to_signal[k];
           uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
-          if (cpu != 0) g_threads[tid].cpu_ns = cpu;
+          if (cpu != 0) {
+            g_threads[tid].cpu_ns = cpu;
+            account(acct, g_threads[tid], cpu, false);
+          }
         }
       }
+      // The process's CPU beyond what the threads read (and the agent's own threads) used: a dormant thread
+      // ran. Read after every thread it is compared with, so the skew only ever errs towards a full check.
+      account_value(acct, acct.own_ns, clock_ns(CLOCK_THREAD_CPUTIME_ID), false);
+      if (int control = g_agent.agent_tids[0]; control > 0)
+        account_value(acct, acct.control_ns, clock_ns(sys::thread_cpu_clock(control)), false);
+      uint64_t process_cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+      acct.wake = static_cast<int64_t>(process_cpu - acct.base_ns - acct.tracked) >
+                  static_cast<int64_t>(kWakeThresholdNs);
     }
     next += period;
     sleep_until(next);
   }
+  flush_all_deferred(*cycle);
   sys::munmap(cycle, page_round(sizeof(Cycle)));
   return nullptr;
 }

@@ -14,6 +14,9 @@ namespace lambdascope::capture {
 namespace ring = agent::ring;
 
 namespace {
+// A span longer than this many periods is not one the agent writes (it flushes every kMaxDeferNs): corrupt.
+constexpr uint32_t kMaxSpanPeriods = 100000;
+
 std::string bounded_string(const char* s, size_t max) {
   return std::string(s, strnlen(s, max));
 }
@@ -167,6 +170,32 @@ size_t RingReader::poll(RingData& out) {
         s.waiting = rec.weight != 0;  // weight 0: CPU time its previous stack used before it blocked
         s.runnable = s.waiting && (h.flags & ring::kIdleRunnable) != 0;
         out.samples.push_back(s);
+        break;
+      }
+      case ring::RecordType::kIdleSpan: {
+        if (h.size < sizeof(ring::IdleSpanRecord)) {
+          ++out.corrupt_records;
+          break;
+        }
+        ring::IdleSpanRecord rec;
+        std::memcpy(&rec, p, sizeof rec);
+        if (rec.weight == 0 || rec.first_ns > rec.time_ns || rec.weight > kMaxSpanPeriods) {
+          ++out.corrupt_records;
+          break;
+        }
+        // One idle sample per period, spread evenly: windows cut at any time get their share.
+        RawSample s;
+        s.tid = rec.tid;
+        s.weight = 1;
+        s.idle = true;
+        s.waiting = true;
+        s.runnable = (h.flags & ring::kIdleRunnable) != 0;
+        s.stack_unknown = (h.flags & ring::kIdleStackUnknown) != 0;
+        const uint64_t span = rec.time_ns - rec.first_ns;
+        for (uint32_t i = 0; i < rec.weight; ++i) {
+          s.time_ns = rec.weight == 1 ? rec.time_ns : rec.first_ns + span * i / (rec.weight - 1);
+          out.samples.push_back(s);
+        }
         break;
       }
       case ring::RecordType::kThreadName: {

@@ -150,6 +150,45 @@ TEST(Ring, IdleRecordsCarryCpuAndSayWhetherTheThreadWaited) {
   std::filesystem::remove_all(dir);
 }
 
+// A dormant thread's periods come as one span record: the reader spreads them, one waiting sample per period,
+// evenly from the first to the last period's time; a span that cannot be the agent's is counted corrupt.
+TEST(Ring, IdleSpansBecomeOneWaitingSamplePerPeriod) {
+  std::string dir = testing::make_temp_dir();
+  ring::Header* h = make_ring(dir + "/r.ring", 1 << 12);
+  agent::RingWriter w;
+  w.attach(h);
+  auto span = [&](uint64_t first, uint64_t last, uint32_t weight, uint16_t flags) {
+    uint8_t* p = w.reserve(sizeof(ring::IdleSpanRecord));
+    ASSERT_NE(p, nullptr);
+    auto* rec = reinterpret_cast<ring::IdleSpanRecord*>(p);
+    rec->time_ns = last;
+    rec->tid = 9;
+    rec->weight = weight;
+    rec->first_ns = first;
+    agent::RingWriter::publish(p, ring::RecordType::kIdleSpan, sizeof(ring::IdleSpanRecord), flags);
+  };
+  span(1000, 5000, 5, 0);
+  span(7000, 7000, 1, ring::kIdleStackUnknown);
+  span(9000, 8000, 3, 0);  // ends before it starts
+  std::string error;
+  auto reader = RingReader::open(dir + "/r.ring", &error);
+  ASSERT_NE(reader, nullptr) << error;
+  RingData data;
+  reader->poll(data);
+  ASSERT_EQ(data.samples.size(), 6u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(data.samples[i].time_ns, 1000 + 1000 * i);
+    EXPECT_EQ(data.samples[i].weight, 1u);
+    EXPECT_TRUE(data.samples[i].idle && data.samples[i].waiting);
+    EXPECT_FALSE(data.samples[i].stack_unknown);
+    EXPECT_EQ(data.samples[i].tid, 9);
+  }
+  EXPECT_EQ(data.samples[5].time_ns, 7000u);
+  EXPECT_TRUE(data.samples[5].stack_unknown);
+  EXPECT_EQ(data.corrupt_records, 1u);
+  std::filesystem::remove_all(dir);
+}
+
 // A version 1 ring (written by an older agent): sample records end before cpu_ns, PCs follow at 32 bytes.
 TEST(Ring, ReadsVersionOneRecords) {
   std::string dir = testing::make_temp_dir();
