@@ -174,13 +174,31 @@ void* control_main(void*) {
   const uint64_t rescan = uint64_t{g_agent.config.rescan_ms} * 1000000u;
   uint64_t next = monotonic_ns() + rescan;
   const uint64_t tables_at = g_start_ns + uint64_t{g_agent.config.table_delay_ms} * 1000000u;
+  uint64_t last_written = 0;
+  uint64_t last_look = 0;
   while (!__atomic_load_n(&g_control_stop, __ATOMIC_ACQUIRE)) {
     uint64_t now = monotonic_ns();
     // Short waits while there is work on a schedule: tables to build, a ring still growing.
     uint64_t wake = next;
     if (!__atomic_load_n(&g_agent.tables_built, __ATOMIC_ACQUIRE) && tables_at < wake) wake = tables_at;
-    if (__atomic_load_n(&h->allocated, __ATOMIC_RELAXED) < h->data_size && now + kGrowCheckNs < wake)
+    // The writers wake us when half the room is used. As a wake sent just before we wait is lost, we also
+    // look again before the rest of the room could be used at the rate the writers had since our last look
+    // (at most every kGrowCheckNs), and not at all while nothing is written (an idle process).
+    const uint64_t written = __atomic_load_n(&h->write_pos, __ATOMIC_RELAXED);
+    const uint64_t allocated = __atomic_load_n(&h->allocated, __ATOMIC_RELAXED);
+    if (allocated < h->data_size && written != last_written && last_look != 0 && now > last_look &&
+        written < allocated) {
+      const double rate = static_cast<double>(written - last_written) / static_cast<double>(now - last_look);
+      const double until_full = static_cast<double>(allocated - written) / rate / 2;
+      uint64_t look = until_full < static_cast<double>(kGrowCheckNs) ? kGrowCheckNs
+                      : until_full > static_cast<double>(rescan)     ? rescan
+                                                                     : static_cast<uint64_t>(until_full);
+      if (now + look < wake) wake = now + look;
+    } else if (allocated < h->data_size && last_look == 0 && now + kGrowCheckNs < wake) {
       wake = now + kGrowCheckNs;
+    }
+    last_written = written;
+    last_look = now;
     if (now < wake) {
       uint64_t wait = wake - now;
       struct timespec ts {

@@ -3,9 +3,12 @@
 // allocates. When the ring is full the record is dropped and counted.
 #pragma once
 
+#include <linux/futex.h>
+
 #include <cstdint>
 
 #include "agent/ring_format.hpp"
+#include "agent/syscalls.hpp"
 
 namespace lambdascope::agent {
 
@@ -35,8 +38,13 @@ class RingWriter {
       uint64_t allocated = __atomic_load_n(&header_->allocated, __ATOMIC_ACQUIRE);
       if (allocated <= mask_ && w + pad + size > allocated) return nullptr;
       if (__atomic_compare_exchange_n(&header_->write_pos, &w, w + pad + size, true, __ATOMIC_ACQ_REL,
-                                      __ATOMIC_RELAXED))
+                                      __ATOMIC_RELAXED)) {
+        // Half of the room allocated so far is used: the agent's control thread allocates more (it does not
+        // poll for this, an idle process would pay for it). A futex wake is a plain system call.
+        if (allocated <= mask_ && w <= allocated / 2 && w + pad + size > allocated / 2)
+          sys::futex(&header_->control, FUTEX_WAKE, 0x7fffffff, nullptr);
         break;
+      }
     }
     if (pad != 0) publish(data_ + (w & mask_), ring::RecordType::kPad, static_cast<uint32_t>(pad), 0);
     return data_ + ((w + pad) & mask_);

@@ -39,31 +39,62 @@ struct PerThread {
 };
 
 // An idle thread costs a CPU-clock read and an idle record per cycle; a pool of them, at 997 Hz, more than
-// the function can spare. A thread in the same wait for kDormantAfterNs goes dormant: it is not read, and its
-// periods are written together (an IdleSpanRecord) every kMaxDeferNs. Whether a dormant thread ran is known
-// from the process's CPU clock: what it grew by beyond what the threads read used (their clocks) is CPU of
-// threads not read; more than kWakeThresholdNs of it and every thread is read this cycle (a full check).
+// a small function can spare (issue 13: the agent within 1% of the function's CPU share). A thread in the
+// same wait for kDormantAfterNs goes dormant: it is not read, and its periods are written together (an
+// IdleSpanRecord) every kMaxDeferNs. Whether a dormant thread ran is known from the process's CPU clock:
+// what it grew by beyond what the threads read (and the agent's own) used is CPU of threads not read. Once
+// that debt passes kWakeThresholdNs the dormant threads are read in the same cycle, so a wake is seen no
+// later than a non-dormant thread's would be. The thread list is kept between cycles and read again on
+// such a check (a new thread must run to exist), and at least every kRelistNs.
 constexpr uint64_t kDormantAfterNs = 30000000;
 constexpr uint64_t kMaxDeferNs = 20000000;
 constexpr uint64_t kWakeThresholdNs = 30000;
+constexpr uint64_t kRelistNs = 1000000000;
+
+// When every thread is dormant the sampler itself sleeps (a wake costs some 30 us of CPU on Firecracker, the
+// VM Lambda runs in, whatever the cycle then does): until the process has used kWakeCpuNs of CPU (a
+// process CPU-clock timer, checked by the kernel at its ticks) and at most kDormantSleepNs. The periods it
+// slept through are the dormant threads' waits.
+constexpr uint64_t kWakeCpuNs = 100000;
+constexpr uint64_t kDormantSleepNs = 50000000;
+
+uint64_t clock_ns(clockid_t clock);
 
 struct Accounting {
   bool valid = false;
-  uint64_t base_ns = 0;  // process CPU time at the last full check
-  uint64_t tracked = 0;  // CPU the threads read used since then
-  uint64_t own_ns = 0;   // the agent's threads' CPU time as last counted
+  uint64_t process_ns = 0;  // the process's CPU time at the last settling
+  uint64_t own_ns = 0;      // the agent's threads' CPU time then
   uint64_t control_ns = 0;
-  bool wake = false;  // the next cycle reads every thread
+  uint64_t explained = 0;  // CPU the threads read used since then
+  int64_t debt = 0;        // CPU nobody read explains, since every thread was last read
 };
 
-// Counts the CPU `pt` used since its last reading (after a full check's re-basing, nothing).
-void account(Accounting& a, PerThread& pt, uint64_t cpu, bool rebase) {
-  if (!rebase) a.tracked += cpu >= pt.acct_ns ? cpu - pt.acct_ns : cpu;  // smaller: a new thread, same tid
+// Counts the CPU `pt` used since its last reading.
+void account(Accounting& a, PerThread& pt, uint64_t cpu) {
+  a.explained += cpu >= pt.acct_ns ? cpu - pt.acct_ns : cpu;  // smaller: a new thread, same tid
   pt.acct_ns = cpu;
 }
-void account_value(Accounting& a, uint64_t& last, uint64_t cpu, bool rebase) {
-  if (!rebase) a.tracked += cpu >= last ? cpu - last : cpu;
-  last = cpu;
+
+// Reads the process's and the agent's clocks after the threads it is compared with (so a thread running
+// meanwhile errs towards a check, never towards a missed wake) and adds what no reading explains to the
+// debt. `all`: every thread was read just now, nothing is owed.
+void settle(Accounting& a, bool all) {
+  uint64_t own = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+  uint64_t control = 0;
+  if (int tid = g_agent.agent_tids[0]; tid > 0) control = clock_ns(sys::thread_cpu_clock(tid));
+  uint64_t process = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+  if (a.valid) {
+    a.explained +=
+        (own >= a.own_ns ? own - a.own_ns : own) + (control >= a.control_ns ? control - a.control_ns : 0);
+    a.debt += static_cast<int64_t>(process - a.process_ns) - static_cast<int64_t>(a.explained);
+    if (a.debt < 0) a.debt = 0;  // a thread read for the first time brings CPU from before: no credit
+  }
+  if (all) a.debt = 0;
+  a.valid = true;
+  a.own_ns = own;
+  a.control_ns = control;
+  a.process_ns = process;
+  a.explained = 0;
 }
 
 // A thread that has not run for this long is taken to be in its wait, not waiting for a CPU, without reading
@@ -134,9 +165,11 @@ bool runnable(int tid) {
   return paren >= 0 && paren + 2 < n && buf[paren + 2] == 'R';
 }
 
+// The threads as last listed, and the cycle's scratch: mapped once, off the sampler's small stack.
 struct Cycle {
   int tids[4096];
   int count;
+  int dormant[4096];
 };
 
 void collect(int tid, void* ctx) {
@@ -237,6 +270,141 @@ void flush_all_deferred(const Cycle& c) {
     }
 }
 
+// A timer on the process's CPU clock that signals the sampler thread, which blocks every signal and takes
+// this one with sigtimedwait: no handler of ours or the program's runs.
+struct CpuWake {
+  int timer = -1;
+  int signo = 0;
+};
+
+bool cpu_wake_create(CpuWake& w) {
+  sys::KernelSigevent sev{};
+  sev.notify = 4;  // SIGEV_THREAD_ID
+  sev.signo = g_agent.signal;
+  sev.tid = sys::gettid();
+  int id = -1;
+  if (sys::timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &id) < 0) return false;
+  w.timer = id;
+  w.signo = g_agent.signal;
+  return true;
+}
+
+// Sleeps until the process has used `cpu_ns` more CPU, or `wall_ns` passed.
+void cpu_wake_sleep(const CpuWake& w, uint64_t cpu_ns, uint64_t wall_ns) {
+  struct itimerspec spec {};
+  uint64_t at = clock_ns(CLOCK_PROCESS_CPUTIME_ID) + cpu_ns;
+  spec.it_value.tv_sec = static_cast<time_t>(at / 1000000000u);
+  spec.it_value.tv_nsec = static_cast<long>(at % 1000000000u);
+  sys::timer_settime(w.timer, TIMER_ABSTIME, &spec, nullptr);
+  uint64_t set[2] = {uint64_t{1} << (w.signo - 1), 0};
+  struct timespec ts {
+    static_cast<time_t>(wall_ns / 1000000000u), static_cast<long>(wall_ns % 1000000000u)
+  };
+  sys::call(SYS_rt_sigtimedwait, reinterpret_cast<long>(set), 0, reinterpret_cast<long>(&ts), 8);
+  struct itimerspec off {};
+  sys::timer_settime(w.timer, 0, &off, nullptr);
+  struct timespec zero {};  // a signal sent after the wait ended: taken now, not at the next sleep
+  sys::call(SYS_rt_sigtimedwait, reinterpret_cast<long>(set), 0, reinterpret_cast<long>(&zero), 8);
+}
+
+// What one cycle knows while it visits the threads.
+struct CycleState {
+  uint64_t start;
+  uint32_t weight;
+  uint64_t max_cpu;
+  bool tables;
+  bool relist;  // a thread listed is gone: list them again next cycle
+  int to_signal[4096];
+  int num_signal;
+};
+
+// Reads one thread's CPU clock and decides: an idle record (it did not run, or ran and is back in the same
+// wait), or a signal for its stack.
+void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
+  const uint64_t cycle_start = cs.start;
+  const uint32_t weight = cs.weight;
+  const bool tables = cs.tables;
+  uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
+  if (cpu == 0) {  // it exited since the threads were listed
+    cs.relist = true;
+    return;
+  }
+  account(acct, pt, cpu);
+  if (pt.dormant) {
+    if (cpu == pt.cpu_ns) {
+      defer(pt, tid, cycle_start, weight);
+      return;
+    }
+    // It ran: its deferred periods were its wait's (unless the tid is another thread's now).
+    if (cpu > pt.cpu_ns) flush_deferred(pt, tid);
+    pt.deferred = 0;
+    pt.dormant = 0;
+  }
+  if (cpu != pt.cpu_ns) pt.ran_ns = cycle_start;
+  if (pt.sampled && cpu >= pt.cpu_ns && cpu - pt.cpu_ns < kRunnableThresholdNs) {
+    // An idle record repeats the thread's last stack: right only when that stack was a wait. A thread
+    // running at its last sample that did not run since has blocked (the end of a computation, then a
+    // wait) or waits for a CPU: one signal learns where (it interrupts no sleep of the program's that
+    // the program did not just enter), and the CPU it used before goes to its previous stack.
+    // Not scheduled at all since its last sample (its CPU clock has not moved): it cannot have left the
+    // wait it was in, no need to read which.
+    int32_t nr = cpu == pt.cpu_ns && pt.wait_syscall >= 0 ? pt.wait_syscall : blocked_syscall(tid);
+    if (pt.wait_syscall >= 0 && (nr < 0 || nr == pt.wait_syscall) && !(pt.early && tables)) {
+      // Still in the wait of its last sample. Woken but not running yet: waiting for a CPU, not for
+      // what it was waiting on.
+      bool recent = cycle_start - pt.ran_ns < kRunnableWindowNs;
+      uint16_t flags = recent && runnable(tid) ? ring::kIdleRunnable : 0;
+      write_idle(tid, cycle_start, weight, 0, flags);
+      // Long in this wait, not waiting for a CPU, its stack known: dormant from the next cycle.
+      if (flags == 0 && cpu == pt.cpu_ns && cycle_start - pt.ran_ns >= kDormantAfterNs) pt.dormant = 1;
+      return;
+    }
+    // Blocked in another call than at its last sample, with next to no CPU between (one wait after
+    // another: a barrier, then a sleep): the stack we have is not where it waits now.
+    if (cpu != pt.cpu_ns) write_idle(tid, weightless_time(pt, cycle_start), 0, cpu - pt.cpu_ns);
+    pt.cpu_ns = cpu;
+    pt.wait_syscall = nr;
+    pt.early = !tables;
+    __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
+    cs.to_signal[cs.num_signal++] = tid;
+    return;
+  }
+  // Where it is blocked now, if it is: one /proc read per thread that ran (even a thread that ran
+  // the whole interval as far as we can tell may have blocked at its end, on a busy machine).
+  int32_t nr = blocked_syscall(tid);
+  if (!pt.sampled && !tables && nr >= 0) {
+    // Its first sample is the stack every later idle record repeats: taken once the unwind tables
+    // exist (libc's sleeping calls have no frame pointers), until then "[not sampled yet]".
+    write_idle(tid, cycle_start, weight, 0);
+    return;
+  }
+  if (!pt.sampled) g_agent.ring.count(ring::kThreadsSeen);
+  uint64_t used = pt.sampled && cpu >= pt.cpu_ns ? cpu - pt.cpu_ns : cpu;
+  if (used > cs.max_cpu) used = cs.max_cpu;
+  bool was_sampled = pt.sampled;
+  pt.cpu_ns = cpu;
+  pt.sampled = 1;
+  // It ran, but for less than the whole interval: it may be blocked again. When it is blocked in the
+  // same system call as at its last sample (a loop around nanosleep or poll), its stack is most
+  // likely the one we have, and a signal would cut that sleep short (nanosleep and poll fail with
+  // EINTR): an idle record with its CPU time instead. A thread blocked somewhere new is signalled,
+  // so the stack of its wait is known.
+  if (was_sampled && nr >= 0 && nr == pt.wait_syscall && !(pt.early && tables)) {
+    write_idle(tid, cycle_start, weight, used);
+    return;
+  }
+  pt.wait_syscall = nr;
+  if (was_sampled && nr >= 0 && used != 0) {
+    // Blocked somewhere new: the CPU time was spent before it blocked, in the code of its previous
+    // sample, not in the wait the signal will find. A weightless idle record carries it there.
+    write_idle(tid, weightless_time(pt, cycle_start), 0, used);
+    used = 0;
+  }
+  pt.early = !tables;
+  __atomic_store_n(&pt.pending, pack_pending(weight, used), __ATOMIC_RELEASE);
+  cs.to_signal[cs.num_signal++] = tid;
+}
+
 void* sampler_main(void*) {
   g_agent.agent_tids[1] = sys::gettid();
   sys::prctl(15 /* PR_SET_NAME */, reinterpret_cast<unsigned long>("lambdascope-wal"));
@@ -247,7 +415,19 @@ void* sampler_main(void*) {
   uint64_t next = clock_ns(CLOCK_MONOTONIC);
   uint64_t previous_cycle = 0;  // start of the last running cycle; 0 after a start or a pause
   int64_t carry = 0;            // wall time not yet given to a sample's weight (negative: given ahead)
+  uint64_t listed_ns = 0;       // when `cycle` last listed the threads
   Accounting acct;
+  auto* state = static_cast<CycleState*>(map_anonymous(page_round(sizeof(CycleState))));
+  if (state == nullptr) {
+    sys::munmap(cycle, page_round(sizeof(Cycle)));
+    return nullptr;
+  }
+  CycleState& cs = *state;
+  cs.relist = true;
+  int* dormant = cycle->dormant;
+  CpuWake cpu_wake;
+  const bool can_sleep = cpu_wake_create(cpu_wake);
+  bool slept = false;  // the last wait was a dormant sleep, not one period
   while (!__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
     uint64_t cycle_start = clock_ns(CLOCK_MONOTONIC);
     if (cycle_start > next + period) next = cycle_start;  // frozen or starved: do not catch up
@@ -269,7 +449,13 @@ void* sampler_main(void*) {
       // longer than kFreezeGapNs is a freeze (Lambda between invocations), whose time is not the
       // function's: it weighs one period.
       uint32_t weight = 1;
-      if (gap > kFreezeGapNs) {
+      uint32_t slept_periods = 0;  // after a dormant sleep: the periods before this one, all threads' waits
+      if (slept) {
+        carry = 0;
+        if (gap <= kDormantSleepNs + kFreezeGapNs)
+          slept_periods = static_cast<uint32_t>((gap + period / 2) / period);
+        if (slept_periods > 0) --slept_periods;
+      } else if (gap > kFreezeGapNs) {
         carry = 0;
       } else {
         const int64_t p = static_cast<int64_t>(period);
@@ -280,118 +466,68 @@ void* sampler_main(void*) {
         carry = owed - static_cast<int64_t>(weight) * p;
         if (carry > most * p || carry < -most * p) carry = 0;
       }
-      uint64_t max_cpu = previous_cycle == 0 ? 0 : gap < weight * period ? gap : weight * period;
-      previous_cycle = cycle_start;
-      // Dormant threads are read only when the process used CPU that the threads read did not (decided at
-      // the end of the previous cycle, once every thread read there had been counted).
-      const bool full = !acct.valid || acct.wake;
-      if (full) {
-        acct.valid = true;
-        acct.wake = false;
-        acct.base_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-        acct.tracked = 0;
-        // Every clock counted from now: what a thread used before its reading below goes unexplained,
-        // which errs towards another full check, never towards missing a wake.
-        account_value(acct, acct.own_ns, clock_ns(CLOCK_THREAD_CPUTIME_ID), true);
-        if (int control = g_agent.agent_tids[0]; control > 0)
-          account_value(acct, acct.control_ns, clock_ns(sys::thread_cpu_clock(control)), true);
-      }
-      cycle->count = 0;
-      for_each_thread(collect, cycle);
+      cs.start = cycle_start;
+      cs.weight = weight;
+      cs.max_cpu = previous_cycle == 0 ? 0 : gap < weight * period ? gap : weight * period;
+      slept = false;
       // Until the .eh_frame tables exist the handler walks frame pointers, which skip the caller of a libc
       // call that has none (clock_nanosleep's caller is lost). A stack taken then is taken again once they
       // exist, before idle records repeat it any longer (a signal sent while the thread ran may be handled
       // once it blocked).
-      const bool tables = __atomic_load_n(&g_agent.tables_built, __ATOMIC_ACQUIRE);
-      // Which threads ran since their last sample.
-      int to_signal[4096];
-      int num_signal = 0;
+      cs.tables = __atomic_load_n(&g_agent.tables_built, __ATOMIC_ACQUIRE);
+      cs.num_signal = 0;
+      previous_cycle = cycle_start;
+      // A check of every thread: after a start or a pause, or when CPU went unexplained since the last one.
+      const bool full = !acct.valid || acct.debt > static_cast<int64_t>(kWakeThresholdNs);
+      if (full || cs.relist || cycle_start - listed_ns >= kRelistNs) {
+        cycle->count = 0;
+        for_each_thread(collect, cycle);
+        listed_ns = cycle_start;
+        cs.relist = false;
+      }
+      int num_dormant = 0;
+      int awake = 0;  // threads read or still signalled: not dormant
       for (int i = 0; i < cycle->count; ++i) {
         int tid = cycle->tids[i];
         if (tid > g_pid_max) continue;
         PerThread& pt = g_threads[tid];
+        // The sampler slept through these periods, every thread dormant in its wait.
+        if (slept_periods > 0 && pt.dormant) defer(pt, tid, cycle_start - period, slept_periods);
+        ++awake;
         if (still_signalled(pt, tid, cycle_start, weight)) continue;
         if (pt.dormant && !full) {
-          defer(pt, tid, cycle_start, weight);
+          dormant[num_dormant++] = tid;
+          --awake;
           continue;
         }
-        uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
-        account(acct, pt, cpu, full);
-        if (pt.dormant) {
-          if (cpu == pt.cpu_ns) {
-            defer(pt, tid, cycle_start, weight);
-            continue;
-          }
-          // It ran: its deferred periods were its wait's (unless the tid is another thread's now).
-          if (cpu > pt.cpu_ns) flush_deferred(pt, tid);
-          pt.deferred = 0;
-          pt.dormant = 0;
+        visit(pt, tid, cs, acct);
+      }
+      // The dormant threads: read when the process used CPU the threads read do not explain (one of them
+      // ran), else their periods are deferred unread.
+      settle(acct, full);
+      if (num_dormant > 0) {
+        const bool wake = acct.debt > static_cast<int64_t>(kWakeThresholdNs);
+        for (int i = 0; i < num_dormant; ++i) {
+          PerThread& pt = g_threads[dormant[i]];
+          if (wake)
+            visit(pt, dormant[i], cs, acct);
+          else
+            defer(pt, dormant[i], cycle_start, weight);
         }
-        if (cpu != pt.cpu_ns) pt.ran_ns = cycle_start;
-        if (pt.sampled && cpu >= pt.cpu_ns && cpu - pt.cpu_ns < kRunnableThresholdNs) {
-          // An idle record repeats the thread's last stack: right only when that stack was a wait. A thread
-          // running at its last sample that did not run since has blocked (the end of a computation, then a
-          // wait) or waits for a CPU: one signal learns where (it interrupts no sleep of the program's that
-          // the program did not just enter), and the CPU it used before goes to its previous stack.
-          // Not scheduled at all since its last sample (its CPU clock has not moved): it cannot have left the
-          // wait it was in, no need to read which.
-          int32_t nr = cpu == pt.cpu_ns && pt.wait_syscall >= 0 ? pt.wait_syscall : blocked_syscall(tid);
-          if (pt.wait_syscall >= 0 && (nr < 0 || nr == pt.wait_syscall) && !(pt.early && tables)) {
-            // Still in the wait of its last sample. Woken but not running yet: waiting for a CPU, not for
-            // what it was waiting on.
-            bool recent = cycle_start - pt.ran_ns < kRunnableWindowNs;
-            uint16_t flags = recent && runnable(tid) ? ring::kIdleRunnable : 0;
-            write_idle(tid, cycle_start, weight, 0, flags);
-            // Long in this wait, not waiting for a CPU, its stack known: dormant from the next cycle.
-            if (flags == 0 && cpu == pt.cpu_ns && cycle_start - pt.ran_ns >= kDormantAfterNs) pt.dormant = 1;
-            continue;
-          }
-          // Blocked in another call than at its last sample, with next to no CPU between (one wait after
-          // another: a barrier, then a sleep): the stack we have is not where it waits now.
-          if (cpu != pt.cpu_ns) write_idle(tid, weightless_time(pt, cycle_start), 0, cpu - pt.cpu_ns);
-          pt.cpu_ns = cpu;
-          pt.wait_syscall = nr;
-          pt.early = !tables;
-          __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
-          to_signal[num_signal++] = tid;
-        } else {
-          // Where it is blocked now, if it is: one /proc read per thread that ran (even a thread that ran
-          // the whole interval as far as we can tell may have blocked at its end, on a busy machine).
-          int32_t nr = blocked_syscall(tid);
-          if (!pt.sampled && !tables && nr >= 0) {
-            // Its first sample is the stack every later idle record repeats: taken once the unwind tables
-            // exist (libc's sleeping calls have no frame pointers), until then "[not sampled yet]".
-            write_idle(tid, cycle_start, weight, 0);
-            continue;
-          }
-          if (!pt.sampled) g_agent.ring.count(ring::kThreadsSeen);
-          uint64_t used = pt.sampled && cpu >= pt.cpu_ns ? cpu - pt.cpu_ns : cpu;
-          if (used > max_cpu) used = max_cpu;
-          bool was_sampled = pt.sampled;
-          pt.cpu_ns = cpu;
-          pt.sampled = 1;
-          // It ran, but for less than the whole interval: it may be blocked again. When it is blocked in the
-          // same system call as at its last sample (a loop around nanosleep or poll), its stack is most
-          // likely the one we have, and a signal would cut that sleep short (nanosleep and poll fail with
-          // EINTR): an idle record with its CPU time instead. A thread blocked somewhere new is signalled,
-          // so the stack of its wait is known.
-          if (was_sampled && nr >= 0 && nr == pt.wait_syscall && !(pt.early && tables)) {
-            write_idle(tid, cycle_start, weight, used);
-            continue;
-          }
-          pt.wait_syscall = nr;
-          if (was_sampled && nr >= 0 && used != 0) {
-            // Blocked somewhere new: the CPU time was spent before it blocked, in the code of its previous
-            // sample, not in the wait the signal will find. A weightless idle record carries it there.
-            write_idle(tid, weightless_time(pt, cycle_start), 0, used);
-            used = 0;
-          }
-          pt.early = !tables;
-          __atomic_store_n(&pt.pending, pack_pending(weight, used), __ATOMIC_RELEASE);
-          to_signal[num_signal++] = tid;
-        }
+        if (wake) settle(acct, true);
+        if (wake) awake = num_dormant;
+      }
+      // Every thread dormant, none woken: the sampler sleeps too (see kDormantSleepNs).
+      if (can_sleep && awake == 0 && num_dormant > 0 && !__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
+        cpu_wake_sleep(cpu_wake, kWakeCpuNs, kDormantSleepNs);
+        // The time slept is counted from this cycle: the next one starts now, off the old schedule.
+        next = clock_ns(CLOCK_MONOTONIC);
+        slept = true;
+        continue;
       }
       // Signal them in ticks of `per_tick`, spread over the period.
+      const int num_signal = cs.num_signal;
+      const int* to_signal = cs.to_signal;
       uint32_t ticks = (static_cast<uint32_t>(num_signal) + per_tick - 1) / per_tick;
       for (uint32_t t = 0; t < ticks && !__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE); ++t) {
         for (uint32_t k = t * per_tick; k < (t + 1) * per_tick && k < static_cast<uint32_t>(num_signal);
@@ -402,7 +538,6 @@ void* sampler_main(void*) {
             g_agent.ring.count(ring::kSignalsSent);
           else
             __atomic_store_n(&pt.signalled_ns, 0, __ATOMIC_RELEASE);
-          // Its CPU time after our signal, so the handler's own cost does not make it look busy next time.
         }
         if (t + 1 < ticks) sleep_until(cycle_start + period * (t + 1) / ticks);
       }
@@ -415,23 +550,18 @@ void* sampler_main(void*) {
           uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
           if (cpu != 0) {
             g_threads[tid].cpu_ns = cpu;
-            account(acct, g_threads[tid], cpu, false);
+            account(acct, g_threads[tid], cpu);
           }
         }
+        settle(acct, false);
       }
-      // The process's CPU beyond what the threads read (and the agent's own threads) used: a dormant thread
-      // ran. Read after every thread it is compared with, so the skew only ever errs towards a full check.
-      account_value(acct, acct.own_ns, clock_ns(CLOCK_THREAD_CPUTIME_ID), false);
-      if (int control = g_agent.agent_tids[0]; control > 0)
-        account_value(acct, acct.control_ns, clock_ns(sys::thread_cpu_clock(control)), false);
-      uint64_t process_cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-      acct.wake = static_cast<int64_t>(process_cpu - acct.base_ns - acct.tracked) >
-                  static_cast<int64_t>(kWakeThresholdNs);
     }
     next += period;
     sleep_until(next);
   }
   flush_all_deferred(*cycle);
+  if (can_sleep) sys::timer_delete(cpu_wake.timer);
+  sys::munmap(state, page_round(sizeof(CycleState)));
   sys::munmap(cycle, page_round(sizeof(Cycle)));
   return nullptr;
 }

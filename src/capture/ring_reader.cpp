@@ -190,7 +190,6 @@ size_t RingReader::poll(RingData& out) {
         s.idle = true;
         s.waiting = true;
         s.runnable = (h.flags & ring::kIdleRunnable) != 0;
-        s.stack_unknown = (h.flags & ring::kIdleStackUnknown) != 0;
         const uint64_t span = rec.time_ns - rec.first_ns;
         for (uint32_t i = 0; i < rec.weight; ++i) {
           s.time_ns = rec.weight == 1 ? rec.time_ns : rec.first_ns + span * i / (rec.weight - 1);

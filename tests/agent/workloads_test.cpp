@@ -134,6 +134,28 @@ TEST_F(Workloads, WallModeGivesBusyAndIdleThreadsAboutTheSame) {
   EXPECT_GT(sleeping / idle, 0.8) << idle_stacks << r.err;
 }
 
+// A process whose threads all wait: the wall sampler then sleeps until the process uses CPU, and writes the
+// periods it slept through as the waits they were. Each waiter must still get its whole wait, by weight,
+// ending in its wait.
+TEST_F(Workloads, WallModeKeepsEveryPeriodOfAnIdleProcess) {
+  std::string out = dir_ + "/idle.pb.gz";
+  auto r = run_command("timeout 120 " + testing::binary_path() + " record --mode wall --hz 199 -o " + out +
+                       " -- " + workload("all_wait") + " 1.5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "waited\n");
+  auto c = run_command(testing::binary_path() + " collapse --weight wall " + out);
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto stacks = parse_folded(c.out);
+  double waiters = weight(stacks, [](const Stack& s) { return s.frames[0] == "waiter"; });
+  double in_wait =
+      weight(stacks, [](const Stack& s) { return s.frames[0] == "waiter" && s.has("long_wait"); });
+  // Four threads for 1.5 s: 6 s of waiting, in nanoseconds; the first sample of each may come a little late,
+  // and a thread's last periods may be after the ring was read.
+  EXPECT_GT(waiters, 0.85 * 6e9) << c.out << r.err;
+  EXPECT_LT(waiters, 1.1 * 6e9) << c.out << r.err;
+  EXPECT_GT(in_wait / waiters, 0.9) << c.out;
+}
+
 // Wall samples carry their thread's CPU time: by `wall` both threads show, by `cpu` only the busy one; the
 // sleeping thread is not interrupted (but for its first sample), and its samples end in "[waiting: sleep]".
 TEST_F(Workloads, WallModeCarriesCpuTimePerSample) {

@@ -168,7 +168,7 @@ TEST(Ring, IdleSpansBecomeOneWaitingSamplePerPeriod) {
     agent::RingWriter::publish(p, ring::RecordType::kIdleSpan, sizeof(ring::IdleSpanRecord), flags);
   };
   span(1000, 5000, 5, 0);
-  span(7000, 7000, 1, ring::kIdleStackUnknown);
+  span(7000, 7000, 1, ring::kIdleRunnable);
   span(9000, 8000, 3, 0);  // ends before it starts
   std::string error;
   auto reader = RingReader::open(dir + "/r.ring", &error);
@@ -180,11 +180,11 @@ TEST(Ring, IdleSpansBecomeOneWaitingSamplePerPeriod) {
     EXPECT_EQ(data.samples[i].time_ns, 1000 + 1000 * i);
     EXPECT_EQ(data.samples[i].weight, 1u);
     EXPECT_TRUE(data.samples[i].idle && data.samples[i].waiting);
-    EXPECT_FALSE(data.samples[i].stack_unknown);
+    EXPECT_FALSE(data.samples[i].runnable);
     EXPECT_EQ(data.samples[i].tid, 9);
   }
   EXPECT_EQ(data.samples[5].time_ns, 7000u);
-  EXPECT_TRUE(data.samples[5].stack_unknown);
+  EXPECT_TRUE(data.samples[5].runnable);
   EXPECT_EQ(data.corrupt_records, 1u);
   std::filesystem::remove_all(dir);
 }
