@@ -14,7 +14,7 @@
 # interleaved. Prints markdown on stdout.
 # Targets (issue 12): Java invocation <= 3% slower, Java init <= 10% longer, Python <= 5% slower; stacks
 # complete to the handler in >= 95% of samples.
-# Env: LS_BENCH_ROUNDS (3), LS_BENCH_INVOCATIONS (20), LS_BENCH_KEEP (a folder: the last Python "on" run's
+# Env: LS_BENCH_ROUNDS (3), LS_BENCH_INVOCATIONS (20), LS_BENCH_RUNTIMES ("python java", or one of them), LS_BENCH_KEEP (a folder: the last Python "on" run's
 # stored profiles are copied there, e.g. for a screenshot).
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -64,6 +64,9 @@ configs = [("python", "off", off), ("python", "on", []),
            ("java", "off, DebugNonSafepoints", off + [
                "--env", "JAVA_TOOL_OPTIONS=-XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints"])]
 
+only = os.environ.get("LS_BENCH_RUNTIMES", "").split()
+if only:
+    configs = [c for c in configs if c[0] in only]
 
 def pct(values, p):
     v = sorted(values)
@@ -149,6 +152,8 @@ for runtime, name, _ in configs:
     print(f"| {runtime} | {name} | {d:.1f} ms | {spread} | {ratio} | {statistics.median(s['init']):.1f} ms ({inits}) | {counts} | {share} | {prof} |")
 print()
 for runtime, limit in (("python", 1.05), ("java", 1.03)):
+    if only and runtime not in only:
+        continue
     ratio = pct(stats[(runtime, "on")]["dur"], 50) / pct(stats[(runtime, "off")]["dur"], 50)
     r = stats[(runtime, "on")]["reach"]
     share = r[0] / max(1, r[0] + r[2])
