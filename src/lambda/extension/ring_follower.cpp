@@ -110,7 +110,7 @@ void RingFollower::scan_locked() {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(options_.dir, ec)) {
     std::string path = entry.path().string();
-    if (!ends_with(path, ".ring") || rings_.count(path) != 0) continue;
+    if (!ends_with(path, ".ring") || rings_.count(path) != 0 || own_.count(path) != 0) continue;
     std::string error;
     auto reader = capture::RingReader::open(path, &error);
     if (reader == nullptr) {
@@ -119,7 +119,10 @@ void RingFollower::scan_locked() {
       continue;
     }
     unopened_.erase(path);
-    if (reader->info().pid == ::getpid()) continue;  // the extension itself, preloaded by a global LD_PRELOAD
+    if (reader->info().pid == ::getpid()) {  // the extension itself, preloaded by a global LD_PRELOAD
+      own_.insert(path);
+      continue;
+    }
     Log::debug("following ring " + path + " (pid " + std::to_string(reader->info().pid) + ", " +
                reader->info().exe + ")");
     seen_any_ = true;
@@ -264,6 +267,7 @@ void RingFollower::discard_through(int64_t t) {
 
 int64_t RingFollower::earliest_start_ns() {
   std::lock_guard<std::mutex> lock(mu_);
+  scan_locked();  // a ring that appeared since the last poll counts (the init window starts at it)
   int64_t best = 0;
   for (auto& [path, f] : rings_) {
     auto t = static_cast<int64_t>(f.reader->info().anchor_realtime_ns);
@@ -307,6 +311,7 @@ void RingFollower::remove_finished_rings(bool discard_unclaimed) {
 
 bool RingFollower::seen_any_ring() {
   std::lock_guard<std::mutex> lock(mu_);
+  if (!seen_any_) scan_locked();  // not only as of the last poll
   return seen_any_;
 }
 
