@@ -216,7 +216,14 @@ def verify_burn_run(tmp, function, handler_frame, init_frame, telemetry=True, me
             t = labels["end_timestamp_ns"]
             check(p["time_nanos"] <= t <= p["time_nanos"] + p["duration_nanos"], "sample inside the profile's window")
         burns = burn_names(p)
-        check(list(burns) == [want], f"profile of {want} holds only {want}: {burns}")
+        if list(burns) != [want]:
+            # What the profile holds instead, for the failure's reader: its heaviest stacks, leaf first.
+            tops = {}
+            for s in p["samples"]:
+                key = " <- ".join(s["stack"][:8])
+                tops[key] = tops.get(key, 0) + (s["values"][0] if s["values"] else 1)
+            top = "\n  ".join(f"{v}: {k}" for k, v in sorted(tops.items(), key=lambda kv: -kv[1])[:8])
+            check(False, f"profile of {want} holds only {want}: {burns}; its heaviest stacks:\n  {top}")
         # Of the burning thread's samples: in wall mode (the Lambda default) every thread that ran in the
         # window has samples too (V8's compiler threads).
         # By weight, not rows: a thread throttled to its CPU share (local --memory 128 gives 7% of a CPU) is
