@@ -108,6 +108,7 @@ constexpr uint64_t kMaxUnhandledNs = 1000000000;
 pthread_t g_thread;
 bool g_running = false;
 bool g_stop = false;
+int g_wake_signo = 0;  // the signal a sleeping sampler waits for (see CpuWake); 0 when it cannot sleep
 PerThread* g_threads = nullptr;
 int g_pid_max = 0;
 
@@ -286,6 +287,7 @@ bool cpu_wake_create(CpuWake& w) {
   if (sys::timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &id) < 0) return false;
   w.timer = id;
   w.signo = g_agent.signal;
+  __atomic_store_n(&g_wake_signo, w.signo, __ATOMIC_RELEASE);
   return true;
 }
 
@@ -560,7 +562,10 @@ void* sampler_main(void*) {
     sleep_until(next);
   }
   flush_all_deferred(*cycle);
-  if (can_sleep) sys::timer_delete(cpu_wake.timer);
+  if (can_sleep) {
+    __atomic_store_n(&g_wake_signo, 0, __ATOMIC_RELEASE);
+    sys::timer_delete(cpu_wake.timer);
+  }
   sys::munmap(state, page_round(sizeof(CycleState)));
   sys::munmap(cycle, page_round(sizeof(Cycle)));
   return nullptr;
@@ -609,6 +614,10 @@ bool wall_sampler_start(int pid_max) {
 void wall_sampler_stop() {
   if (!g_running) return;
   __atomic_store_n(&g_stop, true, __ATOMIC_RELEASE);
+  // A sampler asleep until the process uses CPU would hold up the program's exit for up to kDormantSleepNs.
+  int tid = g_agent.agent_tids[1];
+  if (int signo = __atomic_load_n(&g_wake_signo, __ATOMIC_ACQUIRE); signo != 0 && tid > 0)
+    sys::tgkill(g_agent.pid, tid, signo);
   pthread_join(g_thread, nullptr);
   g_running = false;
   g_agent.agent_tids[1] = 0;
