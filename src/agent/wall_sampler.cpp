@@ -32,6 +32,7 @@ struct PerThread {
   uint64_t ran_ns;        // the last cycle that found its CPU time grown
   uint64_t handled_cpu;   // its CPU time at the end of its last handler (0: taken by the sampler, or none)
   uint64_t read_cpu;      // its CPU time at the sampler's last reading (cpu_ns is at its last sample)
+  uint32_t extra;         // periods of a dormant sleep it spent running: added to its next record's weight
   // Dormancy (see Accounting): a thread long in the same wait is not looked at every cycle.
   uint64_t acct_ns;        // its CPU time as last counted in Accounting::tracked
   uint64_t deferred_from;  // the first and last cycle of the periods not yet written
@@ -49,16 +50,22 @@ struct PerThread {
 // later than a non-dormant thread's would be. The thread list is kept between cycles and read again on
 // such a check (a new thread must run to exist), and at least every kRelistNs.
 constexpr uint64_t kDormantAfterNs = 30000000;
-constexpr uint64_t kMaxDeferNs = 20000000;
+// Short: the Lambda extension cuts an invocation's window soon after it ends, and periods written after
+// that are lost to it.
+constexpr uint64_t kMaxDeferNs = 5000000;
 constexpr uint64_t kWakeThresholdNs = 30000;
 constexpr uint64_t kRelistNs = 1000000000;
 
 // When every thread is dormant the sampler itself sleeps (a wake costs some 30 us of CPU on Firecracker, the
 // VM Lambda runs in, whatever the cycle then does): until the process has used kWakeCpuNs of CPU (a
 // process CPU-clock timer, checked by the kernel at its ticks) and at most kDormantSleepNs. The periods it
-// slept through are the dormant threads' waits.
+// slept through are the dormant threads' waits, written when it wakes: late, so only once the whole process
+// has been idle for kSleepAfterNs (a runtime waiting for its next event; on Lambda it is then frozen), not
+// in a wait inside an invocation, whose window the extension cuts as soon as it ends (the periods written
+// after the cut are lost to it). Everything deferred is written before it sleeps.
 constexpr uint64_t kWakeCpuNs = 100000;
 constexpr uint64_t kDormantSleepNs = 50000000;
+constexpr uint64_t kSleepAfterNs = 200000000;
 
 uint64_t clock_ns(clockid_t clock);
 
@@ -316,6 +323,7 @@ struct CycleState {
   uint64_t start;
   uint32_t weight;
   uint64_t max_cpu;
+  uint64_t period;
   bool tables;
   bool relist;  // a thread listed is gone: list them again next cycle
   int to_signal[4096];
@@ -326,7 +334,9 @@ struct CycleState {
 // wait), or a signal for its stack.
 void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   const uint64_t cycle_start = cs.start;
-  const uint32_t weight = cs.weight;
+  const uint32_t weight = cs.weight + pt.extra;
+  const uint64_t max_cpu = pt.extra == 0 ? cs.max_cpu : cs.max_cpu + uint64_t{pt.extra} * cs.period;
+  pt.extra = 0;
   const bool tables = cs.tables;
   const uint64_t handled = __atomic_exchange_n(&pt.handled_cpu, 0, __ATOMIC_ACQ_REL);
   uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
@@ -393,7 +403,7 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   }
   if (!pt.sampled) g_agent.ring.count(ring::kThreadsSeen);
   uint64_t used = pt.sampled && cpu >= pt.cpu_ns ? cpu - pt.cpu_ns : cpu;
-  if (used > cs.max_cpu) used = cs.max_cpu;
+  if (used > max_cpu) used = max_cpu;
   bool was_sampled = pt.sampled;
   pt.cpu_ns = cpu;
   pt.sampled = 1;
@@ -406,10 +416,14 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     write_idle(tid, cycle_start, weight, used);
     return;
   }
+  const bool was_waiting = pt.wait_syscall >= 0;
   pt.wait_syscall = nr;
-  if (was_sampled && nr >= 0 && used != 0) {
+  if (was_sampled && nr >= 0 && used != 0 && !was_waiting) {
     // Blocked somewhere new: the CPU time was spent before it blocked, in the code of its previous
     // sample, not in the wait the signal will find. A weightless idle record carries it there.
+    // Not when that sample was itself a wait: it left that wait to use the CPU (a dormant thread woke
+    // while the sampler slept, and blocked again before it looked), so the CPU goes with the new sample,
+    // the code that led to where it waits now; never to the wait it had left.
     write_idle(tid, weightless_time(pt, cycle_start), 0, used);
     used = 0;
   }
@@ -440,13 +454,15 @@ void* sampler_main(void*) {
   int* dormant = cycle->dormant;
   CpuWake cpu_wake;
   const bool can_sleep = cpu_wake_create(cpu_wake);
-  bool slept = false;  // the last wait was a dormant sleep, not one period
+  bool slept = false;       // the last wait was a dormant sleep, not one period
+  uint64_t idle_since = 0;  // the first cycle of the current run of cycles with every thread dormant
   while (!__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
     uint64_t cycle_start = clock_ns(CLOCK_MONOTONIC);
     if (cycle_start > next + period) next = cycle_start;  // frozen or starved: do not catch up
     if (agent_state() != ring::State::kRunning) {
       if (previous_cycle != 0) flush_all_deferred(*cycle);  // paused: what was deferred is written now
       previous_cycle = 0;
+      idle_since = 0;
       carry = 0;
       acct.valid = false;
     }
@@ -482,6 +498,7 @@ void* sampler_main(void*) {
       cs.start = cycle_start;
       cs.weight = weight;
       cs.max_cpu = previous_cycle == 0 ? 0 : gap < weight * period ? gap : weight * period;
+      cs.period = period;
       slept = false;
       // Until the .eh_frame tables exist the handler walks frame pointers, which skip the caller of a libc
       // call that has none (clock_nanosleep's caller is lost). A stack taken then is taken again once they
@@ -505,7 +522,19 @@ void* sampler_main(void*) {
         if (tid > g_pid_max) continue;
         PerThread& pt = g_threads[tid];
         // The sampler slept through these periods, every thread dormant in its wait.
-        if (slept_periods > 0 && pt.dormant) defer(pt, tid, cycle_start - period, slept_periods);
+        if (slept_periods > 0 && pt.dormant) {
+          // A thread that woke while the sampler slept (its timer fires at the kernel's tick, and a busy
+          // machine runs the sampler late) ran for the last part of that sleep, not its wait: about as many
+          // periods as the CPU it used since (at least: it may also have waited for a CPU meanwhile).
+          uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
+          uint32_t ran = 0;
+          if (cpu > pt.read_cpu) {
+            uint64_t p = (cpu - pt.read_cpu + period / 2) / period;
+            ran = p > slept_periods ? slept_periods : static_cast<uint32_t>(p);
+          }
+          if (slept_periods > ran) defer(pt, tid, cycle_start - period, slept_periods - ran);
+          pt.extra = ran;
+        }
         ++awake;
         if (still_signalled(pt, tid, cycle_start, weight)) continue;
         if (pt.dormant && !full) {
@@ -530,8 +559,13 @@ void* sampler_main(void*) {
         if (wake) settle(acct, true);
         if (wake) awake = num_dormant;
       }
-      // Every thread dormant, none woken: the sampler sleeps too (see kDormantSleepNs).
-      if (can_sleep && awake == 0 && num_dormant > 0 && !__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
+      // Every thread dormant, none woken, for kSleepAfterNs: the sampler sleeps too (see kDormantSleepNs).
+      const bool all_dormant = awake == 0 && num_dormant > 0;
+      if (!all_dormant) idle_since = 0;
+      if (all_dormant && idle_since == 0) idle_since = cycle_start;
+      if (can_sleep && all_dormant && cycle_start - idle_since >= kSleepAfterNs &&
+          !__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
+        for (int i = 0; i < num_dormant; ++i) flush_deferred(g_threads[dormant[i]], dormant[i]);
         cpu_wake_sleep(cpu_wake, kWakeCpuNs, kDormantSleepNs);
         // The time slept is counted from this cycle: the next one starts now, off the old schedule.
         next = clock_ns(CLOCK_MONOTONIC);

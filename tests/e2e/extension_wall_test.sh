@@ -62,9 +62,16 @@ for p in profiles:
     detail = (f"{rid}: blockOnLock wall {share_wall:.2f}, cpu {share_cpu:.3f}; burnCpu cpu "
               f"{cpu(burn) / cpu(handler):.2f}; {len(handler)} handler samples")
     print(detail)
-    # Each invocation near 100/130; the 70-85% band holds for the median (below): on a busy machine
-    # a starved sampler can push one invocation a few points out.
-    check(0.60 <= share_wall <= 0.92, f"blockOnLock's wall share: {detail}")
+    # Each invocation near 100/130, the 70-85% band, which holds for the median (below). On a busy
+    # machine one invocation can leave that band two ways, both true to what happened: the function is kept
+    # from a CPU for tens of milliseconds while it burns (that time is burnCpu's: it waited to run there),
+    # so the share is what its own handler time implies (100 ms over it); or the sandbox's cgroup is
+    # throttled past 50 ms, which the sampler cannot tell from a freeze and does not count, so a few points
+    # out of the band. A share far from both (the wait's periods given to the burn, or the burn's to the
+    # wait) fails.
+    expected = min(1.0, 100e6 / wall(handler))
+    check(0.60 <= share_wall <= 0.92 or abs(share_wall - expected) <= 0.12,
+          f"blockOnLock's wall share (its handler time implies {expected:.2f}): {detail}")
     shares.append(share_wall)
     check(share_cpu < 0.10, f"blockOnLock's CPU share: {detail}")
     cpu_shares.append(share_cpu)
