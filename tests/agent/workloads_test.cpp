@@ -134,9 +134,9 @@ TEST_F(Workloads, WallModeGivesBusyAndIdleThreadsAboutTheSame) {
   EXPECT_GT(sleeping / idle, 0.8) << idle_stacks << r.err;
 }
 
-// A process whose threads all wait: the wall sampler then sleeps until the process uses CPU, and writes the
-// periods it slept through as the waits they were. Each waiter must still get its whole wait, by weight,
-// ending in its wait.
+// A process whose threads all wait: they go dormant (not read, their periods written as spans), and the
+// sampler may sleep until the process uses CPU (kSleepAfterNs; switched off for now). Each waiter must still
+// get its whole wait, by weight, ending in its wait.
 TEST_F(Workloads, WallModeKeepsEveryPeriodOfAnIdleProcess) {
   std::string out = dir_ + "/idle.pb.gz";
   auto r = run_command("timeout 120 " + testing::binary_path() + " record --mode wall --hz 199 -o " + out +

@@ -1,6 +1,6 @@
 // Every thread waits: four threads in a timed wait on a condition variable for SECONDS, the main thread in
-// pthread_join. The whole process is idle, so the wall sampler sleeps until the process uses CPU (see
-// wall_sampler.cpp); the threads' waiting periods must all be there nonetheless.
+// pthread_join. The whole process is idle: its threads go dormant and their periods are written as spans
+// (see wall_sampler.cpp); the threads' waiting periods must all be there nonetheless.
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdint.h>
