@@ -32,7 +32,6 @@ struct PerThread {
   uint64_t ran_ns;        // the last cycle that found its CPU time grown
   uint64_t handled_cpu;   // its CPU time at the end of its last handler (0: taken by the sampler, or none)
   uint64_t read_cpu;      // its CPU time at the sampler's last reading (cpu_ns is at its last sample)
-  uint32_t extra;         // periods of a dormant sleep it spent running: added to its next record's weight
   // Dormancy (see Accounting): a thread long in the same wait is not looked at every cycle.
   uint64_t acct_ns;        // its CPU time as last counted in Accounting::tracked
   uint64_t deferred_from;  // the first and last cycle of the periods not yet written
@@ -55,20 +54,6 @@ constexpr uint64_t kDormantAfterNs = 30000000;
 constexpr uint64_t kMaxDeferNs = 5000000;
 constexpr uint64_t kWakeThresholdNs = 30000;
 constexpr uint64_t kRelistNs = 1000000000;
-
-// When every thread is dormant the sampler itself sleeps (a wake costs some 30 us of CPU on Firecracker, the
-// VM Lambda runs in, whatever the cycle then does): until the process has used kWakeCpuNs of CPU (a
-// process CPU-clock timer, checked by the kernel at its ticks) and at most kDormantSleepNs. The periods it
-// slept through are the dormant threads' waits, written when it wakes: late, so only once the whole process
-// has been idle for kSleepAfterNs (a runtime waiting for its next event; on Lambda it is then frozen), not
-// in a wait inside an invocation, whose window the extension cuts as soon as it ends (the periods written
-// after the cut are lost to it). Everything deferred is written before it sleeps.
-constexpr uint64_t kWakeCpuNs = 100000;
-constexpr uint64_t kDormantSleepNs = 50000000;
-// Off for now (never reached): beside two busy processes, a sampler asleep when an invocation began woke
-// 84 ms late, and the invocation's first 84 ms had no samples at all (its burn lost). Until the extension can
-// tell how far the records are complete, the sampler wakes every period.
-constexpr uint64_t kSleepAfterNs = UINT64_MAX;
 
 uint64_t clock_ns(clockid_t clock);
 
@@ -120,7 +105,6 @@ constexpr uint64_t kMaxUnhandledNs = 1000000000;
 pthread_t g_thread;
 bool g_running = false;
 bool g_stop = false;
-int g_wake_signo = 0;  // the signal a sleeping sampler waits for (see CpuWake); 0 when it cannot sleep
 PerThread* g_threads = nullptr;
 int g_pid_max = 0;
 
@@ -283,50 +267,11 @@ void flush_all_deferred(const Cycle& c) {
     }
 }
 
-// A timer on the process's CPU clock that signals the sampler thread, which blocks every signal and takes
-// this one with sigtimedwait: no handler of ours or the program's runs.
-struct CpuWake {
-  int timer = -1;
-  int signo = 0;
-};
-
-bool cpu_wake_create(CpuWake& w) {
-  sys::KernelSigevent sev{};
-  sev.notify = 4;  // SIGEV_THREAD_ID
-  sev.signo = g_agent.signal;
-  sev.tid = sys::gettid();
-  int id = -1;
-  if (sys::timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &id) < 0) return false;
-  w.timer = id;
-  w.signo = g_agent.signal;
-  __atomic_store_n(&g_wake_signo, w.signo, __ATOMIC_RELEASE);
-  return true;
-}
-
-// Sleeps until the process has used `cpu_ns` more CPU, or `wall_ns` passed.
-void cpu_wake_sleep(const CpuWake& w, uint64_t cpu_ns, uint64_t wall_ns) {
-  struct itimerspec spec {};
-  uint64_t at = clock_ns(CLOCK_PROCESS_CPUTIME_ID) + cpu_ns;
-  spec.it_value.tv_sec = static_cast<time_t>(at / 1000000000u);
-  spec.it_value.tv_nsec = static_cast<long>(at % 1000000000u);
-  sys::timer_settime(w.timer, TIMER_ABSTIME, &spec, nullptr);
-  uint64_t set[2] = {uint64_t{1} << (w.signo - 1), 0};
-  struct timespec ts {
-    static_cast<time_t>(wall_ns / 1000000000u), static_cast<long>(wall_ns % 1000000000u)
-  };
-  sys::call(SYS_rt_sigtimedwait, reinterpret_cast<long>(set), 0, reinterpret_cast<long>(&ts), 8);
-  struct itimerspec off {};
-  sys::timer_settime(w.timer, 0, &off, nullptr);
-  struct timespec zero {};  // a signal sent after the wait ended: taken now, not at the next sleep
-  sys::call(SYS_rt_sigtimedwait, reinterpret_cast<long>(set), 0, reinterpret_cast<long>(&zero), 8);
-}
-
 // What one cycle knows while it visits the threads.
 struct CycleState {
   uint64_t start;
   uint32_t weight;
   uint64_t max_cpu;
-  uint64_t period;
   bool tables;
   bool relist;  // a thread listed is gone: list them again next cycle
   int to_signal[4096];
@@ -337,9 +282,8 @@ struct CycleState {
 // wait), or a signal for its stack.
 void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   const uint64_t cycle_start = cs.start;
-  const uint32_t weight = cs.weight + pt.extra;
-  const uint64_t max_cpu = pt.extra == 0 ? cs.max_cpu : cs.max_cpu + uint64_t{pt.extra} * cs.period;
-  pt.extra = 0;
+  const uint32_t weight = cs.weight;
+  const uint64_t max_cpu = cs.max_cpu;
   const bool tables = cs.tables;
   const uint64_t handled = __atomic_exchange_n(&pt.handled_cpu, 0, __ATOMIC_ACQ_REL);
   uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
@@ -424,9 +368,9 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   if (was_sampled && nr >= 0 && used != 0 && !was_waiting) {
     // Blocked somewhere new: the CPU time was spent before it blocked, in the code of its previous
     // sample, not in the wait the signal will find. A weightless idle record carries it there.
-    // Not when that sample was itself a wait: it left that wait to use the CPU (a dormant thread woke
-    // while the sampler slept, and blocked again before it looked), so the CPU goes with the new sample,
-    // the code that led to where it waits now; never to the wait it had left.
+    // Not when that sample was itself a wait: it left that wait to use the CPU (it woke and blocked again
+    // between two looks), so the CPU goes with the new sample, the code that led to where it waits now;
+    // never to the wait it had left.
     write_idle(tid, weightless_time(pt, cycle_start), 0, used);
     used = 0;
   }
@@ -455,17 +399,12 @@ void* sampler_main(void*) {
   CycleState& cs = *state;
   cs.relist = true;
   int* dormant = cycle->dormant;
-  CpuWake cpu_wake;
-  const bool can_sleep = cpu_wake_create(cpu_wake);
-  bool slept = false;       // the last wait was a dormant sleep, not one period
-  uint64_t idle_since = 0;  // the first cycle of the current run of cycles with every thread dormant
   while (!__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
     uint64_t cycle_start = clock_ns(CLOCK_MONOTONIC);
     if (cycle_start > next + period) next = cycle_start;  // frozen or starved: do not catch up
     if (agent_state() != ring::State::kRunning) {
       if (previous_cycle != 0) flush_all_deferred(*cycle);  // paused: what was deferred is written now
       previous_cycle = 0;
-      idle_since = 0;
       carry = 0;
       acct.valid = false;
     }
@@ -481,13 +420,7 @@ void* sampler_main(void*) {
       // longer than kFreezeGapNs is a freeze (Lambda between invocations), whose time is not the
       // function's: it weighs one period.
       uint32_t weight = 1;
-      uint32_t slept_periods = 0;  // after a dormant sleep: the periods before this one, all threads' waits
-      if (slept) {
-        carry = 0;
-        if (gap <= kDormantSleepNs + kFreezeGapNs)
-          slept_periods = static_cast<uint32_t>((gap + period / 2) / period);
-        if (slept_periods > 0) --slept_periods;
-      } else if (gap > kFreezeGapNs) {
+      if (gap > kFreezeGapNs) {
         carry = 0;
       } else {
         const int64_t p = static_cast<int64_t>(period);
@@ -501,8 +434,6 @@ void* sampler_main(void*) {
       cs.start = cycle_start;
       cs.weight = weight;
       cs.max_cpu = previous_cycle == 0 ? 0 : gap < weight * period ? gap : weight * period;
-      cs.period = period;
-      slept = false;
       // Until the .eh_frame tables exist the handler walks frame pointers, which skip the caller of a libc
       // call that has none (clock_nanosleep's caller is lost). A stack taken then is taken again once they
       // exist, before idle records repeat it any longer (a signal sent while the thread ran may be handled
@@ -519,30 +450,13 @@ void* sampler_main(void*) {
         cs.relist = false;
       }
       int num_dormant = 0;
-      int awake = 0;  // threads read or still signalled: not dormant
       for (int i = 0; i < cycle->count; ++i) {
         int tid = cycle->tids[i];
         if (tid > g_pid_max) continue;
         PerThread& pt = g_threads[tid];
-        // The sampler slept through these periods, every thread dormant in its wait.
-        if (slept_periods > 0 && pt.dormant) {
-          // A thread that woke while the sampler slept (its timer fires at the kernel's tick, and a busy
-          // machine runs the sampler late) ran for the last part of that sleep, not its wait: about as many
-          // periods as the CPU it used since (at least: it may also have waited for a CPU meanwhile).
-          uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
-          uint32_t ran = 0;
-          if (cpu > pt.read_cpu) {
-            uint64_t p = (cpu - pt.read_cpu + period / 2) / period;
-            ran = p > slept_periods ? slept_periods : static_cast<uint32_t>(p);
-          }
-          if (slept_periods > ran) defer(pt, tid, cycle_start - period, slept_periods - ran);
-          pt.extra = ran;
-        }
-        ++awake;
         if (still_signalled(pt, tid, cycle_start, weight)) continue;
         if (pt.dormant && !full) {
           dormant[num_dormant++] = tid;
-          --awake;
           continue;
         }
         visit(pt, tid, cs, acct);
@@ -560,20 +474,6 @@ void* sampler_main(void*) {
             defer(pt, dormant[i], cycle_start, weight);
         }
         if (wake) settle(acct, true);
-        if (wake) awake = num_dormant;
-      }
-      // Every thread dormant, none woken, for kSleepAfterNs: the sampler sleeps too (see kDormantSleepNs).
-      const bool all_dormant = awake == 0 && num_dormant > 0;
-      if (!all_dormant) idle_since = 0;
-      if (all_dormant && idle_since == 0) idle_since = cycle_start;
-      if (can_sleep && all_dormant && cycle_start - idle_since >= kSleepAfterNs &&
-          !__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
-        for (int i = 0; i < num_dormant; ++i) flush_deferred(g_threads[dormant[i]], dormant[i]);
-        cpu_wake_sleep(cpu_wake, kWakeCpuNs, kDormantSleepNs);
-        // The time slept is counted from this cycle: the next one starts now, off the old schedule.
-        next = clock_ns(CLOCK_MONOTONIC);
-        slept = true;
-        continue;
       }
       // Signal them in ticks of `per_tick`, spread over the period.
       const int num_signal = cs.num_signal;
@@ -598,10 +498,6 @@ void* sampler_main(void*) {
     sleep_until(next);
   }
   flush_all_deferred(*cycle);
-  if (can_sleep) {
-    __atomic_store_n(&g_wake_signo, 0, __ATOMIC_RELEASE);
-    sys::timer_delete(cpu_wake.timer);
-  }
   sys::munmap(state, page_round(sizeof(CycleState)));
   sys::munmap(cycle, page_round(sizeof(Cycle)));
   return nullptr;
@@ -656,10 +552,6 @@ bool wall_sampler_start(int pid_max) {
 void wall_sampler_stop() {
   if (!g_running) return;
   __atomic_store_n(&g_stop, true, __ATOMIC_RELEASE);
-  // A sampler asleep until the process uses CPU would hold up the program's exit for up to kDormantSleepNs.
-  int tid = g_agent.agent_tids[1];
-  if (int signo = __atomic_load_n(&g_wake_signo, __ATOMIC_ACQUIRE); signo != 0 && tid > 0)
-    sys::tgkill(g_agent.pid, tid, signo);
   pthread_join(g_thread, nullptr);
   g_running = false;
   g_agent.agent_tids[1] = 0;
