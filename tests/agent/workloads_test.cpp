@@ -135,7 +135,7 @@ TEST_F(Workloads, WallModeGivesBusyAndIdleThreadsAboutTheSame) {
 }
 
 // A process whose threads all wait: they go dormant (not read, their periods written as spans), and the
-// sampler may sleep until the process uses CPU (kSleepAfterNs; switched off for now). Each waiter must still
+// sampler reads none of them every period. Each waiter must still
 // get its whole wait, by weight, ending in its wait.
 TEST_F(Workloads, WallModeKeepsEveryPeriodOfAnIdleProcess) {
   std::string out = dir_ + "/idle.pb.gz";
