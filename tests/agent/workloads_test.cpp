@@ -134,9 +134,8 @@ TEST_F(Workloads, WallModeGivesBusyAndIdleThreadsAboutTheSame) {
   EXPECT_GT(sleeping / idle, 0.8) << idle_stacks << r.err;
 }
 
-// A process whose threads all wait: they go dormant (not read, their periods written as spans), and the
-// sampler reads none of them every period. Each waiter must still
-// get its whole wait, by weight, ending in its wait.
+// A process whose threads all wait: they go dormant (not read each period, their periods written as spans).
+// Each waiter must still get its whole wait, by weight, ending in its wait.
 TEST_F(Workloads, WallModeKeepsEveryPeriodOfAnIdleProcess) {
   std::string out = dir_ + "/idle.pb.gz";
   // The unwind tables at once: a blocked thread's first sample waits for them, and under ASan on a busy
