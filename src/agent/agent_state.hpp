@@ -38,7 +38,8 @@ struct ThreadState {
   int tid;
   int in_handler;
   uint32_t samples;
-  uintptr_t stack_lo;  // 0 when unknown
+  uint64_t name_read_ns;  // when `name` was last compared with the thread's own
+  uintptr_t stack_lo;     // 0 when unknown
   uintptr_t stack_hi;
   char name[16];
 };

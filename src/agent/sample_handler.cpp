@@ -30,9 +30,12 @@ struct Scratch {
 };
 Scratch* g_scratch = nullptr;
 
-// Re-read the thread's name every this many samples: names change (pthread_setname_np, prctl) and a
-// prctl per sample would double the handler's syscalls.
-constexpr uint32_t kNameRefresh = 64;
+// Names change (pthread_setname_np, prctl), most often just after a thread starts: its first samples
+// re-read the name, later ones when the last reading is this old (a prctl per sample would double the
+// handler's syscalls at high rates), and so does every wall sample of a blocked thread: that stack, with
+// its name, stands for every period of the wait (the thread is not signalled again while it waits).
+constexpr uint32_t kNameFirstSamples = 4;
+constexpr uint64_t kNameRefreshNs = 20000000;
 
 uint64_t now_ns() {
   struct timespec ts;
@@ -46,8 +49,9 @@ bool signal_in_mask(const sigset_t& set, int sig) {
   return (words[bit / (8 * sizeof(unsigned long))] >> (bit % (8 * sizeof(unsigned long)))) & 1;
 }
 
-void maybe_write_thread_name(ThreadState& t, int tid, uint64_t time) {
-  if (t.samples++ % kNameRefresh != 0) return;
+void maybe_write_thread_name(ThreadState& t, int tid, uint64_t time, bool waiting) {
+  if (t.samples++ >= kNameFirstSamples && !waiting && time - t.name_read_ns < kNameRefreshNs) return;
+  t.name_read_ns = time;
   char name[16];
   for (char& c : name) c = 0;
   if (sys::prctl(PR_GET_NAME, reinterpret_cast<unsigned long>(name)) != 0) return;
@@ -123,7 +127,7 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
       jvm_walk(code_cache_current(), ucv, scratch->pcs, &depth, scratch->java, a.config.max_depth, &ws.flags);
   code_cache_leave();
 
-  WallSample wall = from_sampler ? wall_sample_take(tid) : WallSample{1, 0};
+  WallSample wall = from_sampler ? wall_sample_take(tid) : WallSample{1, 0, false};
   uint32_t weight = from_timer ? 1u + static_cast<uint32_t>(info->si_overrun) : wall.weight;
   uint32_t size = static_cast<uint32_t>(sizeof(ring::SampleRecord) + (depth + 2 * java) * sizeof(uint64_t));
   uint8_t* p = ring.reserve(size);
@@ -154,7 +158,7 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
   }
   __atomic_store_n(&scratch->busy, 0, __ATOMIC_RELEASE);
   if (ws.faults != 0) ring.count(ring::kFaultedReads, ws.faults);
-  maybe_write_thread_name(t, tid, t0);
+  maybe_write_thread_name(t, tid, t0, wall.waiting);
   ring.count(ring::kHandlerNs, now_ns() - t0);
 }
 

@@ -507,10 +507,12 @@ void* sampler_main(void*) {
 
 WallSample wall_sample_take(int tid) {
   PerThread* threads = g_threads;
-  if (threads == nullptr || tid <= 0 || tid > g_pid_max) return {1, 0};
+  if (threads == nullptr || tid <= 0 || tid > g_pid_max) return {1, 0, false};
   uint64_t v = __atomic_exchange_n(&threads[tid].pending, 0, __ATOMIC_ACQ_REL);
   uint32_t weight = static_cast<uint32_t>(v >> kCpuBits);
-  return {weight != 0 ? weight : 1u, v & ((uint64_t{1} << kCpuBits) - 1)};
+  // Written before `pending` was stored (release), read after taking it (acquire).
+  bool waiting = __atomic_load_n(&threads[tid].wait_syscall, __ATOMIC_RELAXED) >= 0;
+  return {weight != 0 ? weight : 1u, v & ((uint64_t{1} << kCpuBits) - 1), waiting};
 }
 
 void wall_sample_done(int tid, uint64_t stack_ns) {

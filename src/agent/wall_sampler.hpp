@@ -20,6 +20,7 @@ void wall_sampler_after_fork();        // in a forked child: the thread is gone;
 struct WallSample {
   uint32_t weight;
   uint64_t cpu_ns;
+  bool waiting;  // the sampler found the thread blocked: this stack will stand for every period of its wait
 };
 WallSample wall_sample_take(int tid);
 // The handler of the sampler's signal is done with thread `tid`: its stack, taken at `stack_ns`

@@ -91,6 +91,19 @@ class Workloads : public ::testing::Test {
     return parse_folded(ss.str());
   }
   std::string plain_output(const std::string& command) { return run_command("timeout 120 " + command).out; }
+  // Runs `lambdascope record <flags> -o DIR/out.pb.gz -- <command>`: the pprof keeps wall and CPU time apart.
+  testing::CommandResult record_pprof(const std::string& flags, const std::string& command,
+                                      const std::string& env = "") {
+    return run_command(env + " timeout 120 " + testing::binary_path() + " record " + flags + " -o " + dir_ +
+                       "/out.pb.gz -- " + command);
+  }
+  // That profile's stacks, by the sample type `weight` (wall, cpu).
+  std::vector<Stack> collapse(const std::string& weight, std::string* text = nullptr) {
+    auto c = run_command(testing::binary_path() + " collapse --weight " + weight + " " + dir_ + "/out.pb.gz");
+    EXPECT_EQ(c.exit_code, 0) << c.err;
+    if (text != nullptr) *text = c.out;
+    return parse_folded(c.out);
+  }
 
   std::string dir_;
 };
@@ -137,32 +150,47 @@ TEST_F(Workloads, WallModeGivesBusyAndIdleThreadsAboutTheSame) {
 // A process whose threads all wait: they go dormant (not read each period, their periods written as spans).
 // Each waiter must still get its whole wait, by weight, ending in its wait.
 TEST_F(Workloads, WallModeKeepsEveryPeriodOfAnIdleProcess) {
-  std::string out = dir_ + "/idle.pb.gz";
   // The unwind tables at once: a blocked thread's first sample waits for them, and under ASan on a busy
   // machine their build took a quarter of this run (the periods were all there, the stacks not yet).
-  auto r = run_command("LAMBDASCOPE_TABLE_DELAY_MS=0 timeout 120 " + testing::binary_path() +
-                       " record --mode wall --hz 199 -o " + out + " -- " + workload("all_wait") + " 1.5");
+  auto r =
+      record_pprof("--mode wall --hz 199", workload("all_wait") + " 1.5", "LAMBDASCOPE_TABLE_DELAY_MS=0");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "waited\n");
-  auto c = run_command(testing::binary_path() + " collapse --weight wall " + out);
-  ASSERT_EQ(c.exit_code, 0) << c.err;
-  auto stacks = parse_folded(c.out);
+  std::string text;
+  auto stacks = collapse("wall", &text);
   double waiters = weight(stacks, [](const Stack& s) { return s.frames[0] == "waiter"; });
   double in_wait =
       weight(stacks, [](const Stack& s) { return s.frames[0] == "waiter" && s.has("long_wait"); });
   // Four threads for 1.5 s: 6 s of waiting, in nanoseconds; the first sample of each may come a little late,
   // and a thread's last periods may be after the ring was read.
-  EXPECT_GT(waiters, 0.85 * 6e9) << c.out << r.err;
-  EXPECT_LT(waiters, 1.1 * 6e9) << c.out << r.err;
-  EXPECT_GT(in_wait / waiters, 0.9) << c.out;
+  EXPECT_GT(waiters, 0.85 * 6e9) << text << r.err;
+  EXPECT_LT(waiters, 1.1 * 6e9) << text << r.err;
+  EXPECT_GT(in_wait / waiters, 0.9) << text;
+}
+
+// A thread that renames itself after its first samples: the wait that follows carries the new name. Its
+// wait's stack is taken once and repeated for every period, so a name read with an earlier sample would
+// stand for the whole wait.
+TEST_F(Workloads, ThreadRenamedBeforeItsWaitIsNamedByItsNewName) {
+  auto r =
+      record_pprof("--mode wall --hz 99", workload("rename_wait") + " 1", "LAMBDASCOPE_TABLE_DELAY_MS=0");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "renamed\n");
+  std::string text;
+  auto stacks = collapse("wall", &text);
+  double in_wait = weight(stacks, [](const Stack& s) { return s.has("long_wait"); });
+  double named =
+      weight(stacks, [](const Stack& s) { return s.frames[0] == "waiting" && s.has("long_wait"); });
+  double burning = weight(stacks, [](const Stack& s) { return s.frames[0] == "starting" && s.has("burn"); });
+  ASSERT_GT(in_wait, 0.5e9) << text << r.err;
+  EXPECT_GT(named / in_wait, 0.95) << text;
+  EXPECT_GT(burning, 0) << text;
 }
 
 // Wall samples carry their thread's CPU time: by `wall` both threads show, by `cpu` only the busy one; the
 // sleeping thread is not interrupted (but for its first sample), and its samples end in "[waiting: sleep]".
 TEST_F(Workloads, WallModeCarriesCpuTimePerSample) {
-  std::string out = dir_ + "/wall.pb.gz";
-  auto r = run_command("timeout 120 " + testing::binary_path() + " record --mode wall --hz 99 -o " + out +
-                       " -- " + workload("busy_idle") + " 1.5");
+  auto r = record_pprof("--mode wall --hz 99", workload("busy_idle") + " 1.5");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "busy=1 idle=1\n");
   // Its first sample (which learns the stack every later idle record repeats) may cut one sleep short, and
@@ -173,11 +201,6 @@ TEST_F(Workloads, WallModeCarriesCpuTimePerSample) {
   if (size_t at = r.err.find("nanosleep interrupted "); at != std::string::npos)
     interrupted = std::stoi(r.err.substr(at + 22));
   EXPECT_LE(interrupted, 2) << r.err;
-  auto collapse = [&](const std::string& weight) {
-    auto c = run_command(testing::binary_path() + " collapse --weight " + weight + " " + out);
-    EXPECT_EQ(c.exit_code, 0) << c.err;
-    return parse_folded(c.out);
-  };
   auto by_thread = [](const std::vector<Stack>& stacks, const std::string& thread) {
     return weight(stacks, [&](const Stack& s) { return s.frames[0] == thread; });
   };
