@@ -141,18 +141,38 @@ TEST(WindowCutter, WithoutTelemetryTheDeadlinesCorrectALateInvokeArrival) {
   WindowCutter c;
   c.set_telemetry(false);
   auto t0 = SteadyClock::now();
-  // Timeout 3 s; the invocations start at 1000, 2000 and 3000 ms; our INVOKE arrives 1, 9 and 2 ms late.
+  // Timeout 3 s (whole seconds, as Lambda sets it); the invocations start at 1000, 2000 and 3000 ms; our
+  // INVOKE arrives 1, 9 and 2 ms late: each start is its deadline less the timeout, not our arrival.
   c.on_invoke("r1", 1001 * kMs, 4000, t0);
   c.on_invoke("r2", 2009 * kMs, 5000, t0);
   c.on_invoke("r3", 3002 * kMs, 6000, t0);
   c.on_shutdown(9000 * kMs);
   auto ready = c.take_ready(t0);
   ASSERT_EQ(ready.size(), 4u);
-  EXPECT_EQ(ready[1].start_ns, 1001 * kMs);  // nothing better known yet
-  EXPECT_EQ(ready[1].end_ns, 2001 * kMs);    // r2's start: 5000 - (4000 - 1001), not its late arrival
-  EXPECT_EQ(ready[2].start_ns, 2001 * kMs);
-  EXPECT_EQ(ready[2].end_ns, 3001 * kMs);  // never later than the arrival, never earlier than the best gap
-  EXPECT_EQ(ready[3].start_ns, 3001 * kMs);
+  EXPECT_EQ(ready[0].end_ns, 1000 * kMs);  // init ends where r1 began
+  EXPECT_EQ(ready[1].start_ns, 1000 * kMs);
+  EXPECT_EQ(ready[1].end_ns, 2000 * kMs);
+  EXPECT_EQ(ready[2].start_ns, 2000 * kMs);
+  EXPECT_EQ(ready[2].end_ns, 3000 * kMs);
+  EXPECT_EQ(ready[3].start_ns, 3000 * kMs);
+}
+
+TEST(WindowCutter, WithoutTelemetryAnArrivalOverASecondLateFallsBackToTheBestGapSeen) {
+  WindowCutter c;
+  c.set_telemetry(false);
+  auto t0 = SteadyClock::now();
+  // Timeout 3 s; r1 arrives 1,500 ms late: the whole-second rule takes the timeout for 2 s, a start 500 ms
+  // before its arrival and still 1 s late (nothing better known yet). r2 arrives 4 ms late and teaches the
+  // timeout; r3 arrives 1,200 ms late again and is placed by the 3 s learnt from r2.
+  c.on_invoke("r1", 2500 * kMs, 4000, t0);
+  c.on_invoke("r2", 5004 * kMs, 8000, t0);
+  c.on_invoke("r3", 7200 * kMs, 9000, t0);
+  c.on_shutdown(9500 * kMs);
+  auto ready = c.take_ready(t0);
+  ASSERT_EQ(ready.size(), 4u);
+  EXPECT_EQ(ready[1].start_ns, 2000 * kMs);
+  EXPECT_EQ(ready[2].start_ns, 5000 * kMs);
+  EXPECT_EQ(ready[3].start_ns, 6000 * kMs);
 }
 
 TEST(WindowCutter, ShutdownClosesWhatIsOpenAndKeepsTheStatusOfATimeout) {

@@ -57,9 +57,16 @@ void WindowCutter::on_invoke(const std::string& request_id, int64_t receipt_ns, 
   if (!telemetry_ && deadline_ms > 0) {
     // The INVOKE reaches us a scheduling delay after the runtime got its event. Its deadline is the
     // invocation's start plus the function's timeout, both on Lambda's clock, so deadline minus arrival is
-    // the timeout minus our delay: the largest such gap seen is the best estimate of the timeout, and
-    // deadline minus that estimate a start that is no later than our arrival.
+    // the timeout minus our delay. A timeout is a whole number of seconds (Lambda sets it in steps of 1 s),
+    // so while our delay is under a second the gap rounded up to the second is the timeout itself (less a
+    // millisecond first: the deadline is in whole milliseconds), and deadline minus timeout the start. A
+    // later delay is covered by the largest gap seen; the start is never later than our arrival.
     int64_t gap = deadline_ms * kTelemetryPrecisionNs - receipt_ns;
+    constexpr int64_t kSecondNs = 1000000000;
+    if (gap > kTelemetryPrecisionNs) {
+      int64_t whole = (gap - kTelemetryPrecisionNs + kSecondNs - 1) / kSecondNs * kSecondNs;
+      if (whole > timeout_estimate_ns_) timeout_estimate_ns_ = whole;
+    }
     if (gap > timeout_estimate_ns_) timeout_estimate_ns_ = gap;
     if (timeout_estimate_ns_ > 0)
       start_ns = std::min(receipt_ns, deadline_ms * kTelemetryPrecisionNs - timeout_estimate_ns_);
