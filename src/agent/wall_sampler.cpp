@@ -181,8 +181,54 @@ uint64_t pack_pending(uint32_t weight, uint64_t cpu_ns) {
 }
 
 // Periods a cycle stands for: 1 on schedule; more when the sampler ran late (starved by a busy machine), as
-// timer overruns count in CPU mode. A longer gap than this is taken for a freeze, not for starvation.
+// timer overruns count in CPU mode. Lateness over this that the sampler did not spend waiting for a CPU is
+// taken for a freeze, not for starvation.
 constexpr uint64_t kFreezeGapNs = 50000000;
+// At most this many periods in one cycle (a sample's weight): 0xffff is the most a record holds.
+constexpr int64_t kMostPeriods = 4096;
+
+// The sampler's own run delay: the time it was runnable but not running (/proc/thread-self/schedstat's
+// second field). Throttling and a busy machine add to it; a freeze does not (stopped or frozen processes are
+// not runnable). Read every cycle, so the file stays open (one pread, under a microsecond; opening it each
+// time costs 10 us), on a descriptor far above the program's: a program that closes it and reuses the number
+// is noticed (the text is not schedstat's) and that descriptor left alone. Without schedstat every late
+// cycle counts as frozen.
+int g_delay_fd = -1;
+constexpr int kDelayFdFloor = 900;
+
+void open_run_delay() {
+  long fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>("/proc/thread-self/schedstat"),
+                      O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  long high = sys::call(SYS_fcntl, fd, F_DUPFD_CLOEXEC, kDelayFdFloor);
+  sys::call(SYS_close, fd);
+  g_delay_fd = high >= 0 ? static_cast<int>(high) : -1;
+}
+
+void close_run_delay() {
+  if (g_delay_fd >= 0) sys::call(SYS_close, g_delay_fd);
+  g_delay_fd = -1;
+}
+
+// The run delay so far, or 0 when it cannot be read.
+uint64_t read_run_delay() {
+  if (g_delay_fd < 0) return 0;
+  char buf[96];
+  long n = sys::call(SYS_pread64, g_delay_fd, reinterpret_cast<long>(buf), static_cast<long>(sizeof buf), 0);
+  // "cpu_ns run_delay_ns timeslices\n"
+  long i = 0;
+  while (i < n && buf[i] >= '0' && buf[i] <= '9') ++i;
+  bool ok = i > 0 && i < n && buf[i] == ' ';
+  uint64_t v = 0;
+  long digits = 0;
+  for (++i; ok && i < n && buf[i] >= '0' && buf[i] <= '9'; ++i, ++digits)
+    v = v * 10 + static_cast<uint64_t>(buf[i] - '0');
+  if (!ok || digits == 0 || i >= n || buf[i] != ' ') {
+    g_delay_fd = -1;  // not ours any more (closed, or reused by the program): never touched again
+    return 0;
+  }
+  return v;
+}
 
 // Weight 0 with CPU time: CPU used by the thread's previous stack, no wall time of its own; stamped with the
 // time that stack was taken (`now` is then the PerThread's stack_ns, see weightless_time).
@@ -276,7 +322,29 @@ struct CycleState {
   bool relist;  // a thread listed is gone: list them again next cycle
   int to_signal[4096];
   int num_signal;
+  int num_sent;  // of to_signal, the signals sent so far
 };
+
+// Sends the cycle's signals up to `until` (of to_signal).
+void send_signals(CycleState& cs, int until) {
+  for (; cs.num_sent < until; ++cs.num_sent) {
+    const int tid = cs.to_signal[cs.num_sent];
+    PerThread& pt = g_threads[tid];
+    __atomic_store_n(&pt.signalled_ns, cs.start, __ATOMIC_RELEASE);
+    if (sys::tgkill(g_agent.pid, tid, g_agent.signal) == 0)
+      g_agent.ring.count(ring::kSignalsSent);
+    else
+      __atomic_store_n(&pt.signalled_ns, 0, __ATOMIC_RELEASE);
+  }
+}
+
+// The first tick's signals go out as each thread is visited, not after the whole cycle: a sampler held back
+// mid-cycle (a function throttled to its CPU share can leave it without CPU for a few hundred ms while the
+// function's own thread runs) would otherwise take the stacks only after the delay, from code that has moved
+// on (a whole invocation's handler was missing so).
+void send_first_tick(CycleState& cs, uint32_t per_tick) {
+  if (static_cast<uint32_t>(cs.num_signal) <= per_tick) send_signals(cs, cs.num_signal);
+}
 
 // Reads one thread's CPU clock and decides: an idle record (it did not run, or ran and is back in the same
 // wait), or a signal for its stack.
@@ -396,11 +464,19 @@ void* sampler_main(void*) {
     sys::munmap(cycle, page_round(sizeof(Cycle)));
     return nullptr;
   }
+  open_run_delay();
+  uint64_t last_run_delay = read_run_delay();
   CycleState& cs = *state;
   cs.relist = true;
   int* dormant = cycle->dormant;
   while (!__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
     uint64_t cycle_start = clock_ns(CLOCK_MONOTONIC);
+    const uint64_t late = cycle_start > next ? cycle_start - next : 0;
+    const uint64_t run_delay = read_run_delay();
+    // Of that lateness, the time spent waiting for a CPU (0 without a reading before and now).
+    const uint64_t waited =
+        run_delay != 0 && last_run_delay != 0 && run_delay > last_run_delay ? run_delay - last_run_delay : 0;
+    last_run_delay = run_delay;
     if (cycle_start > next + period) next = cycle_start;  // frozen or starved: do not catch up
     if (agent_state() != ring::State::kRunning) {
       if (previous_cycle != 0) flush_all_deferred(*cycle);  // paused: what was deferred is written now
@@ -416,17 +492,27 @@ void* sampler_main(void*) {
       // CPU is a frame's waiting time, never negative.
       const uint64_t gap = previous_cycle != 0 ? cycle_start - previous_cycle : period;
       // Whole periods, with what rounding left over carried to the next cycle: late cycles weigh more, so a
-      // busy moment (when the sampler is starved) is not under-represented against an idle one. A gap
-      // longer than kFreezeGapNs is a freeze (Lambda between invocations), whose time is not the
-      // function's: it weighs one period.
+      // busy moment (when the sampler is starved) is not under-represented against an idle one. Lateness
+      // the sampler did not spend waiting for a CPU is a freeze (Lambda between invocations, or a stopped
+      // process), whose time is not the function's: more than kFreezeGapNs of it and the cycle weighs
+      // only the rest. Lateness spent waiting for a CPU is the function's time: a function throttled to
+      // its CPU share (128 MB gets 7% of a CPU, in bursts every 100 ms) leaves the sampler runnable but
+      // without a CPU for most of each period, and those periods count.
+      const uint64_t frozen = late > waited ? late - waited : 0;
       uint32_t weight = 1;
-      if (gap > kFreezeGapNs) {
+      const int64_t p = static_cast<int64_t>(period);
+      if (frozen > kFreezeGapNs) {
+        const uint64_t counted = gap > frozen ? gap - frozen : 0;
+        weight = static_cast<uint32_t>(counted / period < 1 ? 1 : counted / period);
+        if (weight > kMostPeriods) weight = kMostPeriods;
         carry = 0;
       } else {
-        const int64_t p = static_cast<int64_t>(period);
-        int64_t owed = static_cast<int64_t>(gap) + carry;
-        int64_t periods = (owed + p / 2) / p;
-        int64_t most = static_cast<int64_t>(kFreezeGapNs / period) + 1;
+        const int64_t owed = static_cast<int64_t>(gap) + carry;
+        const int64_t periods = (owed + p / 2) / p;
+        // Starved past the freeze limit (the CPU wait explains it): the periods, up to a bound on what one
+        // sample stands for.
+        const int64_t most =
+            waited > kFreezeGapNs ? kMostPeriods : static_cast<int64_t>(kFreezeGapNs / period) + 1;
         weight = static_cast<uint32_t>(periods < 1 ? 1 : periods > most ? most : periods);
         carry = owed - static_cast<int64_t>(weight) * p;
         if (carry > most * p || carry < -most * p) carry = 0;
@@ -440,6 +526,7 @@ void* sampler_main(void*) {
       // once it blocked).
       cs.tables = __atomic_load_n(&g_agent.tables_built, __ATOMIC_ACQUIRE);
       cs.num_signal = 0;
+      cs.num_sent = 0;
       previous_cycle = cycle_start;
       // A check of every thread: after a start or a pause, or when CPU went unexplained since the last one.
       const bool full = !acct.valid || acct.debt > static_cast<int64_t>(kWakeThresholdNs);
@@ -460,6 +547,7 @@ void* sampler_main(void*) {
           continue;
         }
         visit(pt, tid, cs, acct);
+        send_first_tick(cs, per_tick);
       }
       // The dormant threads: read when the process used CPU the threads read do not explain (one of them
       // ran), else their periods are deferred unread.
@@ -468,28 +556,22 @@ void* sampler_main(void*) {
         const bool wake = acct.debt > static_cast<int64_t>(kWakeThresholdNs);
         for (int i = 0; i < num_dormant; ++i) {
           PerThread& pt = g_threads[dormant[i]];
-          if (wake)
+          if (wake) {
             visit(pt, dormant[i], cs, acct);
-          else
+            send_first_tick(cs, per_tick);
+          } else {
             defer(pt, dormant[i], cycle_start, weight);
+          }
         }
         if (wake) settle(acct, true);
       }
-      // Signal them in ticks of `per_tick`, spread over the period.
-      const int num_signal = cs.num_signal;
-      const int* to_signal = cs.to_signal;
-      uint32_t ticks = (static_cast<uint32_t>(num_signal) + per_tick - 1) / per_tick;
-      for (uint32_t t = 0; t < ticks && !__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE); ++t) {
-        for (uint32_t k = t * per_tick; k < (t + 1) * per_tick && k < static_cast<uint32_t>(num_signal);
-             ++k) {
-          PerThread& pt = g_threads[to_signal[k]];
-          __atomic_store_n(&pt.signalled_ns, cycle_start, __ATOMIC_RELEASE);
-          if (sys::tgkill(g_agent.pid, to_signal[k], g_agent.signal) == 0)
-            g_agent.ring.count(ring::kSignalsSent);
-          else
-            __atomic_store_n(&pt.signalled_ns, 0, __ATOMIC_RELEASE);
-        }
-        if (t + 1 < ticks) sleep_until(cycle_start + period * (t + 1) / ticks);
+      // The rest in ticks of `per_tick`, spread over the period (the first tick went out during the visits).
+      const uint32_t ticks = (static_cast<uint32_t>(cs.num_signal) + per_tick - 1) / per_tick;
+      for (uint32_t t = 1; t < ticks && !__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE); ++t) {
+        sleep_until(cycle_start + period * t / ticks);
+        const uint32_t until = (t + 1) * per_tick;
+        send_signals(cs,
+                     until < static_cast<uint32_t>(cs.num_signal) ? static_cast<int>(until) : cs.num_signal);
       }
       // The handler stores its thread's CPU time as it ends (handled_cpu), so the sampler need not wake
       // again to read it (a wake costs some 40 us on Firecracker).
@@ -498,6 +580,7 @@ void* sampler_main(void*) {
     sleep_until(next);
   }
   flush_all_deferred(*cycle);
+  close_run_delay();
   sys::munmap(state, page_round(sizeof(CycleState)));
   sys::munmap(cycle, page_round(sizeof(Cycle)));
   return nullptr;
@@ -560,6 +643,7 @@ void wall_sampler_stop() {
 }
 
 void wall_sampler_after_fork() {
+  close_run_delay();  // the parent's sampler's; the child's sampler opens its own
   g_running = false;
   g_agent.agent_tids[1] = 0;
   if (g_threads != nullptr)

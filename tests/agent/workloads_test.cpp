@@ -168,6 +168,36 @@ TEST_F(Workloads, WallModeKeepsEveryPeriodOfAnIdleProcess) {
   EXPECT_GT(in_wait / waiters, 0.9) << text;
 }
 
+// A stopped process (SIGSTOP: how `local` freezes a sandbox between invocations, as Lambda freezes it) is
+// not running and not waiting for a CPU: its time is not the program's, and the waiters' wall weight is
+// their unfrozen time only. A sampler starved of CPU instead (throttled) counts its late periods: that is the
+// program's time (tests/e2e/extension_small_test.sh, at 128 MB).
+TEST_F(Workloads, WallModeDoesNotCountTheTimeAProcessWasStopped) {
+  // Waiters wait 2 s; about 0.4 s in, the process is stopped for 1 s (the shell prints how long exactly).
+  std::string command =
+      "LAMBDASCOPE_TABLE_DELAY_MS=0 timeout 120 " + testing::binary_path() +
+      " record --mode wall --hz 199 -o " + dir_ + "/out.pb.gz -- " + workload("frozen_wait") +
+      " 2 & rec=$!; "
+      "while ! pkill -0 -x frozen_wait; do sleep 0.05; done; sleep 0.4; "
+      "a=$(date +%s%N); pkill -STOP -x frozen_wait; sleep 1; b=$(date +%s%N); "
+      "pkill -CONT -x frozen_wait; wait $rec; s=$?; echo \"frozen $(( (b - a) / 1000000 ))\" >&2; "
+      "exit $s";
+  auto r = run_command(command);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "waited\n");
+  size_t at = r.err.find("frozen ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  double frozen_s = std::stod(r.err.substr(at + 7)) / 1e3;
+  ASSERT_LT(frozen_s, 1.5) << r.err;  // stopped well inside the 2 s wait
+  std::string text;
+  auto stacks = collapse("wall", &text);
+  double waiters = weight(stacks, [](const Stack& s) { return s.frames[0] == "waiter"; });
+  // Four waiters for 2 s, less the time stopped; counting the stop would give 4 x 2 s.
+  double unfrozen = 4 * (2.0 - frozen_s) * 1e9;
+  EXPECT_GT(waiters, 0.7 * unfrozen) << "frozen " << frozen_s << " s\n" << text << r.err;
+  EXPECT_LT(waiters, 1.25 * unfrozen) << "frozen " << frozen_s << " s\n" << text << r.err;
+}
+
 // A thread that renames itself after its first samples: the wait that follows carries the new name. Its
 // wait's stack is taken once and repeated for every period, so a name read with an earlier sample would
 // stand for the whole wait.

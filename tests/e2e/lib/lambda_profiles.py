@@ -193,6 +193,7 @@ def verify_burn_run(tmp, function, handler_frame, init_frame, telemetry=True, me
     sandbox = init["request_id"]
     window_label = None if telemetry else "invoke-to-invoke"
 
+    wall_shares = []  # throttled: the busiest thread's wall time over the handler's duration, per invocation
     for k, r in enumerate(results):
         p = invokes[r["requestId"]]
         want = f"burn_r{k:02d}"
@@ -246,6 +247,13 @@ def verify_burn_run(tmp, function, handler_frame, init_frame, telemetry=True, me
             check(False, f"{want} in most of its thread's sampled time: {burn_w} of {own_w} periods; else: {top}")
         check(any(any(handler_frame in f for f in s["stack"]) for s in p["samples"]),
               f"the handler's frame ({handler_frame}) by name")
+        if throttled:
+            wall_i = [i for i, (name, _) in enumerate(p["sample_types"]) if name == "wall"][0]
+            per_thread = {}
+            for s in p["samples"]:
+                tid = s["labels"].get("thread id")
+                per_thread[tid] = per_thread.get(tid, 0) + s["values"][wall_i]
+            wall_shares.append(max(per_thread.values()) / 1e6 / r["runtimeDurationMs"])
         a = p["attributes"]
         check(a["request_id"] == r["requestId"] and a["function"] == function, "request and function comments")
         if telemetry:
@@ -261,6 +269,17 @@ def verify_burn_run(tmp, function, handler_frame, init_frame, telemetry=True, me
             check(a["window"] == "invoke-to-invoke", "window comment")
             check(any("Telemetry API is not available" in c for c in p["comments"]), "fallback explained")
 
+    if throttled:
+        # Wall time is the invocation's, though the sampler itself waits for the CPU most of each 100 ms period
+        # (that lateness counts: it was throttled, not frozen): the handler's thread, busiest by wall, holds
+        # about the handler's duration. By the median: a sampler starved for a few hundred ms (CFS hands a
+        # throttled group's runtime to CPUs unevenly) takes its next stack late, and that sample's periods
+        # may reach back into the previous invocation, already written.
+        med = statistics.median(wall_shares)
+        check(0.8 <= med <= 1.2, f"median wall share of the handler's thread {med:.2f}: "
+              f"{' '.join(f'{x:.2f}' for x in wall_shares)}")
+        print(f"wall time of the handler's thread over its duration: median {med:.2f}, "
+              f"min {min(wall_shares):.2f}, max {max(wall_shares):.2f}")
     check((init["samples"] or not init_samples) and all(s["labels"]["phase"] == "init" and s["labels"]["cold_start"] == "true"
                                   and s["labels"]["request_id"] == sandbox for s in init["samples"]), "init labels")
     check(burn_names(init) == {}, "no burn_r in the init profile")
