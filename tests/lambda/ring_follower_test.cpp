@@ -48,19 +48,22 @@ struct TestRing {
     writer.attach(header);
   }
 
-  // A sample at Unix time kAnchorReal + at_ms, with `depth` made-up return addresses starting at `pc`.
-  void sample(int64_t at_ms, int tid, uint64_t pc, uint32_t depth = 3) {
+  // A sample at Unix time kAnchorReal + at_ms, with `depth` made-up return addresses starting at `pc`;
+  // in wall mode (`weight` periods, `cpu_ns`) when weight is given.
+  void sample(int64_t at_ms, int tid, uint64_t pc, uint32_t depth = 3, uint32_t weight = 0,
+              uint64_t cpu_ns = 0) {
     uint32_t size = static_cast<uint32_t>(sizeof(ring::SampleRecord) + depth * 8);
     uint8_t* p = writer.reserve(size);
     ASSERT_NE(p, nullptr);
     auto* rec = reinterpret_cast<ring::SampleRecord*>(p);
     rec->time_ns = static_cast<uint64_t>(at_ms * kMs);
     rec->tid = tid;
-    rec->weight = 1;
+    rec->weight = weight != 0 ? weight : 1;
     rec->depth = depth;
+    rec->cpu_ns = cpu_ns;
     auto* pcs = reinterpret_cast<uint64_t*>(p + sizeof(ring::SampleRecord));
     for (uint32_t i = 0; i < depth; ++i) pcs[i] = pc + i;
-    agent::RingWriter::publish(p, ring::RecordType::kSample, size, 0);
+    agent::RingWriter::publish(p, ring::RecordType::kSample, size, weight != 0 ? ring::kSampleWall : 0);
     writer.count(ring::kSamples);
   }
   void idle(int64_t at_ms, int tid) {
@@ -130,6 +133,31 @@ TEST(RingFollower, AWallModeIdleRecordGetsTheStackFromBeforeTheWindow) {
   EXPECT_EQ(slices[0].samples[0].depth, 4u);
   EXPECT_EQ(slices[0].pcs[slices[0].samples[0].first_pc], 0xabc0u);
   EXPECT_TRUE(slices[0].samples[1].idle);  // repeats the one before, in the window
+  f.stop();
+  fs::remove_all(dir);
+}
+
+TEST(RingFollower, AWallSampleHoldsOnlyThePeriodsInsideTheWindow) {
+  std::string dir = testing::make_temp_dir();
+  TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid(), ring::Mode::kWall);
+  RingFollower f({.dir = dir});
+  f.start();
+  // Periods of 10 ms. A sampler held back from 80 to 300 ms takes the stack at 300 ms: 22 periods, of which
+  // the window from 200 ms holds 10 (and the CPU time with them: no more than its wall time).
+  r.sample(80, 7, 0x1000, 3, 1, 2 * kMs);
+  r.sample(300, 7, 0x1000, 3, 22, 150 * kMs);
+  r.sample(310, 7, 0x1000, 3, 1, 5 * kMs);
+  auto slices = f.cut(at(200), at(400));
+  ASSERT_EQ(slices.size(), 1u);
+  ASSERT_EQ(slices[0].samples.size(), 2u);
+  EXPECT_EQ(slices[0].samples[0].weight, 10u);
+  EXPECT_EQ(slices[0].samples[0].cpu_ns, static_cast<uint64_t>(100 * kMs));
+  EXPECT_EQ(slices[0].samples[1].weight, 1u);
+  EXPECT_EQ(slices[0].samples[1].cpu_ns, static_cast<uint64_t>(5 * kMs));
+  // Inside the window, untouched.
+  slices = f.cut(at(0), at(400));
+  ASSERT_EQ(slices[0].samples.size(), 3u);
+  EXPECT_EQ(slices[0].samples[1].weight, 22u);
   f.stop();
   fs::remove_all(dir);
 }

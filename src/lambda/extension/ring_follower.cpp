@@ -169,6 +169,24 @@ void RingFollower::drain_locked() {
   }
 }
 
+namespace {
+
+// A wall sample stands for the periods before it (weight), back to its thread's previous sample: when the
+// sampler ran late (a function throttled to its CPU share can keep it from a CPU for a few hundred ms),
+// those may begin before the window. Only the periods inside it are the window's: a thread never holds more
+// wall time than the window lasted. (The periods before were the previous window's, already written: they
+// are lost, not given to the wrong invocation.)
+void clip_to_window(capture::RawSample& s, int64_t t, int64_t start_ns, uint64_t period_ns) {
+  if (s.weight <= 1 || period_ns == 0 || !(s.idle || (s.flags & agent::ring::kSampleWall))) return;
+  const uint64_t inside = static_cast<uint64_t>(t - start_ns);
+  if (inside >= uint64_t{s.weight} * period_ns) return;
+  const uint64_t periods = (inside + period_ns - 1) / period_ns;
+  s.weight = static_cast<uint32_t>(periods < 1 ? 1 : periods);
+  if (s.cpu_ns > uint64_t{s.weight} * period_ns) s.cpu_ns = uint64_t{s.weight} * period_ns;
+}
+
+}  // namespace
+
 std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_ns) {
   std::lock_guard<std::mutex> lock(mu_);
   scan_locked();
@@ -189,6 +207,7 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
         continue;
       }
       capture::RawSample copy = s;
+      clip_to_window(copy, t, start_ns, d.info.period_ns);
       if (s.idle) {
         if (last_full.count(s.tid) != 0) {
           slice.samples.push_back(copy);
