@@ -141,27 +141,29 @@ TEST(WindowCutter, WithoutTelemetryTheDeadlinesCorrectALateInvokeArrival) {
   WindowCutter c;
   c.set_telemetry(false);
   auto t0 = SteadyClock::now();
-  // Timeout 3 s (whole seconds, as Lambda sets it); the invocations start at 1000, 2000 and 3000 ms; our
-  // INVOKE arrives 1, 9 and 2 ms late: each start is its deadline less the timeout, not our arrival.
-  c.on_invoke("r1", 1001 * kMs, 4000, t0);
+  // Timeout 3 s (whole seconds, as Lambda sets it); the invocations start at 1000.4, 2000.7 and 3000.2 ms
+  // (deadlines cut to 4000, 5000 and 6000 ms); our INVOKE arrives at 1002, 2009 and 3003 ms: each start is
+  // the end of its deadline's millisecond less the timeout (never before the true start, at most 1 ms after),
+  // not our arrival.
+  c.on_invoke("r1", 1002 * kMs, 4000, t0);
   c.on_invoke("r2", 2009 * kMs, 5000, t0);
-  c.on_invoke("r3", 3002 * kMs, 6000, t0);
+  c.on_invoke("r3", 3003 * kMs, 6000, t0);
   c.on_shutdown(9000 * kMs);
   auto ready = c.take_ready(t0);
   ASSERT_EQ(ready.size(), 4u);
-  EXPECT_EQ(ready[0].end_ns, 1000 * kMs);  // init ends where r1 began
-  EXPECT_EQ(ready[1].start_ns, 1000 * kMs);
-  EXPECT_EQ(ready[1].end_ns, 2000 * kMs);
-  EXPECT_EQ(ready[2].start_ns, 2000 * kMs);
-  EXPECT_EQ(ready[2].end_ns, 3000 * kMs);
-  EXPECT_EQ(ready[3].start_ns, 3000 * kMs);
+  EXPECT_EQ(ready[0].end_ns, 1001 * kMs);  // init ends where r1 began
+  EXPECT_EQ(ready[1].start_ns, 1001 * kMs);
+  EXPECT_EQ(ready[1].end_ns, 2001 * kMs);
+  EXPECT_EQ(ready[2].start_ns, 2001 * kMs);
+  EXPECT_EQ(ready[2].end_ns, 3001 * kMs);
+  EXPECT_EQ(ready[3].start_ns, 3001 * kMs);
 }
 
 TEST(WindowCutter, WithoutTelemetryAnArrivalOverASecondLateFallsBackToTheBestGapSeen) {
   WindowCutter c;
   c.set_telemetry(false);
   auto t0 = SteadyClock::now();
-  // Timeout 3 s; r1 arrives 1,500 ms late: the whole-second rule takes the timeout for 2 s, a start 500 ms
+  // Timeout 3 s; r1 arrives 1,500 ms late: the whole-second rule takes the timeout for 2 s, a start 499 ms
   // before its arrival and still 1 s late (nothing better known yet). r2 arrives 4 ms late and teaches the
   // timeout; r3 arrives 1,200 ms late again and is placed by the 3 s learnt from r2.
   c.on_invoke("r1", 2500 * kMs, 4000, t0);
@@ -170,9 +172,9 @@ TEST(WindowCutter, WithoutTelemetryAnArrivalOverASecondLateFallsBackToTheBestGap
   c.on_shutdown(9500 * kMs);
   auto ready = c.take_ready(t0);
   ASSERT_EQ(ready.size(), 4u);
-  EXPECT_EQ(ready[1].start_ns, 2000 * kMs);
-  EXPECT_EQ(ready[2].start_ns, 5000 * kMs);
-  EXPECT_EQ(ready[3].start_ns, 6000 * kMs);
+  EXPECT_EQ(ready[1].start_ns, 2001 * kMs);
+  EXPECT_EQ(ready[2].start_ns, 5001 * kMs);
+  EXPECT_EQ(ready[3].start_ns, 6001 * kMs);
 }
 
 TEST(WindowCutter, ShutdownClosesWhatIsOpenAndKeepsTheStatusOfATimeout) {

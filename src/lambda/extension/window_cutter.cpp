@@ -59,8 +59,11 @@ void WindowCutter::on_invoke(const std::string& request_id, int64_t receipt_ns, 
     // invocation's start plus the function's timeout, both on Lambda's clock, so deadline minus arrival is
     // the timeout minus our delay. A timeout is a whole number of seconds (Lambda sets it in steps of 1 s),
     // so while our delay is under a second the gap rounded up to the second is the timeout itself (less a
-    // millisecond first: the deadline is in whole milliseconds), and deadline minus timeout the start. A
-    // later delay is covered by the largest gap seen; the start is never later than our arrival.
+    // millisecond first: the deadline is in whole milliseconds). The deadline's millisecond was cut short,
+    // so the start lies in the millisecond from deadline minus timeout: its end is taken, never earlier than
+    // the start (the previous invocation's last samples can come a few microseconds before it) and at most
+    // a millisecond after (the handler's own code begins later than that). A later delay is covered by the
+    // largest gap seen; the start is never later than our arrival.
     int64_t gap = deadline_ms * kTelemetryPrecisionNs - receipt_ns;
     constexpr int64_t kSecondNs = 1000000000;
     if (gap > kTelemetryPrecisionNs) {
@@ -69,7 +72,8 @@ void WindowCutter::on_invoke(const std::string& request_id, int64_t receipt_ns, 
     }
     if (gap > timeout_estimate_ns_) timeout_estimate_ns_ = gap;
     if (timeout_estimate_ns_ > 0)
-      start_ns = std::min(receipt_ns, deadline_ms * kTelemetryPrecisionNs - timeout_estimate_ns_);
+      start_ns = std::min(receipt_ns,
+                          deadline_ms * kTelemetryPrecisionNs + kTelemetryPrecisionNs - timeout_estimate_ns_);
   }
   if (!telemetry_) {
     // The previous window (init, or the previous invocation) ends where this one begins.
