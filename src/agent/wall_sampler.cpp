@@ -230,6 +230,14 @@ uint64_t read_run_delay() {
   return v;
 }
 
+// The run delay since the previous call (`last` keeps that reading); 0 without two readings.
+uint64_t run_delay_since(uint64_t& last) {
+  const uint64_t now = read_run_delay();
+  const uint64_t d = now != 0 && last != 0 && now > last ? now - last : 0;
+  last = now;
+  return d;
+}
+
 // Weight 0 with CPU time: CPU used by the thread's previous stack, no wall time of its own; stamped with the
 // time that stack was taken (`now` is then the PerThread's stack_ns, see weightless_time).
 void write_idle(int tid, uint64_t now, uint32_t weight, uint64_t cpu_ns, uint16_t flags = 0) {
@@ -322,7 +330,8 @@ struct CycleState {
   bool relist;  // a thread listed is gone: list them again next cycle
   int to_signal[4096];
   int num_signal;
-  int num_sent;  // of to_signal, the signals sent so far
+  int num_sent;       // of to_signal, the signals sent so far
+  uint32_t per_tick;  // signals sent at once; the rest spread over the period
 };
 
 // Sends the cycle's signals up to `until` (of to_signal).
@@ -338,12 +347,13 @@ void send_signals(CycleState& cs, int until) {
   }
 }
 
-// The first tick's signals go out as each thread is visited, not after the whole cycle: a sampler held back
-// mid-cycle (a function throttled to its CPU share can leave it without CPU for a few hundred ms while the
-// function's own thread runs) would otherwise take the stacks only after the delay, from code that has moved
-// on (a whole invocation's handler was missing so).
-void send_first_tick(CycleState& cs, uint32_t per_tick) {
-  if (static_cast<uint32_t>(cs.num_signal) <= per_tick) send_signals(cs, cs.num_signal);
+// Queues a signal for `tid`'s stack. The first tick's signals go out at once, as each thread is visited, not
+// after the whole cycle: a sampler held back mid-cycle (a function throttled to its CPU share can leave it
+// without CPU for a few hundred ms while the function's own thread runs) would otherwise take the stacks only
+// after the delay, from code that has moved on (a whole invocation's handler was missing so).
+void queue_signal(CycleState& cs, int tid) {
+  cs.to_signal[cs.num_signal++] = tid;
+  if (static_cast<uint32_t>(cs.num_signal) <= cs.per_tick) send_signals(cs, cs.num_signal);
 }
 
 // Reads one thread's CPU clock and decides: an idle record (it did not run, or ran and is back in the same
@@ -404,7 +414,7 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     pt.wait_syscall = nr;
     pt.early = !tables;
     __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
-    cs.to_signal[cs.num_signal++] = tid;
+    queue_signal(cs, tid);
     return;
   }
   // Where it is blocked now, if it is: one /proc read per thread that ran (even a thread that ran
@@ -444,7 +454,7 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   }
   pt.early = !tables;
   __atomic_store_n(&pt.pending, pack_pending(weight, used), __ATOMIC_RELEASE);
-  cs.to_signal[cs.num_signal++] = tid;
+  queue_signal(cs, tid);
 }
 
 void* sampler_main(void*) {
@@ -468,16 +478,13 @@ void* sampler_main(void*) {
   uint64_t last_run_delay = read_run_delay();
   CycleState& cs = *state;
   cs.relist = true;
+  cs.per_tick = per_tick;
   int* dormant = cycle->dormant;
   while (!__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
     uint64_t cycle_start = clock_ns(CLOCK_MONOTONIC);
     const uint64_t late = cycle_start > next ? cycle_start - next : 0;
-    const uint64_t run_delay = read_run_delay();
-    // Of that lateness, the time spent waiting for a CPU (0 without a reading before and now).
-    const uint64_t waited =
-        run_delay != 0 && last_run_delay != 0 && run_delay > last_run_delay ? run_delay - last_run_delay : 0;
-    last_run_delay = run_delay;
-    if (cycle_start > next + period) next = cycle_start;  // frozen or starved: do not catch up
+    const uint64_t waited = run_delay_since(last_run_delay);  // of that lateness, time waiting for a CPU
+    if (cycle_start > next + period) next = cycle_start;      // frozen or starved: do not catch up
     if (agent_state() != ring::State::kRunning) {
       if (previous_cycle != 0) flush_all_deferred(*cycle);  // paused: what was deferred is written now
       previous_cycle = 0;
@@ -547,7 +554,6 @@ void* sampler_main(void*) {
           continue;
         }
         visit(pt, tid, cs, acct);
-        send_first_tick(cs, per_tick);
       }
       // The dormant threads: read when the process used CPU the threads read do not explain (one of them
       // ran), else their periods are deferred unread.
@@ -556,12 +562,10 @@ void* sampler_main(void*) {
         const bool wake = acct.debt > static_cast<int64_t>(kWakeThresholdNs);
         for (int i = 0; i < num_dormant; ++i) {
           PerThread& pt = g_threads[dormant[i]];
-          if (wake) {
+          if (wake)
             visit(pt, dormant[i], cs, acct);
-            send_first_tick(cs, per_tick);
-          } else {
+          else
             defer(pt, dormant[i], cycle_start, weight);
-          }
         }
         if (wake) settle(acct, true);
       }

@@ -91,11 +91,15 @@ class Workloads : public ::testing::Test {
     return parse_folded(ss.str());
   }
   std::string plain_output(const std::string& command) { return run_command("timeout 120 " + command).out; }
-  // Runs `lambdascope record <flags> -o DIR/out.pb.gz -- <command>`: the pprof keeps wall and CPU time apart.
+  // `lambdascope record <flags> -o DIR/out.pb.gz -- <command>`: the pprof keeps wall and CPU time apart.
+  std::string record_pprof_line(const std::string& flags, const std::string& command,
+                                const std::string& env = "") {
+    return env + " timeout 120 " + testing::binary_path() + " record " + flags + " -o " + dir_ +
+           "/out.pb.gz -- " + command;
+  }
   testing::CommandResult record_pprof(const std::string& flags, const std::string& command,
                                       const std::string& env = "") {
-    return run_command(env + " timeout 120 " + testing::binary_path() + " record " + flags + " -o " + dir_ +
-                       "/out.pb.gz -- " + command);
+    return run_command(record_pprof_line(flags, command, env));
   }
   // That profile's stacks, by the sample type `weight` (wall, cpu).
   std::vector<Stack> collapse(const std::string& weight, std::string* text = nullptr) {
@@ -175,9 +179,9 @@ TEST_F(Workloads, WallModeKeepsEveryPeriodOfAnIdleProcess) {
 TEST_F(Workloads, WallModeDoesNotCountTheTimeAProcessWasStopped) {
   // Waiters wait 2 s; about 0.4 s in, the process is stopped for 1 s (the shell prints how long exactly).
   std::string command =
-      "LAMBDASCOPE_TABLE_DELAY_MS=0 timeout 120 " + testing::binary_path() +
-      " record --mode wall --hz 199 -o " + dir_ + "/out.pb.gz -- " + workload("frozen_wait") +
-      " 2 & rec=$!; "
+      record_pprof_line("--mode wall --hz 199", workload("frozen_wait") + " 2",
+                        "LAMBDASCOPE_TABLE_DELAY_MS=0") +
+      " & rec=$!; "
       "while ! pkill -0 -x frozen_wait; do sleep 0.05; done; sleep 0.4; "
       "a=$(date +%s%N); pkill -STOP -x frozen_wait; sleep 1; b=$(date +%s%N); "
       "pkill -CONT -x frozen_wait; wait $rec; s=$?; echo \"frozen $(( (b - a) / 1000000 ))\" >&2; "
