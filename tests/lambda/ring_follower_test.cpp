@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "agent/ring_writer.hpp"
+#include "capture/java_frames.hpp"
 #include "support/test_support.hpp"
 
 namespace lambdascope::lambda::extension {
@@ -50,9 +51,10 @@ struct TestRing {
 
   // A sample at Unix time kAnchorReal + at_ms, with `depth` made-up return addresses starting at `pc`;
   // in wall mode (`weight` periods, `cpu_ns`) when weight is given.
+  // `java`: that many Java frames after the native ones, as the agent writes them under a JVM.
   void sample(int64_t at_ms, int tid, uint64_t pc, uint32_t depth = 3, uint32_t weight = 0,
-              uint64_t cpu_ns = 0) {
-    uint32_t size = static_cast<uint32_t>(sizeof(ring::SampleRecord) + depth * 8);
+              uint64_t cpu_ns = 0, uint32_t java = 0) {
+    uint32_t size = static_cast<uint32_t>(sizeof(ring::SampleRecord) + (depth + 2 * java) * 8);
     uint8_t* p = writer.reserve(size);
     ASSERT_NE(p, nullptr);
     auto* rec = reinterpret_cast<ring::SampleRecord*>(p);
@@ -63,7 +65,13 @@ struct TestRing {
     rec->cpu_ns = cpu_ns;
     auto* pcs = reinterpret_cast<uint64_t*>(p + sizeof(ring::SampleRecord));
     for (uint32_t i = 0; i < depth; ++i) pcs[i] = pc + i;
-    agent::RingWriter::publish(p, ring::RecordType::kSample, size, weight != 0 ? ring::kSampleWall : 0);
+    rec->reserved = java;
+    for (uint32_t i = 0; i < java; ++i) {
+      pcs[depth + 2 * i] = 0x7000 + i;  // jmethodID
+      pcs[depth + 2 * i + 1] = 12;      // bci
+    }
+    uint16_t flags = (weight != 0 ? ring::kSampleWall : 0) | (java != 0 ? ring::kSampleJava : 0);
+    agent::RingWriter::publish(p, ring::RecordType::kSample, size, flags);
     writer.count(ring::kSamples);
   }
   void idle(int64_t at_ms, int tid) {
@@ -112,6 +120,29 @@ TEST(RingFollower, CutsWindowsByUnixTimeAndForgetsWhatWasCut) {
   EXPECT_EQ(total_samples(slices), 6u);  // 50..90 and 120
   EXPECT_EQ(slices[0].counters[ring::kSamples], 1u);
   EXPECT_EQ(slices[0].java_counters[ring::kAgctGcActive], 2u);
+  f.stop();
+  fs::remove_all(dir);
+}
+
+// The agent counts samples with Java frames in the header, which runs to the moment of the drain: a cut that
+// comes late, when the next invocation has already run, must not hand that one's Java samples to this one.
+TEST(RingFollower, EachWindowCountsItsOwnSamplesWithJavaFrames) {
+  std::string dir = testing::make_temp_dir();
+  TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid());
+  RingFollower f({.dir = dir});
+  f.start();
+  for (int ms = 0; ms < 100; ms += 10) r.sample(ms, 1, 0x1000 + ms, 3, 0, 0, ms < 50 ? 2 : 4);
+  r.sample(105, 1, 0x3000);                          // native only
+  r.header->java_counters[ring::kJavaSamples] = 10;  // every Java sample written before the first cut
+  auto slices = f.cut(at(0), at(49));
+  ASSERT_EQ(slices.size(), 1u);
+  EXPECT_EQ(slices[0].java_counters[ring::kJavaSamples], 5u);
+  f.discard_through(at(49));
+  slices = f.cut(at(50), at(200));
+  ASSERT_EQ(slices.size(), 1u);
+  EXPECT_EQ(slices[0].samples.size(), 6u);
+  EXPECT_EQ(slices[0].java_counters[ring::kJavaSamples], 5u);
+  EXPECT_EQ(capture::java_counter_lines(slices[0].java_counters).size(), 1u);
   f.stop();
   fs::remove_all(dir);
 }

@@ -199,6 +199,7 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
     // Known stacks per thread, for wall-mode idle records (they repeat the thread's previous stack).
     std::map<int32_t, std::pair<uint32_t, uint32_t>> last_full;         // tid -> (first_pc in slice, depth)
     std::map<int32_t, std::pair<uint32_t, uint32_t>> last_full_before;  // in d, before the window
+    uint64_t java_samples = 0;
     for (const capture::RawSample& s : d.samples) {
       int64_t t = realtime_of(d.info, s.time_ns);
       if (t > end_ns) continue;
@@ -206,6 +207,7 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
         if (!s.idle) last_full_before[s.tid] = {s.first_pc, s.depth};
         continue;
       }
+      if (!s.idle && (s.flags & agent::ring::kSampleJava) != 0) ++java_samples;
       capture::RawSample copy = s;
       clip_to_window(copy, t, start_ns, d.info.period_ns);
       if (s.idle) {
@@ -243,6 +245,9 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
     for (size_t i = 0; i < d.java_counters.size(); ++i)
       slice.java_counters[i] = d.java_counters[i] - std::min(d.java_counters[i], f.java_counters_at_cut[i]);
     f.java_counters_at_cut = d.java_counters;
+    // The header's count runs up to this drain, which may be well into the next invocation when the cut
+    // comes late (a busy host). The window's own records give its count exactly.
+    slice.java_counters[agent::ring::kJavaSamples] = java_samples;
     slice.corrupt_records = d.corrupt_records - f.corrupt_at_cut;
     f.corrupt_at_cut = d.corrupt_records;
     slice.state = d.state;

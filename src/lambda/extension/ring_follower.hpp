@@ -58,8 +58,9 @@ class RingFollower {
   void poll();
 
   // The samples with realtime in [start_ns, end_ns] of every ring, as one RingData per ring that has any
-  // (mappings and thread names whole; counters as the change since the previous cut). start_ns ==
-  // INT64_MIN means "from the ring's start". Polls first, so samples published up to now are included.
+  // (mappings and thread names whole; counters as the change since the previous cut, except the count of
+  // samples with Java frames: the window's own). start_ns == INT64_MIN means "from the ring's start". Polls
+  // first, so samples published up to now are included.
   std::vector<capture::RingData> cut(int64_t start_ns, int64_t end_ns);
 
   // Forgets samples with realtime <= t (they belong to windows already cut, or to none).
