@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The end of `make test`: fails when a lambdascope ring, perf map, spool or inbox file was left behind in /tmp by a
-# process that is gone (a live process may still be using its files). Rings are 8 MB sparse files and, in
-# Lambda, /tmp is the function's disk: the agent, `record` and the extension must remove what they made.
+# The end of `make test`: fails when a lambdascope ring, perf map, spool or inbox file (or an empty folder of the
+# extension's) was left behind in /tmp by a process that is gone (a live process may still be using its files).
+# Rings are 8 MB sparse files and, in Lambda, /tmp is the function's disk: the agent, `record` and the extension
+# must remove what they made.
 # Usage: scripts/check_leftovers.sh [--record FILE | --since FILE] [TMPDIR]   (default /tmp)
 #   --record FILE  writes the leftovers there now, and succeeds (`make test` runs this before its tests)
 #   --since FILE   fails only for leftovers not in FILE: what this run left. Older ones (a run killed earlier,
@@ -47,6 +48,12 @@ while IFS= read -r -d '' f; do
   left+=("$f")
 done < <(find "$tmp/lambdascope/inbox" -type f -print0 2>/dev/null)
 
+# The extension's default folders (one per sandbox), which it removes at SHUTDOWN once they are empty. Their
+# shared parents stay.
+while IFS= read -r -d '' d; do
+  left+=("$d/")
+done < <(find "$tmp/lambdascope-rings" "$tmp/lambdascope-spool" -mindepth 1 -type d -empty -print0 2>/dev/null)
+
 if [ "$mode" = record ]; then
   printf '%s\n' "${left[@]}" >"$list"
   ((${#left[@]})) && echo "check_leftovers: ${#left[@]} files were already left in $tmp before this run (not counted)"
@@ -59,8 +66,8 @@ if [ "$mode" = since ] && [ -f "$list" ]; then
   left=("${new[@]}")
 fi
 if ((${#left[@]})); then
-  echo "check_leftovers: ${#left[@]} files left behind in $tmp by processes that are gone:" >&2
+  echo "check_leftovers: ${#left[@]} files or empty folders left behind in $tmp by processes that are gone:" >&2
   printf '  %s\n' "${left[@]:0:20}" >&2
   exit 1
 fi
-echo "check_leftovers: no ring, perf map, spool or inbox file left in $tmp"
+echo "check_leftovers: no ring, perf map, spool or inbox file and no empty folder of ours left in $tmp"

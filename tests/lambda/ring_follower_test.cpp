@@ -74,13 +74,13 @@ struct TestRing {
     agent::RingWriter::publish(p, ring::RecordType::kSample, size, flags);
     writer.count(ring::kSamples);
   }
-  void idle(int64_t at_ms, int tid) {
+  void idle(int64_t at_ms, int tid, uint32_t weight = 1) {
     uint8_t* p = writer.reserve(sizeof(ring::IdleRecord));
     ASSERT_NE(p, nullptr);
     auto* rec = reinterpret_cast<ring::IdleRecord*>(p);
     rec->time_ns = static_cast<uint64_t>(at_ms * kMs);
     rec->tid = tid;
-    rec->weight = 1;
+    rec->weight = weight;
     agent::RingWriter::publish(p, ring::RecordType::kIdle, sizeof(ring::IdleRecord), 0);
   }
 };
@@ -189,6 +189,23 @@ TEST(RingFollower, AWallSampleHoldsOnlyThePeriodsInsideTheWindow) {
   slices = f.cut(at(0), at(400));
   ASSERT_EQ(slices[0].samples.size(), 3u);
   EXPECT_EQ(slices[0].samples[1].weight, 22u);
+  f.stop();
+  fs::remove_all(dir);
+}
+
+// The same for an idle record of a thread whose stack was never taken (the builder shows it as "[not sampled
+// yet]"): it holds only its periods inside the window.
+TEST(RingFollower, AnIdleRecordOfANeverSampledThreadHoldsOnlyThePeriodsInsideTheWindow) {
+  std::string dir = testing::make_temp_dir();
+  TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid(), ring::Mode::kWall);
+  RingFollower f({.dir = dir});
+  f.start();
+  r.idle(300, 9, 22);
+  auto slices = f.cut(at(200), at(400));
+  ASSERT_EQ(slices.size(), 1u);
+  ASSERT_EQ(slices[0].samples.size(), 1u);
+  EXPECT_TRUE(slices[0].samples[0].idle);
+  EXPECT_EQ(slices[0].samples[0].weight, 10u);
   f.stop();
   fs::remove_all(dir);
 }

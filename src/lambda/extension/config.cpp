@@ -137,7 +137,8 @@ ExtensionConfig load_config(const EnvLookup& env) {
   if (std::string inbox = get(env, "LAMBDASCOPE_INBOX"); !inbox.empty()) c.inbox_dir = inbox;
 
   c.spool_dir = get(env, "LAMBDASCOPE_SPOOL_DIR");
-  c.default_dirs = get(env, "LAMBDASCOPE_RING_DIR").empty() && c.spool_dir.empty();
+  c.default_ring_dir = get(env, "LAMBDASCOPE_RING_DIR").empty();
+  c.default_spool_dir = c.spool_dir.empty();
   if (c.spool_dir.empty()) {
     // Per sandbox name like the rings: two `lambdascope local` runs on one machine must not send each
     // other's profiles to their own destinations. On Lambda /tmp is private and the name is stable.

@@ -29,8 +29,9 @@ struct ExtensionConfig {
   uint64_t spool_bytes = 64ull << 20;
   std::string ring_dir;
   std::string inbox_dir = "/tmp/lambdascope/inbox";  // LAMBDASCOPE_INBOX: profiles the runtime wrote itself
-  bool default_dirs = true;  // ring and spool folders are the derived defaults (ours to remove when empty)
-  std::string runtime_api;   // host:port
+  bool default_ring_dir = true;   // the ring folder is the derived default (ours to remove when empty)
+  bool default_spool_dir = true;  // the same for the spool folder
+  std::string runtime_api;        // host:port
   std::string function_name;
   std::string mode_hint;           // LAMBDASCOPE_MODE as the agent will read it (for log lines only)
   bool keep_idle_threads = false;  // LAMBDASCOPE_IDLE_THREADS=keep: threads that did not run stay in

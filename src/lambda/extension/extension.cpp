@@ -220,11 +220,10 @@ class Profiler {
     size_t unsaved = writer_thread_->unsaved();
     follower_.remove_finished_rings(/*discard_unclaimed=*/unsaved == 0);
     if (unsaved == 0) follower_.withdraw();  // a runtime still exiting removes its own ring now
-    if (config_.default_dirs) {
-      // Empty folders of ours go (rmdir only: anything left in them stays for the next start).
-      ::rmdir(config_.ring_dir.c_str());
-      if (left == 0) ::rmdir(config_.spool_dir.c_str());
-    }
+    // Empty folders of ours go (rmdir only: anything left in them stays for the next start). Their parents
+    // (/tmp/lambdascope-rings, -spool) stay: another sandbox here may be creating its folder in one.
+    if (config_.default_ring_dir) ::rmdir(config_.ring_dir.c_str());
+    if (config_.default_spool_dir && left == 0) ::rmdir(config_.spool_dir.c_str());
     WriterStats ws = writer_thread_->stats();
     std::string sent = spool_ ? std::to_string(spool_->stats().sent) : "0";
     Log::info(

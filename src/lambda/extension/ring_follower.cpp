@@ -226,7 +226,8 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
           slice.pcs.insert(slice.pcs.end(), old->second.begin(), old->second.end());
           copy.depth = static_cast<uint32_t>(old->second.size());
         } else {
-          slice.samples.push_back(s);  // never seen: the builder shows "[not sampled yet]"
+          copy.idle = true;  // never seen: the builder shows "[not sampled yet]"
+          slice.samples.push_back(copy);
           continue;
         }
         last_full[s.tid] = {copy.first_pc, copy.depth};
