@@ -190,19 +190,49 @@ constexpr int64_t kMostPeriods = 4096;
 // The sampler's own run delay: the time it was runnable but not running (/proc/thread-self/schedstat's
 // second field). Throttling and a busy machine add to it; a freeze does not (stopped or frozen processes are
 // not runnable). Read every cycle, so the file stays open (one pread, under a microsecond; opening it each
-// time costs 10 us), on a descriptor far above the program's: a program that closes it and reuses the number
+// time costs 10 us), on a descriptor above the program's: a program that closes it and reuses the number
 // is noticed (the text is not schedstat's) and that descriptor left alone. Without schedstat every late
 // cycle counts as frozen.
 int g_delay_fd = -1;
-constexpr int kDelayFdFloor = 900;
+
+// Where descriptors above the program's begin: the upper eighth of the process's descriptor table as it is
+// (/proc/self/status, FDSize), not beyond it. A descriptor past the table's end makes the kernel grow the
+// table, and in a threaded process that waits for an RCU grace period (12 ms typically here, 24 under
+// load) while every thread of the program that opens a file waits too. 0 when it cannot be read.
+int fd_floor() {
+  char buf[2048];
+  long fd =
+      sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>("/proc/self/status"), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  long n = sys::call(SYS_read, fd, reinterpret_cast<long>(buf), static_cast<long>(sizeof buf));
+  sys::call(SYS_close, fd);
+  static constexpr char kKey[] = "\nFDSize:";
+  for (long i = 0; i + static_cast<long>(sizeof kKey) - 1 < n; ++i) {
+    long k = 0;
+    while (kKey[k] != '\0' && buf[i + k] == kKey[k]) ++k;
+    if (kKey[k] != '\0') continue;
+    long at = i + k;
+    while (at < n && (buf[at] == ' ' || buf[at] == '\t')) ++at;
+    long size = 0;
+    for (; at < n && buf[at] >= '0' && buf[at] <= '9' && size < (1L << 30); ++at)
+      size = size * 10 + (buf[at] - '0');
+    return size >= 16 ? static_cast<int>(size - size / 8) : 0;
+  }
+  return 0;
+}
 
 void open_run_delay() {
   long fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>("/proc/thread-self/schedstat"),
                       O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
-  long high = sys::call(SYS_fcntl, fd, F_DUPFD_CLOEXEC, kDelayFdFloor);
-  sys::call(SYS_close, fd);
-  g_delay_fd = high >= 0 ? static_cast<int>(high) : -1;
+  const int floor = fd_floor();
+  long high = floor > fd ? sys::call(SYS_fcntl, fd, F_DUPFD_CLOEXEC, floor) : -1;
+  if (high >= 0) {
+    sys::call(SYS_close, fd);
+    g_delay_fd = static_cast<int>(high);
+  } else {
+    g_delay_fd = static_cast<int>(fd);  // the table's top is taken (or unknown): where it was opened
+  }
 }
 
 void close_run_delay() {

@@ -385,6 +385,17 @@ TEST_F(Workloads, SleepPollAndReadLoopsKeepTheirResults) {
   }
 }
 
+// The wall sampler keeps a /proc file open on a descriptor above the program's; one past the end of the
+// descriptor table would make the kernel grow it, which for a threaded program waits for an RCU grace period
+// (tens of ms on a busy machine) while any thread of the program opening a file waits too.
+TEST_F(Workloads, WallModeLeavesTheDescriptorTableAsItWas) {
+  std::string expected = plain_output(workload("fd_table") + " 0.3");
+  ASSERT_NE(expected.find("FDSize:"), std::string::npos) << expected;
+  auto r = record("--mode wall --hz 199", workload("fd_table") + " 0.3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, expected);
+}
+
 TEST_F(Workloads, DepthLimitTruncatesAndSaysSo) {
   auto r = record("--hz 499 --depth 24", workload("depth_spin") + " 100 0.5");
   ASSERT_EQ(r.exit_code, 0) << r.err;
