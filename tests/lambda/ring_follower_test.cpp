@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 
 #include "agent/ring_writer.hpp"
 #include "capture/java_frames.hpp"
@@ -143,6 +144,46 @@ TEST(RingFollower, EachWindowCountsItsOwnSamplesWithJavaFrames) {
   EXPECT_EQ(slices[0].samples.size(), 6u);
   EXPECT_EQ(slices[0].java_counters[ring::kJavaSamples], 5u);
   EXPECT_EQ(capture::java_counter_lines(slices[0].java_counters).size(), 1u);
+  f.stop();
+  fs::remove_all(dir);
+}
+
+// The wall clock stepped while the process ran (a paused VM put right, NTP, a SnapStart restore): samples
+// taken after the step belong with the windows of the new time, not where the ring's anchor would put them.
+TEST(RingFollower, SamplesAfterAWallClockStepFollowTheNewTime) {
+  std::string dir = testing::make_temp_dir();
+  TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid());
+  std::mutex mu;
+  std::pair<uint64_t, int64_t> clocks{0, static_cast<int64_t>(kAnchorReal)};  // as the anchor says
+  auto set_clocks = [&](int64_t mono_ms, int64_t offset) {
+    std::lock_guard<std::mutex> lock(mu);
+    clocks = {static_cast<uint64_t>(mono_ms * kMs), offset};
+  };
+  RingFollower f({.dir = dir, .interval = std::chrono::hours(1), .clocks = [&] {
+                    std::lock_guard<std::mutex> lock(mu);
+                    return clocks;
+                  }});
+  f.start();
+  for (int ms = 10; ms <= 40; ms += 10) r.sample(ms, 1, 0x1000 + ms);
+  set_clocks(50, static_cast<int64_t>(kAnchorReal));
+  f.poll();
+  const int64_t step = 10000 * kMs;  // the wall clock put 10 s forward
+  set_clocks(80, static_cast<int64_t>(kAnchorReal) + step);
+  r.sample(60, 1, 0x2000);
+  r.sample(70, 1, 0x2000);
+  auto before = f.cut(at(0), at(45));
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(before[0].samples.size(), 4u);
+  EXPECT_EQ(total_samples(f.cut(at(46), at(100))), 0u);  // where the old anchor would have put them
+  auto after = f.cut(at(10000 + 50), at(10000 + 100));
+  ASSERT_EQ(after.size(), 1u);
+  ASSERT_EQ(after[0].samples.size(), 2u);
+  // The profile gives them their new times too.
+  const capture::RingInfo& info = after[0].info;
+  EXPECT_EQ(static_cast<int64_t>(info.anchor_realtime_ns) +
+                static_cast<int64_t>(after[0].samples[0].time_ns) -
+                static_cast<int64_t>(info.anchor_monotonic_ns),
+            at(10000 + 60));
   f.stop();
   fs::remove_all(dir);
 }

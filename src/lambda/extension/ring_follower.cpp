@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,9 +23,26 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-int64_t realtime_of(const capture::RingInfo& info, uint64_t monotonic_ns) {
-  return static_cast<int64_t>(info.anchor_realtime_ns) +
-         (static_cast<int64_t>(monotonic_ns) - static_cast<int64_t>(info.anchor_monotonic_ns));
+// The wall clock can be stepped while a ring lives: NTP setting it, a virtual machine resumed after a pause
+// (its monotonic clock stood still, its wall clock is put right), a SnapStart restore. A ring's anchor pairs
+// the two clocks once, when its process started; samples taken after a step, mapped with it, land seconds
+// away from their invocation (traced: a paused VM's clock stepped 10 s, and every invocation's samples fell
+// in the init window, the invocations' profiles were empty). So the clocks are compared at each drain, and
+// a change of their difference beyond this is a step: the samples after the previous drain take the new one.
+// (Slewing moves both clocks alike.)
+constexpr int64_t kClockStepNs = 1000000;
+
+int64_t ns_of(const timespec& ts) {
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+std::pair<uint64_t, int64_t> system_clocks() {
+  timespec m1{}, r{}, m2{};
+  ::clock_gettime(CLOCK_MONOTONIC, &m1);
+  ::clock_gettime(CLOCK_REALTIME, &r);
+  ::clock_gettime(CLOCK_MONOTONIC, &m2);
+  const int64_t mono = ns_of(m1) + (ns_of(m2) - ns_of(m1)) / 2;
+  return {static_cast<uint64_t>(mono), ns_of(r) - mono};
 }
 
 // A zombie (exited, not yet reaped by its parent) counts as gone: it will never write to its ring again.
@@ -127,12 +145,48 @@ void RingFollower::scan_locked() {
                reader->info().exe + ")");
     seen_any_ = true;
     Followed f;
+    const capture::RingInfo& info = reader->info();
+    f.offsets.emplace_back(
+        0, static_cast<int64_t>(info.anchor_realtime_ns) - static_cast<int64_t>(info.anchor_monotonic_ns));
+    // Steps seen since its process started are not in its anchor.
+    for (const auto& [from, step] : clock_steps_)
+      if (from >= info.anchor_monotonic_ns) f.offsets.emplace_back(from, f.offsets.back().second + step);
     f.reader = std::move(reader);
     rings_.emplace(path, std::move(f));
   }
 }
 
+void RingFollower::note_clock_step_locked() {
+  const auto [mono, offset] = options_.clocks ? options_.clocks() : system_clocks();
+  const int64_t step = offset - last_clock_offset_;
+  if (last_drain_monotonic_ != 0 && (step > kClockStepNs || step < -kClockStepNs)) {
+    Log::info("the wall clock was stepped by " + std::to_string(step / 1000000) +
+              " ms: samples since are placed with the new time");
+    clock_steps_.emplace_back(last_drain_monotonic_, step);
+    for (auto& [path, f] : rings_)
+      if (f.reader->info().anchor_monotonic_ns < last_drain_monotonic_)  // else its anchor has the step
+        f.offsets.emplace_back(last_drain_monotonic_, f.offsets.back().second + step);
+  }
+  last_drain_monotonic_ = mono;
+  last_clock_offset_ = offset;
+}
+
+int64_t RingFollower::Followed::realtime(uint64_t monotonic_ns) const {
+  int64_t offset = offsets.front().second;
+  for (const auto& [from, o] : offsets)
+    if (from <= monotonic_ns) offset = o;
+  return static_cast<int64_t>(monotonic_ns) + offset;
+}
+
+int64_t RingFollower::Followed::offset_at_realtime(int64_t realtime_ns) const {
+  int64_t offset = offsets.front().second;
+  for (const auto& [from, o] : offsets)
+    if (static_cast<int64_t>(from) + o <= realtime_ns) offset = o;
+  return offset;
+}
+
 void RingFollower::drain_locked() {
+  note_clock_step_locked();
   capture::RingData scratch;
   for (auto& [path, f] : rings_) {
     scratch.samples.clear();
@@ -196,12 +250,15 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
     const capture::RingData& d = f.data;
     capture::RingData slice;
     slice.info = d.info;
+    // The profile maps its samples' times with one offset: the one in effect at the window's end.
+    slice.info.anchor_realtime_ns = static_cast<uint64_t>(static_cast<int64_t>(d.info.anchor_monotonic_ns) +
+                                                          f.offset_at_realtime(end_ns));
     // Known stacks per thread, for wall-mode idle records (they repeat the thread's previous stack).
     std::map<int32_t, std::pair<uint32_t, uint32_t>> last_full;         // tid -> (first_pc in slice, depth)
     std::map<int32_t, std::pair<uint32_t, uint32_t>> last_full_before;  // in d, before the window
     uint64_t java_samples = 0;
     for (const capture::RawSample& s : d.samples) {
-      int64_t t = realtime_of(d.info, s.time_ns);
+      int64_t t = f.realtime(s.time_ns);
       if (t > end_ns) continue;
       if (t < start_ns) {
         if (!s.idle) last_full_before[s.tid] = {s.first_pc, s.depth};
@@ -268,7 +325,7 @@ void RingFollower::discard_through(int64_t t) {
   for (auto& [path, f] : rings_) {
     capture::RingData& d = f.data;
     size_t keep_from = 0;
-    while (keep_from < d.samples.size() && realtime_of(d.info, d.samples[keep_from].time_ns) <= t) {
+    while (keep_from < d.samples.size() && f.realtime(d.samples[keep_from].time_ns) <= t) {
       const capture::RawSample& s = d.samples[keep_from];
       if (!s.idle)
         f.last_stack[s.tid].assign(d.pcs.begin() + s.first_pc, d.pcs.begin() + s.first_pc + s.depth);
@@ -306,7 +363,7 @@ int64_t RingFollower::last_sample_ns(int64_t start_ns, int64_t end_ns) {
   int64_t best = 0;
   for (auto& [path, f] : rings_)
     for (const capture::RawSample& s : f.data.samples) {
-      int64_t t = realtime_of(f.data.info, s.time_ns);
+      int64_t t = f.realtime(s.time_ns);
       if (t >= start_ns && t <= end_ns && t > best) best = t;
     }
   return best;

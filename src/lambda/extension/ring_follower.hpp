@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,6 +41,8 @@ class RingFollower {
     // CPU (some 40 us on Firecracker); a ring of 8 MB holds seconds of samples even at 997 Hz.
     std::chrono::milliseconds interval{100};
     uint64_t max_buffered_pcs = 1u << 20;  // ~8 MB of return addresses, beyond which samples are dropped
+    // CLOCK_MONOTONIC now and CLOCK_REALTIME minus CLOCK_MONOTONIC (tests step the wall clock with it).
+    std::function<std::pair<uint64_t, int64_t>()> clocks = nullptr;
   };
   explicit RingFollower(Options options);
   ~RingFollower();
@@ -88,9 +91,15 @@ class RingFollower {
     uint64_t corrupt_at_cut = 0;
     std::array<uint64_t, agent::ring::kJavaCounterCount> java_counters_at_cut{};
     std::map<int32_t, std::vector<uint64_t>> last_stack;  // per tid, of discarded samples (wall-mode idle)
+    // Wall clock minus monotonic clock, from the ring's anchor on: (monotonic ns from which, offset). A new
+    // entry each time the wall clock was stepped (see ClockSteps in the .cpp).
+    std::vector<std::pair<uint64_t, int64_t>> offsets;
+    int64_t realtime(uint64_t monotonic_ns) const;
+    int64_t offset_at_realtime(int64_t realtime_ns) const;
   };
   void scan_locked();
   void drain_locked();
+  void note_clock_step_locked();
   void loop();
 
   Options options_;
@@ -99,6 +108,9 @@ class RingFollower {
   std::map<std::string, int> unopened_;  // path -> failed open attempts
   std::set<std::string> own_;            // our own rings (a global LD_PRELOAD): never followed, not reopened
   uint64_t buffered_pcs_ = 0;
+  uint64_t last_drain_monotonic_ = 0;  // when the clocks were last compared
+  int64_t last_clock_offset_ = 0;
+  std::vector<std::pair<uint64_t, int64_t>> clock_steps_;  // (monotonic ns from which, step ns) seen
   uint64_t dropped_samples_ = 0;
   bool seen_any_ = false;
   std::atomic<bool> stop_{false};
