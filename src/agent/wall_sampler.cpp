@@ -27,6 +27,7 @@ struct PerThread {
   uint32_t sampled;       // signalled at least once
   uint32_t early;         // its last stack was taken before the unwind tables existed (frame pointers only)
   int32_t wait_syscall;   // the system call it was blocked in at its last sample; -1 running or unknown
+  uint64_t wait_where;    // and where (BlockedIn)
   uint64_t stack_ns;      // when its last stack was taken (the handler's clock); 0 unknown
   uint64_t signalled_ns;  // cycle that sent the signal its handler has not finished; 0 none
   uint64_t ran_ns;        // the last cycle that found its CPU time grown
@@ -138,15 +139,41 @@ long read_task_file(int tid, const char* file, char* buf, size_t size) {
   return n;
 }
 
-// The system call the thread is blocked in now (/syscall: "230 0x..."), or -1 when it is running or that
-// cannot be read.
-int32_t blocked_syscall(int tid) {
-  char buf[32];
+// Where a thread is blocked: the system call, and a word for the place (its first argument and the user
+// stack pointer). A loop around one nanosleep or poll blocks at the same place each time; two futex waits
+// (a lock inside the garbage collector, then Atomics.wait) share the call, not the place.
+struct BlockedIn {
+  int32_t nr;      // -1: running, or unknown
+  uint64_t where;  // arg1 and sp mixed
+};
+
+// Reads /proc/<pid>/task/<tid>/syscall: "nr arg1 arg2 arg3 arg4 arg5 arg6 sp pc" (hex after nr), or
+// "running", or nothing without access.
+BlockedIn blocked_in(int tid) {
+  char buf[256];
   long n = read_task_file(tid, "/syscall", buf, sizeof buf);
-  if (n <= 0 || buf[0] < '0' || buf[0] > '9') return -1;  // "running", or no access
+  if (n <= 0 || buf[0] < '0' || buf[0] > '9') return {-1, 0};
   int32_t nr = 0;
-  for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9' && nr < 100000; ++i) nr = nr * 10 + (buf[i] - '0');
-  return nr;
+  long i = 0;
+  for (; i < n && buf[i] >= '0' && buf[i] <= '9' && nr < 100000; ++i) nr = nr * 10 + (buf[i] - '0');
+  uint64_t fields[8] = {};  // arg1..arg6, sp, pc
+  for (int f = 0; f < 8 && i < n; ++f) {
+    while (i < n && (buf[i] == ' ' || buf[i] == 'x' || (buf[i] == '0' && i + 1 < n && buf[i + 1] == 'x')))
+      ++i;
+    uint64_t v = 0;
+    for (; i < n && buf[i] != ' ' && buf[i] != '\n'; ++i) {
+      const char c = buf[i];
+      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (d < 0) break;
+      v = (v << 4) | static_cast<uint64_t>(d);
+    }
+    fields[f] = v;
+  }
+  return {nr, fields[0] * 0x9e3779b97f4a7c15ull ^ fields[6]};
+}
+
+bool same_wait(const BlockedIn& b, int32_t nr, uint64_t where) {
+  return b.nr >= 0 && b.nr == nr && b.where == where;
 }
 
 // True when the thread is runnable (/stat state R): woken from its wait but not yet given a CPU, as a
@@ -301,7 +328,7 @@ bool still_signalled(PerThread& pt, int tid, uint64_t cycle_start, uint32_t weig
   uint64_t sent = __atomic_load_n(&pt.signalled_ns, __ATOMIC_ACQUIRE);
   if (sent == 0) return false;
   // Blocked in a system call with our signal pending: it masks the signal (or sleeps uninterruptibly).
-  if (cycle_start - sent > kMaxUnhandledNs || blocked_syscall(tid) >= 0) {
+  if (cycle_start - sent > kMaxUnhandledNs || blocked_in(tid).nr >= 0) {
     __atomic_store_n(&pt.signalled_ns, 0, __ATOMIC_RELEASE);
     return false;
   }
@@ -426,8 +453,10 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     // the program did not just enter), and the CPU it used before goes to its previous stack.
     // Not scheduled at all since the last reading (its CPU clock has not moved): it cannot have left the
     // wait it was in, no need to read which.
-    int32_t nr = !moved && pt.wait_syscall >= 0 ? pt.wait_syscall : blocked_syscall(tid);
-    if (pt.wait_syscall >= 0 && (nr < 0 || nr == pt.wait_syscall) && !(pt.early && tables)) {
+    const BlockedIn b =
+        !moved && pt.wait_syscall >= 0 ? BlockedIn{pt.wait_syscall, pt.wait_where} : blocked_in(tid);
+    if (pt.wait_syscall >= 0 && (b.nr < 0 || same_wait(b, pt.wait_syscall, pt.wait_where)) &&
+        !(pt.early && tables)) {
       // Still in the wait of its last sample. Woken but not running yet: waiting for a CPU, not for
       // what it was waiting on.
       bool recent = cycle_start - pt.ran_ns < kRunnableWindowNs;
@@ -441,7 +470,8 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     // another: a barrier, then a sleep): the stack we have is not where it waits now.
     if (cpu != pt.cpu_ns) write_idle(tid, weightless_time(pt, cycle_start), 0, cpu - pt.cpu_ns);
     pt.cpu_ns = cpu;
-    pt.wait_syscall = nr;
+    pt.wait_syscall = b.nr;
+    pt.wait_where = b.where;
     pt.early = !tables;
     __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
     queue_signal(cs, tid);
@@ -449,7 +479,8 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   }
   // Where it is blocked now, if it is: one /proc read per thread that ran (even a thread that ran
   // the whole interval as far as we can tell may have blocked at its end, on a busy machine).
-  int32_t nr = blocked_syscall(tid);
+  const BlockedIn b = blocked_in(tid);
+  const int32_t nr = b.nr;
   if (!pt.sampled && !tables && nr >= 0) {
     // Its first sample is the stack every later idle record repeats: taken once the unwind tables
     // exist (libc's sleeping calls have no frame pointers), until then "[not sampled yet]".
@@ -467,12 +498,13 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   // likely the one we have, and a signal would cut that sleep short (nanosleep and poll fail with
   // EINTR): an idle record with its CPU time instead. A thread blocked somewhere new is signalled,
   // so the stack of its wait is known.
-  if (was_sampled && nr >= 0 && nr == pt.wait_syscall && !(pt.early && tables)) {
+  if (was_sampled && same_wait(b, pt.wait_syscall, pt.wait_where) && !(pt.early && tables)) {
     write_idle(tid, cycle_start, weight, used);
     return;
   }
   const bool was_waiting = pt.wait_syscall >= 0;
   pt.wait_syscall = nr;
+  pt.wait_where = b.where;
   if (was_sampled && nr >= 0 && used != 0 && !was_waiting) {
     // Blocked somewhere new: the CPU time was spent before it blocked, in the code of its previous
     // sample, not in the wait the signal will find. A weightless idle record carries it there.

@@ -396,6 +396,21 @@ TEST_F(Workloads, WallModeLeavesTheDescriptorTableAsItWas) {
   EXPECT_EQ(r.out, expected);
 }
 
+// Two futex waits in a row in different places, with less than a period of CPU between: the sampler must
+// not take the second for the first still going on (as it may for a loop around one nanosleep).
+TEST_F(Workloads, WallModeTellsTwoWaitsInTheSameSystemCallApart) {
+  auto r = record("--mode wall --hz 99", workload("two_waits"), "LAMBDASCOPE_TABLE_DELAY_MS=0");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "done 1\n");
+  auto stacks = profile();
+  double first = weight(stacks, [](const Stack& s) { return s.has("first_wait"); });
+  double second = weight(stacks, [](const Stack& s) { return s.has("second_wait"); });
+  ASSERT_GT(first + second, 0) << r.err;
+  // 0.3 s and 0.5 s: the second holds 5/8 of the two.
+  EXPECT_GT(second / (first + second), 0.5) << "first " << first << " second " << second;
+  EXPECT_GT(first / (first + second), 0.25) << "first " << first << " second " << second;
+}
+
 TEST_F(Workloads, DepthLimitTruncatesAndSaysSo) {
   auto r = record("--hz 499 --depth 24", workload("depth_spin") + " 100 0.5");
   ASSERT_EQ(r.exit_code, 0) << r.err;
