@@ -11,15 +11,14 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv_first = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t cv_second = PTHREAD_COND_INITIALIZER;
 
+// Nobody signals: the wait ends at its deadline (glibc goes back to waiting after our signal's handler).
 static void wait_on(pthread_cond_t* cv, double seconds) {
-  struct timespec deadline;
-  clock_gettime(CLOCK_REALTIME, &deadline);
-  long ns = deadline.tv_nsec + (long)(seconds * 1e9);
-  deadline.tv_sec += ns / 1000000000;
-  deadline.tv_nsec = ns % 1000000000;
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  double end = (double)now.tv_sec + now.tv_nsec * 1e-9 + seconds;
+  struct timespec deadline = {(time_t)end, (long)((end - (double)(time_t)end) * 1e9)};
   pthread_mutex_lock(&mu);
-  while (pthread_cond_timedwait(cv, &mu, &deadline) == 0) {
-  }
+  for (int rc = 0; rc == 0;) rc = pthread_cond_timedwait(cv, &mu, &deadline);
   pthread_mutex_unlock(&mu);
 }
 
