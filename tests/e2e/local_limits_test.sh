@@ -54,6 +54,11 @@ if not 0.75 * expected <= statistics.median(ratios) <= 1.25 * expected:
     sys.exit(1)
 PY
 
+# The sandbox's group asks the most CPU weight: up to its quota it gets its CPU first, as on Lambda where no
+# other tenant shares it (a busy machine otherwise kept the agent's sampler off a CPU for half a second).
+run weight '{"action":"weight"}' --memory 128
+grep -qE '"weight":"(10000|262144)"' "$tmp/weight.jsonl" || fail "the sandbox's CPU weight: $(head -c 300 "$tmp/weight.jsonl")"
+
 # Memory: 300 MB at 128 MB fails like Lambda; the next invocation initializes again and succeeds.
 run oom "$(printf '{"action":"alloc","mb":300}\n{"action":"echo","k":"v"}')" --memory 128 --timeout 30
 python3 - "$tmp/oom.jsonl" "$tmp/oom.log" <<'PY' || failures=$((failures + 1))
