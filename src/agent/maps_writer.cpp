@@ -8,6 +8,7 @@
 #include "agent/code_cache.hpp"
 #include "agent/mmap_buffer.hpp"
 #include "agent/syscalls.hpp"
+#include "agent/text_scan.hpp"
 
 namespace lambdascope::agent {
 
@@ -22,28 +23,6 @@ struct Mapping {
 pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
 MmapBuffer<Mapping> g_last;  // what the ring has seen
 MmapBuffer<char> g_text;     // /proc/self/maps
-
-uint64_t hex(const char*& p, const char* end) {
-  uint64_t v = 0;
-  for (; p < end; ++p) {
-    char c = *p;
-    int d = c >= '0' && c <= '9'   ? c - '0'
-            : c >= 'a' && c <= 'f' ? c - 'a' + 10
-            : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                   : -1;
-    if (d < 0) break;
-    v = v * 16 + static_cast<uint64_t>(d);
-  }
-  return v;
-}
-uint64_t dec(const char*& p, const char* end) {
-  uint64_t v = 0;
-  for (; p < end && *p >= '0' && *p <= '9'; ++p) v = v * 10 + static_cast<uint64_t>(*p - '0');
-  return v;
-}
-void skip_spaces(const char*& p, const char* end) {
-  while (p < end && *p == ' ') ++p;
-}
 
 bool read_maps() {
   g_text.clear();

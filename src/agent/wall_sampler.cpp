@@ -11,6 +11,7 @@
 #include "agent/mmap_buffer.hpp"
 #include "agent/path_format.hpp"
 #include "agent/syscalls.hpp"
+#include "agent/text_scan.hpp"
 #include "agent/thread_list.hpp"
 
 namespace lambdascope::agent {
@@ -153,23 +154,16 @@ BlockedIn blocked_in(int tid) {
   char buf[256];
   long n = read_task_file(tid, "/syscall", buf, sizeof buf);
   if (n <= 0 || buf[0] < '0' || buf[0] > '9') return {-1, 0};
-  int32_t nr = 0;
-  long i = 0;
-  for (; i < n && buf[i] >= '0' && buf[i] <= '9' && nr < 100000; ++i) nr = nr * 10 + (buf[i] - '0');
+  const char* p = buf;
+  const char* end = buf + n;
+  const uint64_t nr = dec(p, end);
   uint64_t fields[8] = {};  // arg1..arg6, sp, pc
-  for (int f = 0; f < 8 && i < n; ++f) {
-    while (i < n && (buf[i] == ' ' || buf[i] == 'x' || (buf[i] == '0' && i + 1 < n && buf[i + 1] == 'x')))
-      ++i;
-    uint64_t v = 0;
-    for (; i < n && buf[i] != ' ' && buf[i] != '\n'; ++i) {
-      const char c = buf[i];
-      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (d < 0) break;
-      v = (v << 4) | static_cast<uint64_t>(d);
-    }
-    fields[f] = v;
+  for (uint64_t& field : fields) {
+    skip_spaces(p, end);
+    if (end - p >= 2 && p[0] == '0' && p[1] == 'x') p += 2;
+    field = hex(p, end);
   }
-  return {nr, fields[0] * 0x9e3779b97f4a7c15ull ^ fields[6]};
+  return {nr < 100000 ? static_cast<int32_t>(nr) : -1, fields[0] * 0x9e3779b97f4a7c15ull ^ fields[6]};
 }
 
 bool same_wait(const BlockedIn& b, int32_t nr, uint64_t where) {
@@ -233,17 +227,15 @@ int fd_floor() {
   if (fd < 0) return 0;
   long n = sys::call(SYS_read, fd, reinterpret_cast<long>(buf), static_cast<long>(sizeof buf));
   sys::call(SYS_close, fd);
-  static constexpr char kKey[] = "\nFDSize:";
-  for (long i = 0; i + static_cast<long>(sizeof kKey) - 1 < n; ++i) {
+  static constexpr char kKey[] = "\nFDSize:\t";
+  constexpr long kKeyLength = sizeof kKey - 1;
+  for (long i = 0; i + kKeyLength <= n; ++i) {
     long k = 0;
-    while (kKey[k] != '\0' && buf[i + k] == kKey[k]) ++k;
-    if (kKey[k] != '\0') continue;
-    long at = i + k;
-    while (at < n && (buf[at] == ' ' || buf[at] == '\t')) ++at;
-    long size = 0;
-    for (; at < n && buf[at] >= '0' && buf[at] <= '9' && size < (1L << 30); ++at)
-      size = size * 10 + (buf[at] - '0');
-    return size >= 16 ? static_cast<int>(size - size / 8) : 0;
+    while (k < kKeyLength && buf[i + k] == kKey[k]) ++k;
+    if (k < kKeyLength) continue;
+    const char* p = buf + i + k;
+    const uint64_t size = dec(p, buf + n);
+    return size >= 16 && size < (1u << 30) ? static_cast<int>(size - size / 8) : 0;
   }
   return 0;
 }

@@ -36,6 +36,11 @@ int64_t ns_of(const timespec& ts) {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+// Wall clock minus monotonic clock when the ring's process started.
+int64_t anchor_offset(const capture::RingInfo& info) {
+  return static_cast<int64_t>(info.anchor_realtime_ns) - static_cast<int64_t>(info.anchor_monotonic_ns);
+}
+
 std::pair<uint64_t, int64_t> system_clocks() {
   timespec m1{}, r{}, m2{};
   ::clock_gettime(CLOCK_MONOTONIC, &m1);
@@ -145,12 +150,6 @@ void RingFollower::scan_locked() {
                reader->info().exe + ")");
     seen_any_ = true;
     Followed f;
-    const capture::RingInfo& info = reader->info();
-    f.offsets.emplace_back(
-        0, static_cast<int64_t>(info.anchor_realtime_ns) - static_cast<int64_t>(info.anchor_monotonic_ns));
-    // Steps seen since its process started are not in its anchor.
-    for (const auto& [from, step] : clock_steps_)
-      if (from >= info.anchor_monotonic_ns) f.offsets.emplace_back(from, f.offsets.back().second + step);
     f.reader = std::move(reader);
     rings_.emplace(path, std::move(f));
   }
@@ -163,25 +162,28 @@ void RingFollower::note_clock_step_locked() {
     Log::info("the wall clock was stepped by " + std::to_string(step / 1000000) +
               " ms: samples since are placed with the new time");
     clock_steps_.emplace_back(last_drain_monotonic_, step);
-    for (auto& [path, f] : rings_)
-      if (f.reader->info().anchor_monotonic_ns < last_drain_monotonic_)  // else its anchor has the step
-        f.offsets.emplace_back(last_drain_monotonic_, f.offsets.back().second + step);
   }
   last_drain_monotonic_ = mono;
   last_clock_offset_ = offset;
 }
 
-int64_t RingFollower::Followed::realtime(uint64_t monotonic_ns) const {
-  int64_t offset = offsets.front().second;
-  for (const auto& [from, o] : offsets)
-    if (from <= monotonic_ns) offset = o;
+// A sample's Unix time: through its ring's anchor, plus each wall-clock step seen after its process started
+// (an earlier one is in the anchor) and before the sample.
+int64_t RingFollower::realtime_locked(const Followed& f, uint64_t monotonic_ns) const {
+  const capture::RingInfo& info = f.reader->info();
+  int64_t offset = anchor_offset(info);
+  for (const auto& [from, step] : clock_steps_)
+    if (from > info.anchor_monotonic_ns && from <= monotonic_ns) offset += step;
   return static_cast<int64_t>(monotonic_ns) + offset;
 }
 
-int64_t RingFollower::Followed::offset_at_realtime(int64_t realtime_ns) const {
-  int64_t offset = offsets.front().second;
-  for (const auto& [from, o] : offsets)
-    if (static_cast<int64_t>(from) + o <= realtime_ns) offset = o;
+// The same offset as in effect at Unix time `realtime_ns`: a step counts from the Unix time it begins at.
+int64_t RingFollower::offset_at_realtime_locked(const Followed& f, int64_t realtime_ns) const {
+  const capture::RingInfo& info = f.reader->info();
+  int64_t offset = anchor_offset(info);
+  for (const auto& [from, step] : clock_steps_)
+    if (from > info.anchor_monotonic_ns && static_cast<int64_t>(from) + offset + step <= realtime_ns)
+      offset += step;
   return offset;
 }
 
@@ -252,13 +254,13 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
     slice.info = d.info;
     // The profile maps its samples' times with one offset: the one in effect at the window's end.
     slice.info.anchor_realtime_ns = static_cast<uint64_t>(static_cast<int64_t>(d.info.anchor_monotonic_ns) +
-                                                          f.offset_at_realtime(end_ns));
+                                                          offset_at_realtime_locked(f, end_ns));
     // Known stacks per thread, for wall-mode idle records (they repeat the thread's previous stack).
     std::map<int32_t, std::pair<uint32_t, uint32_t>> last_full;         // tid -> (first_pc in slice, depth)
     std::map<int32_t, std::pair<uint32_t, uint32_t>> last_full_before;  // in d, before the window
     uint64_t java_samples = 0;
     for (const capture::RawSample& s : d.samples) {
-      int64_t t = f.realtime(s.time_ns);
+      int64_t t = realtime_locked(f, s.time_ns);
       if (t > end_ns) continue;
       if (t < start_ns) {
         if (!s.idle) last_full_before[s.tid] = {s.first_pc, s.depth};
@@ -325,7 +327,7 @@ void RingFollower::discard_through(int64_t t) {
   for (auto& [path, f] : rings_) {
     capture::RingData& d = f.data;
     size_t keep_from = 0;
-    while (keep_from < d.samples.size() && f.realtime(d.samples[keep_from].time_ns) <= t) {
+    while (keep_from < d.samples.size() && realtime_locked(f, d.samples[keep_from].time_ns) <= t) {
       const capture::RawSample& s = d.samples[keep_from];
       if (!s.idle)
         f.last_stack[s.tid].assign(d.pcs.begin() + s.first_pc, d.pcs.begin() + s.first_pc + s.depth);
@@ -363,7 +365,7 @@ int64_t RingFollower::last_sample_ns(int64_t start_ns, int64_t end_ns) {
   int64_t best = 0;
   for (auto& [path, f] : rings_)
     for (const capture::RawSample& s : f.data.samples) {
-      int64_t t = f.realtime(s.time_ns);
+      int64_t t = realtime_locked(f, s.time_ns);
       if (t >= start_ns && t <= end_ns && t > best) best = t;
     }
   return best;

@@ -91,15 +91,14 @@ class RingFollower {
     uint64_t corrupt_at_cut = 0;
     std::array<uint64_t, agent::ring::kJavaCounterCount> java_counters_at_cut{};
     std::map<int32_t, std::vector<uint64_t>> last_stack;  // per tid, of discarded samples (wall-mode idle)
-    // Wall clock minus monotonic clock, from the ring's anchor on: (monotonic ns from which, offset). A new
-    // entry each time the wall clock was stepped (see ClockSteps in the .cpp).
-    std::vector<std::pair<uint64_t, int64_t>> offsets;
-    int64_t realtime(uint64_t monotonic_ns) const;
-    int64_t offset_at_realtime(int64_t realtime_ns) const;
   };
   void scan_locked();
   void drain_locked();
   void note_clock_step_locked();
+  // A sample's Unix time, through the ring's anchor and the wall-clock steps seen since (the .cpp says why).
+  int64_t realtime_locked(const Followed& f, uint64_t monotonic_ns) const;
+  // The offset (wall minus monotonic) in effect at Unix time `realtime_ns`, for a window ending then.
+  int64_t offset_at_realtime_locked(const Followed& f, int64_t realtime_ns) const;
   void loop();
 
   Options options_;
@@ -110,7 +109,7 @@ class RingFollower {
   uint64_t buffered_pcs_ = 0;
   uint64_t last_drain_monotonic_ = 0;  // when the clocks were last compared
   int64_t last_clock_offset_ = 0;
-  std::vector<std::pair<uint64_t, int64_t>> clock_steps_;  // (monotonic ns from which, step ns) seen
+  std::vector<std::pair<uint64_t, int64_t>> clock_steps_;  // (monotonic ns from which, step ns), in order
   uint64_t dropped_samples_ = 0;
   bool seen_any_ = false;
   std::atomic<bool> stop_{false};
