@@ -142,7 +142,9 @@ run_local events2.jsonl out2.jsonl err2.log --env LAMBDASCOPE_SPOOL_DIR="$tmp/sp
   { tail -30 err2.log; fail "local with S3 down"; }
 grep -E "oldest profiles? dropped" err2.log || { tail -30 err2.log; fail "no log line about dropping the oldest"; }
 ls "$tmp/spool2"/*.spool >/dev/null 2>&1 || fail "nothing left in the spool for the next sandbox"
-[ ! -e "$tmp/spool2/00000000000000000001-1-000000.spool" ] || fail "the oldest spooled profile was not dropped"
+# The oldest goes, unless the sender is trying it at that moment (S3 is down: it retries): then the next one.
+[ ! -e "$tmp/spool2/00000000000000000001-1-000000.spool" ] || [ ! -e "$tmp/spool2/00000000000000000002-1-000001.spool" ] ||
+  fail "the oldest spooled profile (or, while that one was being sent, the next) was not dropped"
 
 start_s3rver "$tmp/s3" "$port"
 printf '{"fn":"burn_r05","ms":50}\n' >events3.jsonl
