@@ -97,7 +97,8 @@ size_t total_samples(const std::vector<capture::RingData>& slices) {
 }
 
 TEST(RingFollower, CutsWindowsByUnixTimeAndForgetsWhatWasCut) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string& dir = temp.path;
   TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid());
   RingFollower f({.dir = dir});
   f.start();
@@ -122,13 +123,13 @@ TEST(RingFollower, CutsWindowsByUnixTimeAndForgetsWhatWasCut) {
   EXPECT_EQ(slices[0].counters[ring::kSamples], 1u);
   EXPECT_EQ(slices[0].java_counters[ring::kAgctGcActive], 2u);
   f.stop();
-  fs::remove_all(dir);
 }
 
 // The agent counts samples with Java frames in the header, which runs to the moment of the drain: a cut that
 // comes late, when the next invocation has already run, must not hand that one's Java samples to this one.
 TEST(RingFollower, EachWindowCountsItsOwnSamplesWithJavaFrames) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string& dir = temp.path;
   TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid());
   RingFollower f({.dir = dir});
   f.start();
@@ -145,13 +146,13 @@ TEST(RingFollower, EachWindowCountsItsOwnSamplesWithJavaFrames) {
   EXPECT_EQ(slices[0].java_counters[ring::kJavaSamples], 5u);
   EXPECT_EQ(capture::java_counter_lines(slices[0].java_counters).size(), 1u);
   f.stop();
-  fs::remove_all(dir);
 }
 
 // The wall clock stepped while the process ran (a paused VM put right, NTP, a SnapStart restore): samples
 // taken after the step belong with the windows of the new time, not where the ring's anchor would put them.
 TEST(RingFollower, SamplesAfterAWallClockStepFollowTheNewTime) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string& dir = temp.path;
   TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid());
   std::mutex mu;
   std::pair<uint64_t, int64_t> clocks{0, static_cast<int64_t>(kAnchorReal)};  // as the anchor says
@@ -185,11 +186,11 @@ TEST(RingFollower, SamplesAfterAWallClockStepFollowTheNewTime) {
                 static_cast<int64_t>(info.anchor_monotonic_ns),
             at(10000 + 60));
   f.stop();
-  fs::remove_all(dir);
 }
 
 TEST(RingFollower, AWallModeIdleRecordGetsTheStackFromBeforeTheWindow) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string& dir = temp.path;
   TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid(), ring::Mode::kWall);
   RingFollower f({.dir = dir});
   f.start();
@@ -206,11 +207,11 @@ TEST(RingFollower, AWallModeIdleRecordGetsTheStackFromBeforeTheWindow) {
   EXPECT_EQ(slices[0].pcs[slices[0].samples[0].first_pc], 0xabc0u);
   EXPECT_TRUE(slices[0].samples[1].idle);  // repeats the one before, in the window
   f.stop();
-  fs::remove_all(dir);
 }
 
 TEST(RingFollower, AWallSampleHoldsOnlyThePeriodsInsideTheWindow) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string& dir = temp.path;
   TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid(), ring::Mode::kWall);
   RingFollower f({.dir = dir});
   f.start();
@@ -231,13 +232,13 @@ TEST(RingFollower, AWallSampleHoldsOnlyThePeriodsInsideTheWindow) {
   ASSERT_EQ(slices[0].samples.size(), 3u);
   EXPECT_EQ(slices[0].samples[1].weight, 22u);
   f.stop();
-  fs::remove_all(dir);
 }
 
 // The same for an idle record of a thread whose stack was never taken (the builder shows it as "[not sampled
 // yet]"): it holds only its periods inside the window.
 TEST(RingFollower, AnIdleRecordOfANeverSampledThreadHoldsOnlyThePeriodsInsideTheWindow) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string& dir = temp.path;
   TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid(), ring::Mode::kWall);
   RingFollower f({.dir = dir});
   f.start();
@@ -248,11 +249,11 @@ TEST(RingFollower, AnIdleRecordOfANeverSampledThreadHoldsOnlyThePeriodsInsideThe
   EXPECT_TRUE(slices[0].samples[0].idle);
   EXPECT_EQ(slices[0].samples[0].weight, 10u);
   f.stop();
-  fs::remove_all(dir);
 }
 
 TEST(RingFollower, RingsOfExitedProcessesGoOnceTheirSamplesAreCut) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string& dir = temp.path;
   pid_t child = ::fork();
   if (child == 0) ::_exit(0);
   ::waitpid(child, nullptr, 0);  // a pid that no longer runs
@@ -276,11 +277,11 @@ TEST(RingFollower, RingsOfExitedProcessesGoOnceTheirSamplesAreCut) {
   EXPECT_FALSE(fs::exists(path));
   EXPECT_FALSE(fs::exists(perf_map));
   EXPECT_EQ(f.stats().rings, 0u);
-  fs::remove_all(dir);
 }
 
 TEST(RingFollower, StartRemovesLeftoverRingsOfExitedProcesses) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string& dir = temp.path;
   pid_t child = ::fork();
   if (child == 0) ::_exit(0);
   ::waitpid(child, nullptr, 0);
@@ -293,11 +294,11 @@ TEST(RingFollower, StartRemovesLeftoverRingsOfExitedProcesses) {
   EXPECT_FALSE(fs::exists(stale));
   EXPECT_TRUE(fs::exists(live));
   f.stop();
-  fs::remove_all(dir);
 }
 
 TEST(RingFollower, BeyondTheMemoryCapSamplesAreDroppedAndCounted) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string& dir = temp.path;
   TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid());
   RingFollower::Options o;
   o.dir = dir;
@@ -311,7 +312,6 @@ TEST(RingFollower, BeyondTheMemoryCapSamplesAreDroppedAndCounted) {
   r.sample(200, 1, 0x1000);
   f.poll();
   EXPECT_EQ(f.stats().samples_buffered, 1u);  // room again
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -19,16 +19,6 @@ void touch(const fs::path& p) {
   std::ofstream(p) << "x";
 }
 
-// A fresh folder, removed at the end of the test.
-struct TempDir {
-  fs::path path_ = testing::make_temp_dir();
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-};
-
 // A pid that is certainly not running: a child that has exited and been reaped.
 pid_t dead_pid() {
   pid_t pid = fork();
@@ -38,8 +28,8 @@ pid_t dead_pid() {
 }
 
 TEST(SandboxTmp, RemovesFilesOfGoneProcessesOnly) {
-  TempDir dir;
-  fs::path tmp = dir.path();
+  testing::TempDir dir;
+  fs::path tmp = dir.path;
   pid_t gone = dead_pid(), alive = getpid();
   std::string g = std::to_string(gone), a = std::to_string(alive);
   touch(tmp / ("perf-" + g + ".map"));
@@ -67,12 +57,12 @@ TEST(SandboxTmp, RemovesFilesOfGoneProcessesOnly) {
 }
 
 TEST(SandboxTmp, PidsNotSeenAreLeftAlone) {
-  TempDir dir;
+  testing::TempDir dir;
   pid_t gone = dead_pid();
-  touch(dir.path() / ("perf-" + std::to_string(gone) + ".map"));
-  EXPECT_EQ(remove_tmp_files_of({}, dir.path().string()), 0u);
-  EXPECT_EQ(remove_tmp_files_of({gone + 1000000}, dir.path().string()), 0u);
-  EXPECT_TRUE(fs::exists(dir.path() / ("perf-" + std::to_string(gone) + ".map")));
+  touch(fs::path(dir.path) / ("perf-" + std::to_string(gone) + ".map"));
+  EXPECT_EQ(remove_tmp_files_of({}, dir.path), 0u);
+  EXPECT_EQ(remove_tmp_files_of({gone + 1000000}, dir.path), 0u);
+  EXPECT_TRUE(fs::exists(fs::path(dir.path) / ("perf-" + std::to_string(gone) + ".map")));
 }
 
 }  // namespace

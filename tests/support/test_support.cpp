@@ -56,4 +56,9 @@ std::string make_temp_dir() {
   return tmpl;
 }
 
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+}
+
 }  // namespace lambdascope::testing

@@ -21,4 +21,13 @@ CommandResult run_command(const std::string& command_line);
 // A fresh empty directory under the system temp dir, removed by the caller when done.
 std::string make_temp_dir();
 
+// A fresh empty directory removed when the object goes, also when an ASSERT ends the test early.
+struct TempDir {
+  std::string path = make_temp_dir();
+  TempDir() = default;
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();
+};
+
 }  // namespace lambdascope::testing
