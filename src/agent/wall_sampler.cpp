@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "agent/agent_state.hpp"
+#include "agent/cpu_timers.hpp"
 #include "agent/libc_real.hpp"
 #include "agent/mmap_buffer.hpp"
 #include "agent/path_format.hpp"
@@ -23,8 +24,15 @@ namespace {
 constexpr uint64_t kRunnableThresholdNs = 10000;
 
 struct PerThread {
-  uint64_t cpu_ns;        // CPU time at the last signal (re-read after its handler ran)
-  uint64_t pending;       // for the handler of the signal just sent: pack_pending(weight, CPU time)
+  uint64_t cpu_ns;   // CPU time at the last signal (re-read after its handler ran)
+  uint64_t pending;  // for the handler of the signal just sent: pack_pending(1, CPU time)
+  // What the thread's records so far account for, taken by whoever writes the next one (the sampler, the
+  // handler of its signal, or of the thread's own CPU timer), with atomic exchanges: a record's wall weight
+  // is the periods since `wall_ns` (CLOCK_MONOTONIC; 0: none yet), its CPU time what the thread's CPU clock
+  // grew by since `cpu_given` (0: none given yet, the first is bounded).
+  uint64_t wall_ns;
+  uint64_t cpu_given;
+  uint32_t timer_stack;   // a CPU timer took its stack since the sampler last looked: its last stack ran
   uint32_t sampled;       // signalled at least once
   uint32_t early;         // its last stack was taken before the unwind tables existed (frame pointers only)
   int32_t wait_syscall;   // the system call it was blocked in at its last sample; -1 running or unknown
@@ -287,6 +295,54 @@ uint64_t run_delay_since(uint64_t& last) {
   return d;
 }
 
+// The periods of wall time since the thread's last record, taken for the record being written: whole
+// periods, the rest left for the next one (so records of any spacing add up to the thread's wall time).
+// A thread nothing was accounted for yet gets one period. Async-signal-safe (a CAS loop).
+uint32_t take_periods(PerThread& pt, uint64_t now) {
+  const uint64_t period = g_agent.period_ns;
+  uint64_t old = __atomic_load_n(&pt.wall_ns, __ATOMIC_ACQUIRE);
+  for (;;) {
+    uint64_t next;
+    uint32_t periods;
+    if (old == 0) {
+      next = now;
+      periods = 1;
+    } else {
+      if (now + period / 2 < old + period) return 0;  // under half a period since: nothing yet
+      uint64_t n = (now - old + period / 2) / period;
+      if (n > static_cast<uint64_t>(kMostPeriods)) {
+        periods = static_cast<uint32_t>(kMostPeriods);
+        next = now;
+      } else {
+        periods = static_cast<uint32_t>(n);
+        next = old + n * period;
+      }
+    }
+    if (__atomic_compare_exchange_n(&pt.wall_ns, &old, next, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      return periods;
+  }
+}
+
+// The CPU time the thread used since its last record's, given to the record being written; `bound` caps
+// it when nothing was given before (a new thread's whole CPU time, or everything after a pause).
+uint64_t give_cpu(PerThread& pt, uint64_t cpu, uint64_t bound) {
+  const uint64_t old = __atomic_exchange_n(&pt.cpu_given, cpu, __ATOMIC_ACQ_REL);
+  if (old == 0) return cpu < bound ? cpu : bound;
+  return cpu > old ? cpu - old : 0;
+}
+
+// The process was frozen for `frozen` ns from `from` (Lambda between invocations, a stopped process): that
+// time is nobody's. Moves the thread's accounting past it.
+void skip_frozen(PerThread& pt, uint64_t from, uint64_t frozen) {
+  uint64_t old = __atomic_load_n(&pt.wall_ns, __ATOMIC_ACQUIRE);
+  for (;;) {
+    if (old == 0 || old >= from + frozen) return;
+    const uint64_t next = old < from ? old + frozen : from + frozen;
+    if (__atomic_compare_exchange_n(&pt.wall_ns, &old, next, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      return;
+  }
+}
+
 // Weight 0 with CPU time: CPU used by the thread's previous stack, no wall time of its own; stamped with the
 // time that stack was taken (`now` is then the PerThread's stack_ns, see weightless_time).
 void write_idle(int tid, uint64_t now, uint32_t weight, uint64_t cpu_ns, uint16_t flags = 0) {
@@ -314,23 +370,15 @@ uint64_t weightless_time(const PerThread& pt, uint64_t cycle_start) {
 }
 
 // The thread has not handled our last signal yet: it waits for a CPU (the signal woke it if it slept), its
-// stack is the one the handler will take. Adds this cycle's periods to that sample (time spent runnable is
-// the running stack's, not a wait's) and returns true; false when the signal is taken for lost.
-bool still_signalled(PerThread& pt, int tid, uint64_t cycle_start, uint32_t weight) {
+// stack is the one the handler will take, with the periods until then (time spent runnable is the running
+// stack's, not a wait's). True; false when the signal is taken for lost.
+bool still_signalled(PerThread& pt, int tid, uint64_t cycle_start) {
   uint64_t sent = __atomic_load_n(&pt.signalled_ns, __ATOMIC_ACQUIRE);
   if (sent == 0) return false;
   // Blocked in a system call with our signal pending: it masks the signal (or sleeps uninterruptibly).
   if (cycle_start - sent > kMaxUnhandledNs || blocked_in(tid).nr >= 0) {
     __atomic_store_n(&pt.signalled_ns, 0, __ATOMIC_RELEASE);
     return false;
-  }
-  uint64_t v = __atomic_load_n(&pt.pending, __ATOMIC_ACQUIRE);
-  // v == 0: the handler is running (it took the pending sample); this cycle's periods are not counted.
-  while (v != 0) {
-    uint64_t w = (v >> kCpuBits) + weight;
-    if (w > 0xffff) w = 0xffff;
-    uint64_t next = (w << kCpuBits) | (v & ((uint64_t{1} << kCpuBits) - 1));
-    if (__atomic_compare_exchange_n(&pt.pending, &v, next, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) break;
   }
   return true;
 }
@@ -354,9 +402,12 @@ void flush_deferred(PerThread& pt, int tid) {
   pt.deferred = 0;
 }
 
-// A dormant thread's period, written later with the others (every kMaxDeferNs).
-void defer(PerThread& pt, int tid, uint64_t cycle_start, uint32_t weight) {
-  if (pt.deferred == 0) pt.deferred_from = cycle_start;
+// A dormant thread's periods, written later with the others (every kMaxDeferNs).
+void defer(PerThread& pt, int tid, uint64_t cycle_start) {
+  const uint32_t weight = take_periods(pt, cycle_start);
+  if (weight == 0) return;
+  // The span's records stand at the end of each period (the reader spreads them from first to last).
+  if (pt.deferred == 0) pt.deferred_from = cycle_start - (weight - 1) * g_agent.period_ns;
   pt.deferred += weight;
   pt.deferred_to = cycle_start;
   if (cycle_start - pt.deferred_from >= kMaxDeferNs) flush_deferred(pt, tid);
@@ -373,9 +424,9 @@ void flush_all_deferred(const Cycle& c) {
 // What one cycle knows while it visits the threads.
 struct CycleState {
   uint64_t start;
-  uint32_t weight;
-  uint64_t max_cpu;
+  uint64_t max_cpu;  // bounds the CPU time of a thread nothing was given to yet
   bool tables;
+  bool timers;  // running threads with a CPU timer are left to it
   bool relist;  // a thread listed is gone: list them again next cycle
   int to_signal[4096];
   int num_signal;
@@ -406,11 +457,9 @@ void queue_signal(CycleState& cs, int tid) {
 }
 
 // Reads one thread's CPU clock and decides: an idle record (it did not run, or ran and is back in the same
-// wait), or a signal for its stack.
+// wait), a signal for its stack, or nothing (it runs, and its CPU timer takes its stacks).
 void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   const uint64_t cycle_start = cs.start;
-  const uint32_t weight = cs.weight;
-  const uint64_t max_cpu = cs.max_cpu;
   const bool tables = cs.tables;
   const uint64_t handled = __atomic_exchange_n(&pt.handled_cpu, 0, __ATOMIC_ACQ_REL);
   uint64_t cpu = clock_ns(sys::thread_cpu_clock(tid));
@@ -421,15 +470,31 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   // Its CPU time as its last handler ended: the handler's own cost is not the thread running, nor is the
   // little it takes to return to a wait the signal interrupted (restarting the system call).
   if (handled != 0) pt.cpu_ns = cpu >= handled && cpu - handled < kRunnableThresholdNs ? cpu : handled;
+  // Its CPU timer took a stack since we last looked: its last stack is a running one, not a wait's.
+  if (__atomic_exchange_n(&pt.timer_stack, 0, __ATOMIC_ACQ_REL)) {
+    if (!pt.sampled) g_agent.ring.count(ring::kThreadsSeen);
+    pt.sampled = 1;
+    pt.wait_syscall = -1;
+    pt.early = 0;
+  }
+  // Seen for the first time without the thread-start hook (it existed before the agent, or its creator
+  // bypassed pthread_create): its periods count from the previous cycle.
+  if (__atomic_load_n(&pt.wall_ns, __ATOMIC_ACQUIRE) == 0) {
+    uint64_t expected = 0;
+    const uint64_t from =
+        cs.max_cpu != 0 && cycle_start > cs.max_cpu ? cycle_start - cs.max_cpu : cycle_start;
+    __atomic_compare_exchange_n(&pt.wall_ns, &expected, from, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+  }
   account(acct, pt, cpu);
   // Scheduled since the last reading. Not "since the last sample": a thread that used a few microseconds
   // once keeps that on its clock (cpu_ns) until its next real sample, and would count as running, never go
   // dormant and have its /proc files read every cycle.
+  const uint64_t grew = cpu >= pt.read_cpu ? cpu - pt.read_cpu : cpu;
   const bool moved = cpu != pt.read_cpu;
   pt.read_cpu = cpu;
   if (pt.dormant) {
     if (!moved) {
-      defer(pt, tid, cycle_start, weight);
+      defer(pt, tid, cycle_start);
       return;
     }
     // It ran: its deferred periods were its wait's (unless the tid is another thread's now).
@@ -453,35 +518,43 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
       // what it was waiting on.
       bool recent = cycle_start - pt.ran_ns < kRunnableWindowNs;
       uint16_t flags = recent && runnable(tid) ? ring::kIdleRunnable : 0;
-      write_idle(tid, cycle_start, weight, 0, flags);
+      if (uint32_t weight = take_periods(pt, cycle_start); weight != 0)
+        write_idle(tid, cycle_start, weight, 0, flags);
       // Long in this wait, not waiting for a CPU, its stack known: dormant from the next cycle.
       if (flags == 0 && !moved && cycle_start - pt.ran_ns >= kDormantAfterNs) pt.dormant = 1;
       return;
     }
     // Blocked in another call than at its last sample, with next to no CPU between (one wait after
     // another: a barrier, then a sleep): the stack we have is not where it waits now.
-    if (cpu != pt.cpu_ns) write_idle(tid, weightless_time(pt, cycle_start), 0, cpu - pt.cpu_ns);
+    if (uint64_t used = give_cpu(pt, cpu, cs.max_cpu); used != 0)
+      write_idle(tid, weightless_time(pt, cycle_start), 0, used);
     pt.cpu_ns = cpu;
     pt.wait_syscall = b.nr;
     pt.wait_where = b.where;
     pt.early = !tables;
-    __atomic_store_n(&pt.pending, pack_pending(weight, 0), __ATOMIC_RELEASE);
+    __atomic_store_n(&pt.pending, pack_pending(1, 0), __ATOMIC_RELEASE);
     queue_signal(cs, tid);
     return;
   }
+  // It ran since its last sample. Running still, with a CPU timer of its own: that timer takes its stacks
+  // (and the wall time since its last record), no signal from us. A thread that ran for most of the cycle is
+  // taken to run still without reading /proc; had it blocked at the very end, the next cycle finds it so.
+  const uint64_t gap = cs.max_cpu;
+  const bool timer = cs.timers && cpu_timer_exists(tid);
+  if (timer && gap != 0 && grew >= gap / 2) return;
   // Where it is blocked now, if it is: one /proc read per thread that ran (even a thread that ran
   // the whole interval as far as we can tell may have blocked at its end, on a busy machine).
   const BlockedIn b = blocked_in(tid);
   const int32_t nr = b.nr;
+  if (timer && nr < 0) return;
   if (!pt.sampled && !tables && nr >= 0) {
     // Its first sample is the stack every later idle record repeats: taken once the unwind tables
     // exist (libc's sleeping calls have no frame pointers), until then "[not sampled yet]".
-    write_idle(tid, cycle_start, weight, 0);
+    if (uint32_t weight = take_periods(pt, cycle_start); weight != 0) write_idle(tid, cycle_start, weight, 0);
     return;
   }
   if (!pt.sampled) g_agent.ring.count(ring::kThreadsSeen);
-  uint64_t used = pt.sampled && cpu >= pt.cpu_ns ? cpu - pt.cpu_ns : cpu;
-  if (used > max_cpu) used = max_cpu;
+  uint64_t used = give_cpu(pt, cpu, cs.max_cpu);
   bool was_sampled = pt.sampled;
   pt.cpu_ns = cpu;
   pt.sampled = 1;
@@ -491,7 +564,8 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   // EINTR): an idle record with its CPU time instead. A thread blocked somewhere new is signalled,
   // so the stack of its wait is known.
   if (was_sampled && same_wait(b, pt.wait_syscall, pt.wait_where) && !(pt.early && tables)) {
-    write_idle(tid, cycle_start, weight, used);
+    if (uint32_t weight = take_periods(pt, cycle_start); weight != 0 || used != 0)
+      write_idle(tid, cycle_start, weight, used);
     return;
   }
   const bool was_waiting = pt.wait_syscall >= 0;
@@ -507,7 +581,7 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     used = 0;
   }
   pt.early = !tables;
-  __atomic_store_n(&pt.pending, pack_pending(weight, used), __ATOMIC_RELEASE);
+  __atomic_store_n(&pt.pending, pack_pending(1, used), __ATOMIC_RELEASE);
   queue_signal(cs, tid);
 }
 
@@ -516,11 +590,15 @@ void* sampler_main(void*) {
   sys::prctl(15 /* PR_SET_NAME */, reinterpret_cast<unsigned long>("lambdascope-wal"));
   auto* cycle = static_cast<Cycle*>(map_anonymous(page_round(sizeof(Cycle))));
   if (cycle == nullptr) return nullptr;
-  const uint64_t period = g_agent.period_ns;
+  // With CPU timers the sampler only looks for waits (and for threads without a timer): every
+  // wall_cycle_ms, not every period. Each wake costs some 40 us on Firecracker.
+  const bool timers = g_agent.config.wall_timers;
+  uint64_t period = g_agent.period_ns;
+  if (timers && uint64_t{g_agent.config.wall_cycle_ms} * 1000000u > period)
+    period = uint64_t{g_agent.config.wall_cycle_ms} * 1000000u;
   const uint32_t per_tick = g_agent.config.wall_threads_per_tick;
   uint64_t next = clock_ns(CLOCK_MONOTONIC);
   uint64_t previous_cycle = 0;  // start of the last running cycle; 0 after a start or a pause
-  int64_t carry = 0;            // wall time not yet given to a sample's weight (negative: given ahead)
   uint64_t listed_ns = 0;       // when `cycle` last listed the threads
   Accounting acct;
   auto* state = static_cast<CycleState*>(map_anonymous(page_round(sizeof(CycleState))));
@@ -533,54 +611,35 @@ void* sampler_main(void*) {
   CycleState& cs = *state;
   cs.relist = true;
   cs.per_tick = per_tick;
+  cs.timers = timers;
   int* dormant = cycle->dormant;
   while (!__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
     uint64_t cycle_start = clock_ns(CLOCK_MONOTONIC);
     const uint64_t late = cycle_start > next ? cycle_start - next : 0;
     const uint64_t waited = run_delay_since(last_run_delay);  // of that lateness, time waiting for a CPU
-    if (cycle_start > next + period) next = cycle_start;      // frozen or starved: do not catch up
+    const uint64_t expected = next;
+    if (cycle_start > next + period) next = cycle_start;  // frozen or starved: do not catch up
     if (agent_state() != ring::State::kRunning) {
       if (previous_cycle != 0) flush_all_deferred(*cycle);  // paused: what was deferred is written now
       previous_cycle = 0;
-      carry = 0;
       acct.valid = false;
     }
     if (agent_state() == ring::State::kRunning) {
-      // A thread cannot have used more CPU than the wall time since the previous cycle: that bounds the
-      // first sample of a new thread (its whole CPU time so far) and of every thread after a pause (its
-      // baseline is stale), so time before sampling began is never charged to a sample.
-      // Nor more than the period a wall sample stands for (a starved sampler runs late cycles): wall minus
-      // CPU is a frame's waiting time, never negative.
-      const uint64_t gap = previous_cycle != 0 ? cycle_start - previous_cycle : period;
-      // Whole periods, with what rounding left over carried to the next cycle: late cycles weigh more, so a
-      // busy moment (when the sampler is starved) is not under-represented against an idle one. Lateness
-      // the sampler did not spend waiting for a CPU is a freeze (Lambda between invocations, or a stopped
-      // process), whose time is not the function's: more than kFreezeGapNs of it and the cycle weighs
-      // only the rest. Lateness spent waiting for a CPU is the function's time: a function throttled to
-      // its CPU share (128 MB gets 7% of a CPU, in bursts every 100 ms) leaves the sampler runnable but
+      // Every record weighs the periods since its thread's previous one (take_periods): late cycles weigh
+      // more, so a busy moment (when the sampler is starved) is not under-represented against an idle one.
+      // Lateness the sampler did not spend waiting for a CPU is a freeze (Lambda between invocations, or a
+      // stopped process), whose time is not the function's: more than kFreezeGapNs of it and every thread's
+      // accounting skips it. Lateness spent waiting for a CPU is the function's time: a function throttled
+      // to its CPU share (128 MB gets 7% of a CPU, in bursts every 100 ms) leaves the sampler runnable but
       // without a CPU for most of each period, and those periods count.
       const uint64_t frozen = late > waited ? late - waited : 0;
-      uint32_t weight = 1;
-      const int64_t p = static_cast<int64_t>(period);
-      if (frozen > kFreezeGapNs) {
-        const uint64_t counted = gap > frozen ? gap - frozen : 0;
-        weight = static_cast<uint32_t>(counted / period < 1 ? 1 : counted / period);
-        if (weight > kMostPeriods) weight = kMostPeriods;
-        carry = 0;
-      } else {
-        const int64_t owed = static_cast<int64_t>(gap) + carry;
-        const int64_t periods = (owed + p / 2) / p;
-        // Starved past the freeze limit (the CPU wait explains it): the periods, up to a bound on what one
-        // sample stands for.
-        const int64_t most =
-            waited > kFreezeGapNs ? kMostPeriods : static_cast<int64_t>(kFreezeGapNs / period) + 1;
-        weight = static_cast<uint32_t>(periods < 1 ? 1 : periods > most ? most : periods);
-        carry = owed - static_cast<int64_t>(weight) * p;
-        if (carry > most * p || carry < -most * p) carry = 0;
-      }
+      const bool restart = previous_cycle == 0;
+      const uint64_t gap = !restart ? cycle_start - previous_cycle : 0;
       cs.start = cycle_start;
-      cs.weight = weight;
-      cs.max_cpu = previous_cycle == 0 ? 0 : gap < weight * period ? gap : weight * period;
+      // A thread cannot have used more CPU than the wall time since the previous cycle: that bounds the
+      // first CPU time given for a new thread (its whole CPU time so far), so time before sampling began
+      // is never charged to a sample.
+      cs.max_cpu = gap;
       // Until the .eh_frame tables exist the handler walks frame pointers, which skip the caller of a libc
       // call that has none (clock_nanosleep's caller is lost). A stack taken then is taken again once they
       // exist, before idle records repeat it any longer (a signal sent while the thread ran may be handled
@@ -597,12 +656,24 @@ void* sampler_main(void*) {
         listed_ns = cycle_start;
         cs.relist = false;
       }
+      for (int i = 0; i < cycle->count; ++i) {
+        int tid = cycle->tids[i];
+        if (tid > g_pid_max) continue;
+        PerThread& pt = g_threads[tid];
+        if (restart) {
+          // Sampling (re)starts: periods count from now, CPU time from the next reading (bounded).
+          __atomic_store_n(&pt.wall_ns, cycle_start, __ATOMIC_RELEASE);
+          __atomic_store_n(&pt.cpu_given, 0, __ATOMIC_RELEASE);
+        } else if (frozen > kFreezeGapNs) {
+          skip_frozen(pt, expected, frozen);
+        }
+      }
       int num_dormant = 0;
       for (int i = 0; i < cycle->count; ++i) {
         int tid = cycle->tids[i];
         if (tid > g_pid_max) continue;
         PerThread& pt = g_threads[tid];
-        if (still_signalled(pt, tid, cycle_start, weight)) continue;
+        if (still_signalled(pt, tid, cycle_start)) continue;
         if (pt.dormant && !full) {
           dormant[num_dormant++] = tid;
           continue;
@@ -619,7 +690,7 @@ void* sampler_main(void*) {
           if (wake)
             visit(pt, dormant[i], cs, acct);
           else
-            defer(pt, dormant[i], cycle_start, weight);
+            defer(pt, dormant[i], cycle_start);
         }
         if (wake) settle(acct, true);
       }
@@ -633,6 +704,12 @@ void* sampler_main(void*) {
       }
       // The handler stores its thread's CPU time as it ends (handled_cpu), so the sampler need not wake
       // again to read it (a wake costs some 40 us on Firecracker).
+      // Every wait up to this cycle is in the ring now (cycles this long write deferred periods every cycle;
+      // shorter ones may hold them back up to kMaxDeferNs): the Lambda extension waits for this before it
+      // cuts a window that ends here.
+      const uint64_t held = period >= 2 * kMaxDeferNs ? 0 : kMaxDeferNs;
+      if (ring::Header* h = g_agent.ring.header())
+        __atomic_store_n(&h->waits_through_ns, cycle_start > held ? cycle_start - held : 0, __ATOMIC_RELEASE);
     }
     next += period;
     sleep_until(next);
@@ -646,27 +723,73 @@ void* sampler_main(void*) {
 
 }  // namespace
 
-WallSample wall_sample_take(int tid) {
+namespace {
+
+// The calling thread's CPU time (a raw system call: async-signal-safe); 0 when it cannot be read.
+uint64_t own_cpu_ns() {
+  struct timespec ts;
+  if (sys::call(SYS_clock_gettime, CLOCK_THREAD_CPUTIME_ID, reinterpret_cast<long>(&ts)) != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// After a handler: the thread's CPU time now, the handler's cost included, is where its next record's CPU
+// time starts (the handler is not the thread running) and what the sampler compares with.
+void handler_done(PerThread& pt, uint64_t stack_ns, uint64_t given) {
+  if (stack_ns != 0) __atomic_store_n(&pt.stack_ns, stack_ns, __ATOMIC_RELEASE);
+  if (uint64_t cpu = own_cpu_ns(); cpu != 0) {
+    __atomic_store_n(&pt.handled_cpu, cpu, __ATOMIC_RELEASE);
+    // Unless the sampler gave this thread's CPU time to a record meanwhile.
+    if (given != 0)
+      __atomic_compare_exchange_n(&pt.cpu_given, &given, cpu, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+  }
+}
+
+}  // namespace
+
+WallSample wall_sample_take(int tid, uint64_t now) {
   PerThread* threads = g_threads;
   if (threads == nullptr || tid <= 0 || tid > g_pid_max) return {1, 0, false};
-  uint64_t v = __atomic_exchange_n(&threads[tid].pending, 0, __ATOMIC_ACQ_REL);
-  uint32_t weight = static_cast<uint32_t>(v >> kCpuBits);
+  PerThread& pt = threads[tid];
+  uint64_t v = __atomic_exchange_n(&pt.pending, 0, __ATOMIC_ACQ_REL);
   // Written before `pending` was stored (release), read after taking it (acquire).
-  bool waiting = __atomic_load_n(&threads[tid].wait_syscall, __ATOMIC_RELAXED) >= 0;
-  return {weight != 0 ? weight : 1u, v & ((uint64_t{1} << kCpuBits) - 1), waiting};
+  bool waiting = __atomic_load_n(&pt.wait_syscall, __ATOMIC_RELAXED) >= 0;
+  return {take_periods(pt, now), v & ((uint64_t{1} << kCpuBits) - 1), waiting};
 }
 
 void wall_sample_done(int tid, uint64_t stack_ns) {
   PerThread* threads = g_threads;
   if (threads == nullptr || tid <= 0 || tid > g_pid_max) return;
-  if (stack_ns != 0) __atomic_store_n(&threads[tid].stack_ns, stack_ns, __ATOMIC_RELEASE);
-  // The thread's CPU time now, the handler's cost included (a raw system call: async-signal-safe).
-  struct timespec ts;
-  if (sys::call(SYS_clock_gettime, CLOCK_THREAD_CPUTIME_ID, reinterpret_cast<long>(&ts)) == 0) {
-    uint64_t cpu = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-    __atomic_store_n(&threads[tid].handled_cpu, cpu != 0 ? cpu : 1, __ATOMIC_RELEASE);
-  }
+  handler_done(threads[tid], stack_ns, __atomic_load_n(&threads[tid].cpu_given, __ATOMIC_ACQUIRE));
   __atomic_store_n(&threads[tid].signalled_ns, 0, __ATOMIC_RELEASE);
+}
+
+WallSample wall_timer_take(int tid, uint64_t now, uint64_t* given) {
+  *given = 0;
+  PerThread* threads = g_threads;
+  if (threads == nullptr || tid <= 0 || tid > g_pid_max) return {1, g_agent.period_ns, false};
+  PerThread& pt = threads[tid];
+  const uint32_t weight = take_periods(pt, now);
+  const uint64_t cpu = own_cpu_ns();
+  if (cpu == 0) return {weight, 0, false};
+  *given = cpu;
+  // Bounded for a thread nothing was given to yet: at most the wall time it stands for.
+  return {weight, give_cpu(pt, cpu, (weight != 0 ? weight : 1u) * g_agent.period_ns), false};
+}
+
+void wall_timer_done(int tid, uint64_t stack_ns, uint64_t given) {
+  PerThread* threads = g_threads;
+  if (threads == nullptr || tid <= 0 || tid > g_pid_max) return;
+  PerThread& pt = threads[tid];
+  handler_done(pt, stack_ns, given);
+  if (stack_ns != 0) __atomic_store_n(&pt.timer_stack, 1, __ATOMIC_RELEASE);
+}
+
+void wall_thread_started(int tid, uint64_t now) {
+  PerThread* threads = g_threads;
+  if (threads == nullptr || tid <= 0 || tid > g_pid_max) return;
+  // A new thread (its tid may be a dead one's): its periods count from its start.
+  __atomic_store_n(&threads[tid].wall_ns, now, __ATOMIC_RELEASE);
+  __atomic_store_n(&threads[tid].cpu_given, 0, __ATOMIC_RELEASE);
 }
 
 bool wall_sampler_start(int pid_max) {
