@@ -4,6 +4,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "lambda/extension/log.hpp"
 
 namespace lambdascope::lambda::extension {
@@ -13,8 +15,11 @@ using SteadyClock = std::chrono::steady_clock;
 namespace {
 
 // How often new samples are symbolized ahead while no window is ready: often enough that SHUTDOWN finds
-// little new, rarely enough that the function (which shares the sandbox's CPU) hardly notices.
+// little new, rarely enough that the function (which shares the sandbox's CPU) hardly notices. Not while
+// windows come (each one symbolizes its own samples): only after kPrepareQuiet without one, as in a long
+// invocation or a long init.
 constexpr auto kPreparePeriod = std::chrono::milliseconds(200);
+constexpr auto kPrepareQuiet = std::chrono::milliseconds(1000);
 // How long a window's cut waits for the agent to have written its waits up to the window's end.
 constexpr auto kWaitsGrace = std::chrono::milliseconds(150);
 
@@ -122,6 +127,8 @@ void BackgroundWriter::loop() {
     lock.lock();
     in_hand_ = ready.size();
     lock.unlock();
+    int64_t ready_through = 0;
+    for (const Window& w : ready) ready_through = std::max(ready_through, w.end_ns);
     // Oldest first (the init window first), each handed to the spool as soon as it is written: a deadline
     // that comes early costs the newest windows, not all of them.
     for (Window& w : ready) {
@@ -134,7 +141,11 @@ void BackgroundWriter::loop() {
       --in_hand_;
       lock.unlock();
     }
-    if (!ready.empty()) follower_.remove_finished_rings();
+    if (!ready.empty()) {
+      follower_.remove_finished_rings();
+      last_window_ = SteadyClock::now();
+      prepared_to_ns_ = std::max(prepared_to_ns_, ready_through);  // symbolized with their windows
+    }
     if (ready.empty()) prepare_symbols();
     lock.lock();
     if (!ready.empty()) continue;
@@ -148,7 +159,7 @@ void BackgroundWriter::loop() {
 void BackgroundWriter::prepare_symbols() {
   if (!options_.prepare_symbols || !follower_.seen_any_ring()) return;
   auto now = SteadyClock::now();
-  if (now - last_prepare_ < kPreparePeriod) return;
+  if (now - last_prepare_ < kPreparePeriod || now - last_window_ < kPrepareQuiet) return;
   last_prepare_ = now;
   int64_t until = realtime_ns();
   int64_t from = prepared_to_ns_ != 0 ? prepared_to_ns_ : follower_.earliest_start_ns();
