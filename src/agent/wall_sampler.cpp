@@ -33,7 +33,10 @@ struct PerThread {
   // grew by since `cpu_given` (0: none given yet, the first is bounded).
   uint64_t wall_ns;
   uint64_t cpu_given;
-  uint32_t timer_stack;   // a CPU timer took its stack since the sampler last looked: its last stack ran
+  uint32_t timer_stack;  // a CPU timer took its stack since the sampler last looked: its last stack ran
+  // Its last record was of a wait: when it is next seen running, the periods until it woke are that wait's
+  // (wake_from_wait), not the next stack's.
+  uint32_t in_wait;
   uint32_t sampled;       // signalled at least once
   uint32_t early;         // its last stack was taken before the unwind tables existed (frame pointers only)
   int32_t wait_syscall;   // the system call it was blocked in at its last sample; -1 running or unknown
@@ -415,6 +418,17 @@ void write_idle(int tid, uint64_t now, uint32_t weight, uint64_t cpu_ns, uint16_
   ring.count(ring::kIdleSamples);
 }
 
+// The thread's last record was of a wait, and it has run since, `used` ns of CPU: it woke about `used` before
+// `now` (less, when it then waited for a CPU: that too is counted to the wait). The periods until then are
+// the wait's, written as an idle record (it repeats the wait's stack), not given to the next stack, which
+// the sampler may take up to a cycle later. Async-signal-safe (the thread's own timer handler calls it).
+void wake_from_wait(PerThread& pt, int tid, uint64_t now, uint64_t used) {
+  if (!__atomic_exchange_n(&pt.in_wait, 0, __ATOMIC_ACQ_REL)) return;
+  const uint64_t from = __atomic_load_n(&pt.wall_ns, __ATOMIC_ACQUIRE);
+  if (from == 0 || used >= now || now - used <= from) return;
+  if (uint32_t weight = take_periods(pt, now - used); weight != 0) write_idle(tid, now - used, weight, 0);
+}
+
 // A weightless idle record gives CPU time to the thread's previous stack: it carries that stack's time, not
 // the cycle's, so it lands in the window the stack was taken in (the thread may be in the next invocation
 // by now).
@@ -556,7 +570,10 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     pt.deferred = 0;
     pt.dormant = 0;
   }
-  if (moved) pt.ran_ns = cycle_start;
+  if (moved) {
+    pt.ran_ns = cycle_start;
+    wake_from_wait(pt, tid, cycle_start, grew);
+  }
   if (pt.sampled && cpu >= pt.cpu_ns && cpu - pt.cpu_ns < kRunnableThresholdNs) {
     // An idle record repeats the thread's last stack: right only when that stack was a wait. A thread
     // running at its last sample that did not run since has blocked (the end of a computation, then a
@@ -574,6 +591,7 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
       uint16_t flags = recent && runnable(tid) ? ring::kIdleRunnable : 0;
       if (uint32_t weight = take_periods(pt, cycle_start); weight != 0)
         write_idle(tid, cycle_start, weight, 0, flags);
+      __atomic_store_n(&pt.in_wait, 1, __ATOMIC_RELEASE);
       // Long in this wait, not waiting for a CPU, its stack known: dormant from the next cycle.
       if (flags == 0 && !moved && cycle_start - pt.ran_ns >= kDormantAfterNs) pt.dormant = 1;
       return;
@@ -586,6 +604,7 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     pt.wait_syscall = b.nr;
     pt.wait_where = b.where;
     pt.early = !tables;
+    __atomic_store_n(&pt.in_wait, nr >= 0 ? 1 : 0, __ATOMIC_RELEASE);
     __atomic_store_n(&pt.pending, pack_pending(1, 0), __ATOMIC_RELEASE);
     queue_signal(cs, tid);
     return;
@@ -605,6 +624,7 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     // Its first sample is the stack every later idle record repeats: taken once the unwind tables
     // exist (libc's sleeping calls have no frame pointers), until then "[not sampled yet]".
     if (uint32_t weight = take_periods(pt, cycle_start); weight != 0) write_idle(tid, cycle_start, weight, 0);
+    __atomic_store_n(&pt.in_wait, 1, __ATOMIC_RELEASE);
     return;
   }
   if (!pt.sampled) g_agent.ring.count(ring::kThreadsSeen);
@@ -618,8 +638,13 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   // EINTR): an idle record with its CPU time instead. A thread blocked somewhere new is signalled,
   // so the stack of its wait is known.
   if (was_sampled && same_wait(b, pt.wait_syscall, pt.wait_where) && !(pt.early && tables)) {
-    if (uint32_t weight = take_periods(pt, cycle_start); weight != 0 || used != 0)
+    // Its periods may all have gone to the wait it woke from (wake_from_wait): then only CPU time, which is
+    // its previous stack's, at that stack's time.
+    if (uint32_t weight = take_periods(pt, cycle_start); weight != 0)
       write_idle(tid, cycle_start, weight, used);
+    else if (used != 0)
+      write_idle(tid, weightless_time(pt, cycle_start), 0, used);
+    __atomic_store_n(&pt.in_wait, 1, __ATOMIC_RELEASE);
     return;
   }
   const bool was_waiting = pt.wait_syscall >= 0;
@@ -635,6 +660,7 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     used = 0;
   }
   pt.early = !tables;
+  __atomic_store_n(&pt.in_wait, nr >= 0 ? 1 : 0, __ATOMIC_RELEASE);
   __atomic_store_n(&pt.pending, pack_pending(1, used), __ATOMIC_RELEASE);
   queue_signal(cs, tid);
 }
@@ -823,8 +849,14 @@ WallSample wall_timer_take(int tid, uint64_t now, uint64_t* given) {
   PerThread* threads = g_threads;
   if (threads == nullptr || tid <= 0 || tid > g_pid_max) return {1, g_agent.period_ns, false};
   PerThread& pt = threads[tid];
-  const uint32_t weight = take_periods(pt, now);
   const uint64_t cpu = own_cpu_ns();
+  // Woken from a wait since its last record: the periods until it woke are the wait's.
+  if (const uint64_t given_before = __atomic_load_n(&pt.cpu_given, __ATOMIC_ACQUIRE);
+      cpu != 0 && given_before != 0 && cpu > given_before)
+    wake_from_wait(pt, tid, now, cpu - given_before);
+  else
+    __atomic_store_n(&pt.in_wait, 0, __ATOMIC_RELEASE);
+  const uint32_t weight = take_periods(pt, now);
   if (cpu == 0) return {weight, 0, false};
   *given = cpu;
   // Bounded for a thread nothing was given to yet: at most the wall time it stands for.
