@@ -539,7 +539,8 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   // little it takes to return to a wait the signal interrupted (restarting the system call).
   if (handled != 0) pt.cpu_ns = cpu >= handled && cpu - handled < kRunnableThresholdNs ? cpu : handled;
   // Its CPU timer took a stack since we last looked: its last stack is a running one, not a wait's.
-  if (__atomic_exchange_n(&pt.timer_stack, 0, __ATOMIC_ACQ_REL)) {
+  const bool timer_took = __atomic_exchange_n(&pt.timer_stack, 0, __ATOMIC_ACQ_REL) != 0;
+  if (timer_took) {
     if (!pt.sampled) g_agent.ring.count(ring::kThreadsSeen);
     pt.sampled = 1;
     pt.wait_syscall = -1;
@@ -612,8 +613,12 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   // It ran since its last sample. Running still, with a CPU timer of its own: that timer takes its stacks
   // (and the wall time since its last record), no signal from us. A thread that ran for most of the cycle is
   // taken to run still without reading /proc; had it blocked at the very end, the next cycle finds it so.
+  // Unless the timer took no stack while the thread used a period of CPU or more since we last looked:
+  // a thread kept from a CPU most of the time (a busy machine) runs in slices too short for the timer,
+  // which fires on the scheduler's tick (4 ms at HZ=250). Its wall time then has no running stack to go
+  // to, and would go to the wait it enters next: the sampler's signal takes its stack instead.
   const uint64_t gap = cs.max_cpu;
-  const bool timer = cs.timers && cpu_timer_exists(tid);
+  const bool timer = cs.timers && cpu_timer_exists(tid) && (timer_took || grew < g_agent.period_ns);
   if (timer && gap != 0 && grew >= gap / 2) return;
   // Where it is blocked now, if it is: one /proc read per thread that ran (even a thread that ran
   // the whole interval as far as we can tell may have blocked at its end, on a busy machine).
