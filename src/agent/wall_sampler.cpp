@@ -142,7 +142,9 @@ void sleep_until(uint64_t deadline) {
 // fstat before a read (device and inode of the file opened), so a number the program closed and reused is
 // noticed and left alone. A thread that exited reads nothing (ESRCH): its descriptor is closed.
 constexpr int kCachedFiles = 32;
-constexpr int kProcFdFloor = 901;
+// Where their descriptors go (fd_floor, set when the sampler starts; 0: not cached). TODO: a table of 64 has
+// room for 8 above the floor; more of them grow it once.
+int g_proc_fd_floor = 0;
 struct CachedFile {
   int tid;  // 0: free
   int fd;
@@ -195,8 +197,8 @@ long read_task_file(int tid, const char* file, char* buf, size_t size) {
   for (CachedFile& f : g_files)
     if (f.tid == 0 && which != 0 && n > 0) slot = &f;
   struct stat st;
-  if (slot != nullptr && sys::call(SYS_fstat, fd, reinterpret_cast<long>(&st)) == 0) {
-    long high = sys::call(SYS_fcntl, fd, F_DUPFD_CLOEXEC, kProcFdFloor);
+  if (slot != nullptr && g_proc_fd_floor > 0 && sys::call(SYS_fstat, fd, reinterpret_cast<long>(&st)) == 0) {
+    long high = sys::call(SYS_fcntl, fd, F_DUPFD_CLOEXEC, g_proc_fd_floor);
     if (high >= 0)
       *slot = {tid, static_cast<int>(high), static_cast<uint64_t>(st.st_dev),
                static_cast<uint64_t>(st.st_ino), which};
@@ -692,6 +694,7 @@ void* sampler_main(void*) {
     return nullptr;
   }
   open_run_delay();
+  g_proc_fd_floor = fd_floor();
   uint64_t last_run_delay = read_run_delay();
   CycleState& cs = *state;
   cs.relist = true;
