@@ -607,7 +607,7 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     pt.wait_syscall = b.nr;
     pt.wait_where = b.where;
     pt.early = !tables;
-    __atomic_store_n(&pt.in_wait, nr >= 0 ? 1 : 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&pt.in_wait, b.nr >= 0 ? 1 : 0, __ATOMIC_RELEASE);
     __atomic_store_n(&pt.pending, pack_pending(1, 0), __ATOMIC_RELEASE);
     queue_signal(cs, tid);
     return;
