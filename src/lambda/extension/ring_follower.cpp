@@ -237,7 +237,7 @@ bool RingFollower::wait_for_waits(int64_t end_ns, std::chrono::steady_clock::tim
         if (info.mode != agent::ring::Mode::kWall || through == 0 ||
             f.reader->state() != agent::ring::State::kRunning || !process_alive(info.pid))
           continue;
-        if (f.realtime(through) < end_ns) complete = false;
+        if (realtime_locked(f, through) < end_ns) complete = false;
       }
     }
     if (complete) return true;
