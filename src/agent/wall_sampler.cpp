@@ -142,9 +142,11 @@ void sleep_until(uint64_t deadline) {
 // fstat before a read (device and inode of the file opened), so a number the program closed and reused is
 // noticed and left alone. A thread that exited reads nothing (ESRCH): its descriptor is closed.
 constexpr int kCachedFiles = 32;
-// Where their descriptors go (fd_floor, set when the sampler starts; 0: not cached). TODO: a table of 64 has
-// room for 8 above the floor; more of them grow it once.
+// Where their descriptors go (the floor of fd_room, set when the sampler starts; 0: not cached), and how many
+// fit between the floor and the table's end with the run delay's and one more left free (a table of 64 has
+// room for 6): more would grow the table (see fd_room).
 int g_proc_fd_floor = 0;
+int g_proc_fd_room = 0;
 struct CachedFile {
   int tid;  // 0: free
   int fd;
@@ -194,8 +196,12 @@ long read_task_file(int tid, const char* file, char* buf, size_t size) {
   if (fd < 0) return -1;
   long n = sys::call(SYS_read, fd, reinterpret_cast<long>(buf), static_cast<long>(size));
   CachedFile* slot = nullptr;
-  for (CachedFile& f : g_files)
+  int in_use = 0;
+  for (CachedFile& f : g_files) {
+    if (f.tid != 0) ++in_use;
     if (f.tid == 0 && which != 0 && n > 0) slot = &f;
+  }
+  if (in_use >= g_proc_fd_room) slot = nullptr;
   struct stat st;
   if (slot != nullptr && g_proc_fd_floor > 0 && sys::call(SYS_fstat, fd, reinterpret_cast<long>(&st)) == 0) {
     long high = sys::call(SYS_fcntl, fd, F_DUPFD_CLOEXEC, g_proc_fd_floor);
@@ -286,12 +292,17 @@ int g_delay_fd = -1;
 // Where descriptors above the program's begin: the upper eighth of the process's descriptor table as it is
 // (/proc/self/status, FDSize), not beyond it. A descriptor past the table's end makes the kernel grow the
 // table, and in a threaded process that waits for an RCU grace period (12 ms typically here, 24 under
-// load) while every thread of the program that opens a file waits too. 0 when it cannot be read.
-int fd_floor() {
+// load) while every thread of the program that opens a file waits too. Its size, and where the upper eighth
+// begins; {0, 0} when it cannot be read.
+struct FdRoom {
+  int floor;
+  int size;
+};
+FdRoom fd_room() {
   char buf[2048];
   long fd =
       sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>("/proc/self/status"), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
+  if (fd < 0) return {0, 0};
   long n = sys::call(SYS_read, fd, reinterpret_cast<long>(buf), static_cast<long>(sizeof buf));
   sys::call(SYS_close, fd);
   static constexpr char kKey[] = "\nFDSize:\t";
@@ -302,16 +313,17 @@ int fd_floor() {
     if (k < kKeyLength) continue;
     const char* p = buf + i + k;
     const uint64_t size = dec(p, buf + n);
-    return size >= 16 && size < (1u << 30) ? static_cast<int>(size - size / 8) : 0;
+    if (size < 16 || size >= (1u << 30)) return {0, 0};
+    return {static_cast<int>(size - size / 8), static_cast<int>(size)};
   }
-  return 0;
+  return {0, 0};
 }
 
 void open_run_delay() {
   long fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>("/proc/thread-self/schedstat"),
                       O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
-  const int floor = fd_floor();
+  const int floor = fd_room().floor;
   long high = floor > fd ? sys::call(SYS_fcntl, fd, F_DUPFD_CLOEXEC, floor) : -1;
   if (high >= 0) {
     sys::call(SYS_close, fd);
@@ -694,7 +706,9 @@ void* sampler_main(void*) {
     return nullptr;
   }
   open_run_delay();
-  g_proc_fd_floor = fd_floor();
+  const FdRoom room = fd_room();
+  g_proc_fd_floor = room.floor;
+  g_proc_fd_room = room.size - room.floor - 2 < kCachedFiles ? room.size - room.floor - 2 : kCachedFiles;
   uint64_t last_run_delay = read_run_delay();
   CycleState& cs = *state;
   cs.relist = true;
