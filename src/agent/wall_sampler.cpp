@@ -35,8 +35,12 @@ struct PerThread {
   uint64_t cpu_given;
   uint32_t timer_stack;  // a CPU timer took its stack since the sampler last looked: its last stack ran
   // Its last record was of a wait: when it is next seen running, the periods until it woke are that wait's
-  // (wake_from_wait), not the next stack's.
+  // (wait_until), not the next stack's.
   uint32_t in_wait;
+  // When it woke from that wait, for the handler of the sampler's signal to write the wait's periods before
+  // its stack (0: none). The sampler never writes them itself while a handler of the thread may be writing:
+  // an idle record repeats the last stack in the ring, and the handler's stack would be the one repeated.
+  uint64_t woke_at;
   uint32_t sampled;       // signalled at least once
   uint32_t early;         // its last stack was taken before the unwind tables existed (frame pointers only)
   int32_t wait_syscall;   // the system call it was blocked in at its last sample; -1 running or unknown
@@ -432,16 +436,23 @@ void write_idle(int tid, uint64_t now, uint32_t weight, uint64_t cpu_ns, uint16_
   ring.count(ring::kIdleSamples);
 }
 
-// The thread's last record was of a wait, and it has run since, `used` ns of CPU: it woke about `used` before
-// `now` (less, when it then waited for a CPU: that too is counted to the wait). The periods until then are
-// the wait's, written as an idle record (it repeats the wait's stack), not given to the next stack, which
-// the sampler may take up to a cycle later. Async-signal-safe (the thread's own timer handler calls it).
-void wake_from_wait(PerThread& pt, int tid, uint64_t now, uint64_t used) {
-  if (!__atomic_exchange_n(&pt.in_wait, 0, __ATOMIC_ACQ_REL)) return;
+// The thread's last record was of a wait, and it woke at `woke_at` (estimated from the CPU it used since:
+// later, when it then waited for a CPU, which is counted to the wait too). The periods until then are the
+// wait's, written as an idle record (it repeats the wait's stack), not given to the next stack, which the
+// sampler or the timer may take up to a cycle later. Only where no stack of the thread can be written
+// meanwhile (by the thread itself, in a handler; or by the sampler for a thread back in the same wait):
+// the idle record repeats whatever stack of the thread is last in the ring. Async-signal-safe.
+void wait_until(PerThread& pt, int tid, uint64_t woke_at) {
   const uint64_t from = __atomic_load_n(&pt.wall_ns, __ATOMIC_ACQUIRE);
-  if (from == 0 || used >= now || now - used <= from) return;
-  if (uint32_t weight = take_periods(pt, now - used); weight != 0) write_idle(tid, now - used, weight, 0);
+  if (from == 0 || woke_at <= from) return;
+  if (uint32_t weight = take_periods(pt, woke_at); weight != 0) write_idle(tid, woke_at, weight, 0);
 }
+
+// A handler's stack is a wait's only when the thread has not run since the sampler found it blocked: a
+// signal handled late (a function throttled to its CPU share can keep the thread from a CPU for a hundred ms)
+// finds it running again, maybe in the next invocation's code; that stack must not be marked as waiting (its
+// periods would be split into the window before, as a wait's are).
+constexpr uint64_t kLeftWaitNs = 100000;
 
 // A weightless idle record gives CPU time to the thread's previous stack: it carries that stack's time, not
 // the cycle's, so it lands in the window the stack was taken in (the thread may be in the next invocation
@@ -585,10 +596,10 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     pt.deferred = 0;
     pt.dormant = 0;
   }
-  if (moved) {
-    pt.ran_ns = cycle_start;
-    wake_from_wait(pt, tid, cycle_start, grew);
-  }
+  // When it woke, if its last record was a wait (see wait_until: written here only for a thread back in the
+  // same wait; for one signalled, by the handler; for one running on its timer, by the timer's handler).
+  const uint64_t woke_at = moved ? cycle_start - (grew < cycle_start ? grew : cycle_start) : 0;
+  if (moved) pt.ran_ns = cycle_start;
   if (pt.sampled && cpu >= pt.cpu_ns && cpu - pt.cpu_ns < kRunnableThresholdNs) {
     // An idle record repeats the thread's last stack: right only when that stack was a wait. A thread
     // running at its last sample that did not run since has blocked (the end of a computation, then a
@@ -604,6 +615,7 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
       // what it was waiting on.
       bool recent = cycle_start - pt.ran_ns < kRunnableWindowNs;
       uint16_t flags = recent && runnable(tid) ? ring::kIdleRunnable : 0;
+      if (moved && __atomic_exchange_n(&pt.in_wait, 0, __ATOMIC_ACQ_REL)) wait_until(pt, tid, woke_at);
       if (uint32_t weight = take_periods(pt, cycle_start); weight != 0)
         write_idle(tid, cycle_start, weight, 0, flags);
       __atomic_store_n(&pt.in_wait, 1, __ATOMIC_RELEASE);
@@ -619,7 +631,8 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     pt.wait_syscall = b.nr;
     pt.wait_where = b.where;
     pt.early = !tables;
-    __atomic_store_n(&pt.in_wait, b.nr >= 0 ? 1 : 0, __ATOMIC_RELEASE);
+    const bool left = __atomic_exchange_n(&pt.in_wait, b.nr >= 0 ? 1 : 0, __ATOMIC_ACQ_REL) != 0;
+    __atomic_store_n(&pt.woke_at, moved && left ? woke_at : 0, __ATOMIC_RELEASE);
     __atomic_store_n(&pt.pending, pack_pending(1, 0), __ATOMIC_RELEASE);
     queue_signal(cs, tid);
     return;
@@ -657,7 +670,8 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   // EINTR): an idle record with its CPU time instead. A thread blocked somewhere new is signalled,
   // so the stack of its wait is known.
   if (was_sampled && same_wait(b, pt.wait_syscall, pt.wait_where) && !(pt.early && tables)) {
-    // Its periods may all have gone to the wait it woke from (wake_from_wait): then only CPU time, which is
+    if (__atomic_exchange_n(&pt.in_wait, 0, __ATOMIC_ACQ_REL)) wait_until(pt, tid, woke_at);
+    // Its periods may all have gone to the wait it woke from (wait_until): then only CPU time, which is
     // its previous stack's, at that stack's time.
     if (uint32_t weight = take_periods(pt, cycle_start); weight != 0)
       write_idle(tid, cycle_start, weight, used);
@@ -679,7 +693,8 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     used = 0;
   }
   pt.early = !tables;
-  __atomic_store_n(&pt.in_wait, nr >= 0 ? 1 : 0, __ATOMIC_RELEASE);
+  const bool left = __atomic_exchange_n(&pt.in_wait, nr >= 0 ? 1 : 0, __ATOMIC_ACQ_REL) != 0;
+  __atomic_store_n(&pt.woke_at, moved && left ? woke_at : 0, __ATOMIC_RELEASE);
   __atomic_store_n(&pt.pending, pack_pending(1, used), __ATOMIC_RELEASE);
   queue_signal(cs, tid);
 }
@@ -854,8 +869,18 @@ WallSample wall_sample_take(int tid, uint64_t now) {
   if (threads == nullptr || tid <= 0 || tid > g_pid_max) return {1, 0, false};
   PerThread& pt = threads[tid];
   uint64_t v = __atomic_exchange_n(&pt.pending, 0, __ATOMIC_ACQ_REL);
+  // The wait it woke from before the sampler looked: its periods first, in this thread, before this stack.
+  if (const uint64_t woke_at = __atomic_exchange_n(&pt.woke_at, 0, __ATOMIC_ACQ_REL); woke_at != 0)
+    wait_until(pt, tid, woke_at);
   // Written before `pending` was stored (release), read after taking it (acquire).
   bool waiting = __atomic_load_n(&pt.wait_syscall, __ATOMIC_RELAXED) >= 0;
+  if (waiting) {
+    const uint64_t cpu = own_cpu_ns(), seen = __atomic_load_n(&pt.cpu_ns, __ATOMIC_RELAXED);
+    if (cpu != 0 && cpu > seen + kLeftWaitNs) {
+      waiting = false;  // it ran since the sampler saw it blocked: this stack is not that wait's
+      __atomic_store_n(&pt.in_wait, 0, __ATOMIC_RELEASE);
+    }
+  }
   return {take_periods(pt, now), v & ((uint64_t{1} << kCpuBits) - 1), waiting};
 }
 
@@ -873,11 +898,10 @@ WallSample wall_timer_take(int tid, uint64_t now, uint64_t* given) {
   PerThread& pt = threads[tid];
   const uint64_t cpu = own_cpu_ns();
   // Woken from a wait since its last record: the periods until it woke are the wait's.
+  const bool was_waiting = __atomic_exchange_n(&pt.in_wait, 0, __ATOMIC_ACQ_REL) != 0;
   if (const uint64_t given_before = __atomic_load_n(&pt.cpu_given, __ATOMIC_ACQUIRE);
-      cpu != 0 && given_before != 0 && cpu > given_before)
-    wake_from_wait(pt, tid, now, cpu - given_before);
-  else
-    __atomic_store_n(&pt.in_wait, 0, __ATOMIC_RELEASE);
+      was_waiting && cpu != 0 && given_before != 0 && cpu > given_before && cpu - given_before < now)
+    wait_until(pt, tid, now - (cpu - given_before));
   const uint32_t weight = take_periods(pt, now);
   if (cpu == 0) return {weight, 0, false};
   *given = cpu;
