@@ -41,6 +41,15 @@ struct PerThread {
   // its stack (0: none). The sampler never writes them itself while a handler of the thread may be writing:
   // an idle record repeats the last stack in the ring, and the handler's stack would be the one repeated.
   uint64_t woke_at;
+  // For the handler of the sampler's signal to a thread found asleep in a new wait: the earliest the wait can
+  // have begun (its last stack, or the previous look plus the CPU it used since; 0: not a wait). The
+  // periods before are not the wait's (a starved thread's records can be far apart): they stay with the
+  // stack the handler takes, unmarked; only those after are the wait's, in an idle record after it.
+  uint64_t wait_from;
+  uint32_t wait_rest;  // the handler owes the wait's idle record (wall_sample_done)
+  // CPU time its previous stack used before it blocked, for the handler to give that stack (a weightless
+  // idle record written before its own stack, so that it repeats the right one); 0: none.
+  uint64_t cpu_before;
   uint32_t sampled;       // signalled at least once
   uint32_t early;         // its last stack was taken before the unwind tables existed (frame pointers only)
   int32_t wait_syscall;   // the system call it was blocked in at its last sample; -1 running or unknown
@@ -624,15 +633,18 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
       return;
     }
     // Blocked in another call than at its last sample, with next to no CPU between (one wait after
-    // another: a barrier, then a sleep): the stack we have is not where it waits now.
-    if (uint64_t used = give_cpu(pt, cpu, cs.max_cpu); used != 0)
-      write_idle(tid, weightless_time(pt, cycle_start), 0, used);
+    // another: a barrier, then a sleep): the stack we have is not where it waits now. In a system call
+    // but runnable (preempted in it, or woken and not yet given a CPU): not asleep, not a wait.
+    const bool asleep = b.nr >= 0 && !runnable(tid);
+    __atomic_store_n(&pt.cpu_before, give_cpu(pt, cpu, cs.max_cpu), __ATOMIC_RELEASE);
     pt.cpu_ns = cpu;
-    pt.wait_syscall = b.nr;
+    pt.wait_syscall = asleep ? b.nr : -1;
     pt.wait_where = b.where;
     pt.early = !tables;
-    const bool left = __atomic_exchange_n(&pt.in_wait, b.nr >= 0 ? 1 : 0, __ATOMIC_ACQ_REL) != 0;
+    const bool left = __atomic_exchange_n(&pt.in_wait, asleep ? 1 : 0, __ATOMIC_ACQ_REL) != 0;
     __atomic_store_n(&pt.woke_at, moved && left ? woke_at : 0, __ATOMIC_RELEASE);
+    // It has not run since its last stack: the wait began then.
+    __atomic_store_n(&pt.wait_from, asleep ? weightless_time(pt, cycle_start) : 0, __ATOMIC_RELEASE);
     __atomic_store_n(&pt.pending, pack_pending(1, 0), __ATOMIC_RELEASE);
     queue_signal(cs, tid);
     return;
@@ -650,9 +662,11 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   // Where it is blocked now, if it is: one /proc read per thread that ran (even a thread that ran
   // the whole interval as far as we can tell may have blocked at its end, on a busy machine).
   const BlockedIn b = blocked_in(tid);
-  const int32_t nr = b.nr;
-  if (timer && nr < 0) return;
-  if (!pt.sampled && !tables && nr >= 0) {
+  // In a system call but runnable (preempted in a futex wake, say): running, for the timer or the signal.
+  const bool asleep = b.nr >= 0 && !runnable(tid);
+  const int32_t nr = asleep ? b.nr : -1;
+  if (timer && !asleep) return;
+  if (!pt.sampled && !tables && asleep) {
     // Its first sample is the stack every later idle record repeats: taken once the unwind tables
     // exist (libc's sleeping calls have no frame pointers), until then "[not sampled yet]".
     if (uint32_t weight = take_periods(pt, cycle_start); weight != 0) write_idle(tid, cycle_start, weight, 0);
@@ -669,7 +683,7 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
   // likely the one we have, and a signal would cut that sleep short (nanosleep and poll fail with
   // EINTR): an idle record with its CPU time instead. A thread blocked somewhere new is signalled,
   // so the stack of its wait is known.
-  if (was_sampled && same_wait(b, pt.wait_syscall, pt.wait_where) && !(pt.early && tables)) {
+  if (was_sampled && asleep && same_wait(b, pt.wait_syscall, pt.wait_where) && !(pt.early && tables)) {
     if (__atomic_exchange_n(&pt.in_wait, 0, __ATOMIC_ACQ_REL)) wait_until(pt, tid, woke_at);
     // Its periods may all have gone to the wait it woke from (wait_until): then only CPU time, which is
     // its previous stack's, at that stack's time.
@@ -688,13 +702,25 @@ void visit(PerThread& pt, int tid, CycleState& cs, Accounting& acct) {
     // sample, not in the wait the signal will find. A weightless idle record carries it there.
     // Not when that sample was itself a wait: it left that wait to use the CPU (it woke and blocked again
     // between two looks), so the CPU goes with the new sample, the code that led to where it waits now;
-    // never to the wait it had left.
-    write_idle(tid, weightless_time(pt, cycle_start), 0, used);
+    // never to the wait it had left. The handler writes it, before its own stack.
+    __atomic_store_n(&pt.cpu_before, used, __ATOMIC_RELEASE);
     used = 0;
+  } else {
+    __atomic_store_n(&pt.cpu_before, 0, __ATOMIC_RELEASE);
   }
   pt.early = !tables;
   const bool left = __atomic_exchange_n(&pt.in_wait, nr >= 0 ? 1 : 0, __ATOMIC_ACQ_REL) != 0;
   __atomic_store_n(&pt.woke_at, moved && left ? woke_at : 0, __ATOMIC_RELEASE);
+  // It ran since the previous look, `grew` of CPU: the wait began after that much of the interval at least,
+  // and after its last stack.
+  uint64_t from = 0;
+  if (asleep) {
+    const uint64_t looked = cs.max_cpu != 0 && cycle_start > cs.max_cpu ? cycle_start - cs.max_cpu : 0;
+    from = looked != 0 ? looked + (grew < cs.max_cpu ? grew : cs.max_cpu) : cycle_start;
+    const uint64_t last = __atomic_load_n(&pt.stack_ns, __ATOMIC_ACQUIRE);
+    if (last > from && last <= cycle_start) from = last;
+  }
+  __atomic_store_n(&pt.wait_from, from, __ATOMIC_RELEASE);
   __atomic_store_n(&pt.pending, pack_pending(1, used), __ATOMIC_RELEASE);
   queue_signal(cs, tid);
 }
@@ -872,6 +898,10 @@ WallSample wall_sample_take(int tid, uint64_t now) {
   // The wait it woke from before the sampler looked: its periods first, in this thread, before this stack.
   if (const uint64_t woke_at = __atomic_exchange_n(&pt.woke_at, 0, __ATOMIC_ACQ_REL); woke_at != 0)
     wait_until(pt, tid, woke_at);
+  // The CPU its previous stack used: that stack is still the thread's last in the ring.
+  if (const uint64_t before = __atomic_exchange_n(&pt.cpu_before, 0, __ATOMIC_ACQ_REL); before != 0)
+    write_idle(tid, weightless_time(pt, now), 0, before);
+  const uint64_t wait_from = __atomic_exchange_n(&pt.wait_from, 0, __ATOMIC_ACQ_REL);
   // Written before `pending` was stored (release), read after taking it (acquire).
   bool waiting = __atomic_load_n(&pt.wait_syscall, __ATOMIC_RELAXED) >= 0;
   if (waiting) {
@@ -881,12 +911,23 @@ WallSample wall_sample_take(int tid, uint64_t now) {
       __atomic_store_n(&pt.in_wait, 0, __ATOMIC_RELEASE);
     }
   }
-  return {take_periods(pt, now), v & ((uint64_t{1} << kCpuBits) - 1), waiting};
+  const uint64_t cpu_ns = v & ((uint64_t{1} << kCpuBits) - 1);
+  if (waiting && wait_from != 0 && wait_from < now) {
+    // The periods before the wait began stay with this stack, not marked as a wait; the rest go to an
+    // idle record after it (wall_sample_done), which is.
+    __atomic_store_n(&pt.wait_rest, 1, __ATOMIC_RELEASE);
+    return {take_periods(pt, wait_from), cpu_ns, false};
+  }
+  return {take_periods(pt, now), cpu_ns, waiting};
 }
 
 void wall_sample_done(int tid, uint64_t stack_ns) {
   PerThread* threads = g_threads;
   if (threads == nullptr || tid <= 0 || tid > g_pid_max) return;
+  // The wait's periods, repeating the stack just written (its record is in the ring before this one).
+  if (__atomic_exchange_n(&threads[tid].wait_rest, 0, __ATOMIC_ACQ_REL) != 0 && stack_ns != 0)
+    if (uint32_t weight = take_periods(threads[tid], stack_ns); weight != 0)
+      write_idle(tid, stack_ns, weight, 0);
   handler_done(threads[tid], stack_ns, __atomic_load_n(&threads[tid].cpu_given, __ATOMIC_ACQUIRE));
   __atomic_store_n(&threads[tid].signalled_ns, 0, __ATOMIC_RELEASE);
 }
