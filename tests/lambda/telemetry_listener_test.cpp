@@ -34,6 +34,28 @@ TEST(TelemetryListener, DeliveriesReachTheCallbackParsed) {
   EXPECT_EQ(got[0].request_id, "r1");
 }
 
+// A client that would keep the connection (as Lambda's platform does) is told to close it after each
+// delivery, and the listener closes it: an idle kept-alive connection costs httplib a wake every 11 ms.
+TEST(TelemetryListener, EachDeliveryClosesItsConnection) {
+  TelemetryListener listener([](const TelemetryBatch&) {});
+  std::string error;
+  int port = listener.start(&error);
+  ASSERT_GT(port, 0) << error;
+  httplib::Client client("127.0.0.1", port);
+  client.set_keep_alive(true);
+  for (int i = 0; i < 2; ++i) {
+    auto r = client.Post("/", "[]", "application/json");
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->get_header_value("Connection"), "close") << i;
+  }
+  // And stopping does not wait for the kept-alive connection's timeout (5 s in httplib), which would take
+  // the extension past SHUTDOWN's 2 s deadline.
+  auto begin = std::chrono::steady_clock::now();
+  listener.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(3));
+}
+
 // httplib's stop() is a no-op until the listening thread has begun; stopping right after start (what the
 // extension does when the subscription is refused) must still return, not hang the extension's init.
 TEST(TelemetryListener, StopRightAfterStartReturns) {
