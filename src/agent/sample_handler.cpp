@@ -167,7 +167,8 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
   }
   __atomic_store_n(&scratch->busy, 0, __ATOMIC_RELEASE);
   if (ws.faults != 0) ring.count(ring::kFaultedReads, ws.faults);
-  maybe_write_thread_name(t, tid, t0, wall.waiting);
+  // A wait's stack stands for all its periods: named by the name the thread has now.
+  maybe_write_thread_name(t, tid, t0, wall.waiting || wall.wait_follows);
   ring.count(ring::kHandlerNs, now_ns() - t0);
 }
 

@@ -916,7 +916,7 @@ WallSample wall_sample_take(int tid, uint64_t now) {
     // The periods before the wait began stay with this stack, not marked as a wait; the rest go to an
     // idle record after it (wall_sample_done), which is.
     __atomic_store_n(&pt.wait_rest, 1, __ATOMIC_RELEASE);
-    return {take_periods(pt, wait_from), cpu_ns, false};
+    return {take_periods(pt, wait_from), cpu_ns, false, true};
   }
   return {take_periods(pt, now), cpu_ns, waiting};
 }

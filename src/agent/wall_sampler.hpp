@@ -24,6 +24,9 @@ struct WallSample {
   uint32_t weight;  // periods of wall time since the thread's previous record (0: under half a period)
   uint64_t cpu_ns;  // CPU time since then
   bool waiting;  // the sampler found the thread blocked: this stack will stand for every period of its wait
+  // The periods of the wait the sampler found follow this stack in an idle record (wall_sample_done); this
+  // one stands for those before the wait began.
+  bool wait_follows = false;
 };
 // For the handler of the sampler's signal to thread `tid`, its stack taken at `now` (CLOCK_MONOTONIC): the
 // periods it stands for and the CPU time the sampler measured before sending it. Async-signal-safe: atomic
