@@ -34,7 +34,7 @@ TEST(TelemetryListener, DeliveriesReachTheCallbackParsed) {
   EXPECT_EQ(got[0].request_id, "r1");
 }
 
-// A client that would keep the connection (as Lambda's platform does) is told to close it after each
+// A client that would keep the connection (HTTP/1.1's default) is told to close it after each
 // delivery, and the listener closes it: an idle kept-alive connection costs httplib a wake every 11 ms.
 TEST(TelemetryListener, EachDeliveryClosesItsConnection) {
   TelemetryListener listener([](const TelemetryBatch&) {});
