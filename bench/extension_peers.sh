@@ -12,9 +12,10 @@
 # duration, the extension's CPU time per invocation (from its SHUTDOWN line) and how long SHUTDOWN took.
 # Then, per memory size (128, 1,024, 1,769 MB; issue 13): the node-wait function (30 ms of CPU, then 100 ms in
 # Atomics.wait) with no profiler, with lambdascope's default (wall mode at the rate the wrapper picks from the
-# memory size) and with the old default (cpu, 99 Hz): invocation duration, and the CPU the whole `local` run
-# used (its children's rusage) beyond the run without a profiler, i.e. the agent's and the extension's CPU
-# (plus their start-up), per second of the function's CPU share (memory / 1,769 vCPU x wall time).
+# memory size), with the old default (cpu, 99 Hz) and with wall mode's per-period sampler (no CPU timers):
+# invocation duration, and the CPU the whole `local` run used (its children's rusage) beyond the run without
+# a profiler, i.e. the agent's and the extension's CPU (plus their start-up), per second of the function's
+# CPU share (memory / 1,769 vCPU x wall time).
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -116,7 +117,8 @@ with open(f"{tmp}/wait.jsonl", "w") as f:
     f.write('{"burn_ms":30,"wait_ms":100}\n')
 sizes = (128, 1024, 1769)
 modes = [("no profiler", []), ("lambdascope default (wall, rate from memory)", ours + wrapper),
-         ("old default (cpu, 99 Hz)", ours + wrapper + ["--env", "LAMBDASCOPE_MODE=cpu", "--env", "LAMBDASCOPE_HZ=99"])]
+         ("old default (cpu, 99 Hz)", ours + wrapper + ["--env", "LAMBDASCOPE_MODE=cpu", "--env", "LAMBDASCOPE_HZ=99"]),
+         ("wall, per-period sampler (LAMBDASCOPE_WALL_TIMERS=0)", ours + wrapper + ["--env", "LAMBDASCOPE_WALL_TIMERS=0"])]
 mem_stats = {(m, name): {"dur": [], "cpu": [], "wall": [], "samples": []} for m in sizes for name, _ in modes}
 # The CPU per invocation is the difference between a run of n invocations and one of n_small, divided by the
 # difference in invocations: the start-up of the runtime, the agent and the extension (reading node's

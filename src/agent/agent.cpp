@@ -47,6 +47,11 @@ uint64_t monotonic_ns() {
 bool cpu_mode() {
   return g_agent.config.mode == ring::Mode::kCpu;
 }
+// Per-thread CPU timers: CPU mode's samples, and in wall mode the running threads' (the wall sampler then
+// only looks for waits, at a lower rate: each of its wakes costs some 40 us on Firecracker).
+bool uses_timers() {
+  return cpu_mode() || g_agent.config.wall_timers;
+}
 // Whether a refresh builds .eh_frame tables (not before the control thread's first build; see build_tables).
 bool want_tables() {
   return g_agent.config.dwarf && __atomic_load_n(&g_agent.tables_built, __ATOMIC_ACQUIRE);
@@ -75,7 +80,7 @@ bool is_alive(int tid, void*) {
 }
 
 void scan_threads() {
-  if (!cpu_mode()) return;
+  if (!uses_timers()) return;
   for_each_thread(create_timer_for, nullptr);
   if (g_alive == nullptr) g_alive = static_cast<uint64_t*>(map_anonymous(page_round(g_pid_max / 8 + 8)));
   if (g_alive == nullptr) return;
@@ -96,17 +101,13 @@ void publish_stats() {
 
 // Begins delivering samples on g_agent.signal.
 void start_sampling() {
-  if (cpu_mode())
-    scan_threads();
-  else
-    wall_sampler_start(g_pid_max);
+  scan_threads();
+  if (!cpu_mode()) wall_sampler_start(g_pid_max);
 }
 
 void stop_sampling() {
-  if (cpu_mode())
-    cpu_timers_delete_all();
-  else
-    wall_sampler_stop();
+  if (!cpu_mode()) wall_sampler_stop();
+  cpu_timers_delete_all();
 }
 
 // The program took our signal (or we found it gone): move to another free one, or stop.
@@ -148,7 +149,7 @@ void housekeeping() {
     pthread_mutex_lock(&g_control_mutex);
     scan_threads();
     // A thread created between a pause and its timer's arming may have an armed timer: make them agree.
-    if (cpu_mode() && agent_state() == ring::State::kPaused) cpu_timers_arm_all(false);
+    if (uses_timers() && agent_state() == ring::State::kPaused) cpu_timers_arm_all(false);
     pthread_mutex_unlock(&g_control_mutex);
   }
   publish_stats();
@@ -445,13 +446,13 @@ int apply_command(ring::Command command) {
     case ring::Command::kStart:
       if (s == ring::State::kPaused) {
         set_agent_state(ring::State::kRunning);
-        if (cpu_mode()) cpu_timers_arm_all(true);
+        if (uses_timers()) cpu_timers_arm_all(true);
       }
       break;
     case ring::Command::kPause:
       if (s == ring::State::kRunning) {
         set_agent_state(ring::State::kPaused);
-        if (cpu_mode()) cpu_timers_arm_all(false);
+        if (uses_timers()) cpu_timers_arm_all(false);
       }
       break;
     case ring::Command::kStop:
@@ -481,13 +482,14 @@ void on_thread_start() {
   sigaddset(&set, g_agent.signal);
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
   ring::State s = agent_state();
-  if (cpu_mode() && (s == ring::State::kRunning || s == ring::State::kPaused))
+  if (!cpu_mode()) wall_thread_started(t_thread.tid, monotonic_ns());
+  if (uses_timers() && (s == ring::State::kRunning || s == ring::State::kPaused))
     cpu_timer_create(t_thread.tid, s == ring::State::kRunning, true);
 }
 
 void on_thread_exit() {
   if (!__atomic_load_n(&g_agent.active, __ATOMIC_ACQUIRE)) return;
-  if (cpu_mode()) cpu_timer_delete(current_tid());
+  if (uses_timers()) cpu_timer_delete(current_tid());
 }
 
 void on_libraries_changed() {

@@ -91,6 +91,10 @@ Config read_config() {
   read_u32("LAMBDASCOPE_HZ", 1, 10000, &c.hz);
   read_u32("LAMBDASCOPE_DEPTH", 1, kMaxDepthLimit, &c.max_depth);
   read_u32("LAMBDASCOPE_WALL_THREADS_PER_TICK", 1, 1024, &c.wall_threads_per_tick);
+  read_u32("LAMBDASCOPE_WALL_CYCLE_MS", 1, 1000, &c.wall_cycle_ms);
+  uint32_t wall_timers = c.wall_timers ? 1 : 0;
+  read_u32("LAMBDASCOPE_WALL_TIMERS", 0, 1, &wall_timers);
+  c.wall_timers = wall_timers != 0;
   read_u32("LAMBDASCOPE_RESCAN_MS", 10, 60000, &c.rescan_ms);
   read_u32("LAMBDASCOPE_DURATION", 0, 1u << 30, &c.duration_s);
   read_u32("LAMBDASCOPE_TABLE_DELAY_MS", 0, 60000, &c.table_delay_ms);

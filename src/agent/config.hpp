@@ -23,10 +23,15 @@ struct Config {
   int root_pid = 0;                    // LAMBDASCOPE_ROOT_PID
   bool dwarf = true;                   // LAMBDASCOPE_DWARF=0: frame pointers only
   uint32_t wall_threads_per_tick = 8;  // LAMBDASCOPE_WALL_THREADS_PER_TICK
-  uint32_t rescan_ms = 1000;           // LAMBDASCOPE_RESCAN_MS: /proc/self/task and maps refresh
-  uint32_t duration_s = 0;             // LAMBDASCOPE_DURATION: stop after this many seconds (0 = never)
-  uint32_t table_delay_ms = 20;        // LAMBDASCOPE_TABLE_DELAY_MS: build .eh_frame tables after this
-  int log_level = 1;                   // LAMBDASCOPE_LOG: 0 errors, 1 warnings, 2 info, 3 debug
+  // Wall mode: running threads are sampled by their own CPU timers (LAMBDASCOPE_WALL_TIMERS=0: by the
+  // sampler's signals instead, every period) and the sampler looks for waits every this many ms (at least
+  // one period; LAMBDASCOPE_WALL_CYCLE_MS).
+  bool wall_timers = true;
+  uint32_t wall_cycle_ms = 20;
+  uint32_t rescan_ms = 1000;     // LAMBDASCOPE_RESCAN_MS: /proc/self/task and maps refresh
+  uint32_t duration_s = 0;       // LAMBDASCOPE_DURATION: stop after this many seconds (0 = never)
+  uint32_t table_delay_ms = 20;  // LAMBDASCOPE_TABLE_DELAY_MS: build .eh_frame tables after this
+  int log_level = 1;             // LAMBDASCOPE_LOG: 0 errors, 1 warnings, 2 info, 3 debug
 };
 
 // Reads the environment; unknown or malformed values are reported and replaced by defaults.

@@ -119,6 +119,11 @@ void cpu_timers_sweep(bool (*alive)(int tid, void* ctx), void* ctx) {
     if (__atomic_load_n(&g_slots[tid], __ATOMIC_ACQUIRE) != 0 && !alive(tid, ctx)) cpu_timer_delete(tid);
 }
 
+bool cpu_timer_exists(int tid) {
+  return g_slots != nullptr && tid > 0 && tid <= g_pid_max &&
+         __atomic_load_n(&g_slots[tid], __ATOMIC_ACQUIRE) != 0;
+}
+
 uint32_t cpu_timers_active() {
   return __atomic_load_n(&g_active, __ATOMIC_RELAXED);
 }

@@ -22,6 +22,7 @@ void cpu_timers_delete_all();
 // Deletes the timers of threads that are gone; `alive` tells whether a tid is still in /proc/self/task.
 void cpu_timers_sweep(bool (*alive)(int tid, void* ctx), void* ctx);
 uint32_t cpu_timers_active();
+bool cpu_timer_exists(int tid);
 // In a forked child: the kernel did not copy the parent's timers; forget them.
 void cpu_timers_after_fork();
 

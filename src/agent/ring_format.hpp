@@ -98,7 +98,9 @@ struct alignas(64) Header {
   int32_t reader_pid;            // 96: the process consuming the ring (0: none yet); the agent keeps the
                                  //     file at exit while it lives
   uint32_t reserved0;            // 100
-  uint64_t reserved[3];          // 104
+  uint64_t waits_through_ns;     // 104: wall mode: every wait up to this CLOCK_MONOTONIC time has its records
+                                 //      in the ring (the wall sampler's last finished look); 0: unknown
+  uint64_t reserved[2];          // 112
   char exe[512];                 // 128: /proc/self/exe at start
   char cmdline[1024];            // 640: argv joined with spaces, truncated
   char message[256];             // 1664: the last warning (signal lost, timer failures), NUL-terminated
@@ -145,7 +147,8 @@ inline constexpr uint16_t kSampleTruncated = 1;  // the depth limit cut the stac
 // Idle record flags.
 inline constexpr uint16_t kIdleRunnable = 1;    // the thread was woken and waits for a CPU, not in its wait
 inline constexpr uint16_t kSampleComplete = 2;  // the unwinder reached a frame marked outermost
-inline constexpr uint16_t kSampleWall = 4;      // sent by the wall sampler (else a CPU timer)
+inline constexpr uint16_t kSampleWall = 4;      // wall mode: its weight is wall periods (else CPU periods)
+inline constexpr uint16_t kSampleBlocked = 8;   // wall mode: taken in a wait the thread was found blocked in
 
 struct SampleRecord {
   RecordHeader h;

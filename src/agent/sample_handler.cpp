@@ -127,13 +127,20 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
       jvm_walk(code_cache_current(), ucv, scratch->pcs, &depth, scratch->java, a.config.max_depth, &ws.flags);
   code_cache_leave();
 
-  WallSample wall = from_sampler ? wall_sample_take(tid) : WallSample{1, 0, false};
-  uint32_t weight = from_timer ? 1u + static_cast<uint32_t>(info->si_overrun) : wall.weight;
+  // Wall mode: every sample weighs wall periods, from the sampler's signal or the thread's CPU timer.
+  const bool wall_mode = a.config.mode == ring::Mode::kWall;
+  const bool wall_timer = from_timer && wall_mode;
+  uint64_t given = 0;
+  WallSample wall = from_sampler ? wall_sample_take(tid, t0)
+                    : wall_timer ? wall_timer_take(tid, t0, &given)
+                                 : WallSample{1, 0, false};
+  uint32_t weight = from_timer && !wall_mode ? 1u + static_cast<uint32_t>(info->si_overrun) : wall.weight;
   uint32_t size = static_cast<uint32_t>(sizeof(ring::SampleRecord) + (depth + 2 * java) * sizeof(uint64_t));
   uint8_t* p = ring.reserve(size);
   if (p == nullptr) {
     ring.count(ring::kDroppedFull);
     if (from_sampler) wall_sample_done(tid, 0);
+    if (wall_timer) wall_timer_done(tid, 0, given);
   } else {
     auto* rec = reinterpret_cast<ring::SampleRecord*>(p);
     rec->time_ns = t0;
@@ -145,10 +152,12 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
     auto* out = reinterpret_cast<uint64_t*>(p + sizeof(ring::SampleRecord));
     for (uint32_t i = 0; i < depth; ++i) out[i] = scratch->pcs[i];  // no memcpy in the handler
     for (uint32_t i = 0; i < 2 * java; ++i) out[depth + i] = scratch->java[i];
-    uint16_t flags = ws.flags | (from_sampler ? ring::kSampleWall : 0) | (java ? ring::kSampleJava : 0);
+    uint16_t flags = ws.flags | (wall_mode ? ring::kSampleWall : 0) |
+                     (wall.waiting ? ring::kSampleBlocked : 0) | (java ? ring::kSampleJava : 0);
     RingWriter::publish(p, ring::RecordType::kSample, size, flags);
     // After publishing: the sampler's idle records for this thread follow this stack in ring order.
     if (from_sampler) wall_sample_done(tid, t0);
+    if (wall_timer) wall_timer_done(tid, t0, given);
     ring.count(ring::kSamples);
     ring.count(ring::kWeight, weight);
     if (ws.flags & ring::kSampleTruncated)
@@ -158,7 +167,8 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
   }
   __atomic_store_n(&scratch->busy, 0, __ATOMIC_RELEASE);
   if (ws.faults != 0) ring.count(ring::kFaultedReads, ws.faults);
-  maybe_write_thread_name(t, tid, t0, wall.waiting);
+  // A wait's stack stands for all its periods: named by the name the thread has now.
+  maybe_write_thread_name(t, tid, t0, wall.waiting || wall.wait_follows);
   ring.count(ring::kHandlerNs, now_ns() - t0);
 }
 

@@ -97,12 +97,12 @@ class WaitingStacks {
   std::vector<std::string_view> names_;
 };
 
-// Threads with samples, none of which ran (all idle or waiting).
+// Threads with samples, none of which ran (all idle or waiting, with no CPU time).
 std::unordered_set<int32_t> idle_threads(const RingData& data) {
   std::unordered_set<int32_t> ran, seen;
   for (const RawSample& s : data.samples) {
     seen.insert(s.tid);
-    if (!s.waiting) ran.insert(s.tid);
+    if (!s.waiting || s.cpu_ns != 0) ran.insert(s.tid);
   }
   std::unordered_set<int32_t> out;
   for (int32_t tid : seen)

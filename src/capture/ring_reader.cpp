@@ -84,6 +84,10 @@ ring::State RingReader::state() const {
   return static_cast<ring::State>(__atomic_load_n(&header_->state, __ATOMIC_ACQUIRE));
 }
 
+uint64_t RingReader::waits_through_ns() const {
+  return __atomic_load_n(&header_->waits_through_ns, __ATOMIC_ACQUIRE);
+}
+
 uint64_t RingReader::counter(ring::Counter c) const {
   return __atomic_load_n(&header_->counters[c], __ATOMIC_RELAXED);
 }
@@ -141,6 +145,9 @@ size_t RingReader::poll(RingData& out) {
         s.weight = rec.weight;
         s.cpu_ns = rec.cpu_ns;
         s.flags = h.flags;
+        // Taken in a wait (the sampler found the thread blocked and asked where): the periods it stands for
+        // were spent there, like an idle record's.
+        s.waiting = (h.flags & ring::kSampleBlocked) != 0;
         s.first_pc = static_cast<uint32_t>(out.pcs.size());
         const uint8_t* pcs = p + fixed;
         for (uint32_t i = 0; i < rec.depth; ++i) {
@@ -183,18 +190,16 @@ size_t RingReader::poll(RingData& out) {
           ++out.corrupt_records;
           break;
         }
-        // One idle sample per period, spread evenly: windows cut at any time get their share.
+        // One waiting sample for the span's periods, at its end, as an idle record of that weight (a reader
+        // cutting windows splits it at their edges: the Lambda extension's RingFollower).
         RawSample s;
         s.tid = rec.tid;
-        s.weight = 1;
+        s.weight = rec.weight;
         s.idle = true;
         s.waiting = true;
         s.runnable = (h.flags & ring::kIdleRunnable) != 0;
-        const uint64_t span = rec.time_ns - rec.first_ns;
-        for (uint32_t i = 0; i < rec.weight; ++i) {
-          s.time_ns = rec.weight == 1 ? rec.time_ns : rec.first_ns + span * i / (rec.weight - 1);
-          out.samples.push_back(s);
-        }
+        s.time_ns = rec.time_ns;
+        out.samples.push_back(s);
         break;
       }
       case ring::RecordType::kThreadName: {

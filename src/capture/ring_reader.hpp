@@ -89,6 +89,8 @@ class RingReader {
 
   const RingInfo& info() const { return info_; }
   agent::ring::State state() const;
+  // Wall mode: the time (CLOCK_MONOTONIC) up to which every wait is in the ring; 0 when not published.
+  uint64_t waits_through_ns() const;
   uint64_t counter(agent::ring::Counter c) const;
   std::string message() const;
 

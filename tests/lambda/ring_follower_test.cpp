@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -248,6 +249,55 @@ TEST(RingFollower, AnIdleRecordOfANeverSampledThreadHoldsOnlyThePeriodsInsideThe
   ASSERT_EQ(slices[0].samples.size(), 1u);
   EXPECT_TRUE(slices[0].samples[0].idle);
   EXPECT_EQ(slices[0].samples[0].weight, 10u);
+  f.stop();
+}
+
+// The sampler looks for waits every few tens of ms: a wait that goes on past a window's end is written after
+// it, as one record for all its periods. Those before the end are the window's, the rest the next one's.
+TEST(RingFollower, AWaitAcrossTheWindowsEndIsSplitBetweenTheWindows) {
+  testing::TempDir temp;
+  const std::string& dir = temp.path;
+  TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid(), ring::Mode::kWall);
+  RingFollower f({.dir = dir});
+  f.start();
+  // Periods of 10 ms: the thread's stack at 100 ms, then 20 periods of its wait written at 300 ms.
+  r.sample(100, 7, 0x1000, 3, 1, 2 * kMs);
+  r.idle(300, 7, 20);
+  auto first = f.cut(at(0), at(240));
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(first[0].samples.size(), 2u);
+  EXPECT_EQ(first[0].samples[1].weight, 14u);  // 100 to 240 ms
+  EXPECT_TRUE(first[0].samples[1].idle);       // repeats the stack before it
+  f.discard_through(at(240));
+  auto second = f.cut(at(240), at(400));
+  ASSERT_EQ(second.size(), 1u);
+  ASSERT_EQ(second[0].samples.size(), 1u);
+  EXPECT_EQ(second[0].samples[0].weight, 6u);  // 240 to 300 ms: together, the 20 periods
+  EXPECT_FALSE(second[0].samples[0].idle);     // the first of its thread here: given the stack it repeats
+  EXPECT_EQ(second[0].samples[0].depth, 3u);
+  // A running sample is not split: its stack is where the thread was at its end.
+  r.sample(500, 7, 0x1000, 3, 20, 0);
+  EXPECT_EQ(total_samples(f.cut(at(400), at(450))), 0u);
+  f.stop();
+}
+
+// Before a cut, the extension waits until the agent says every wait up to the window's end is in the ring.
+TEST(RingFollower, WaitsForTheAgentToHaveWrittenItsWaits) {
+  testing::TempDir temp;
+  const std::string& dir = temp.path;
+  TestRing r(dir + "/lambdascope-" + std::to_string(::getppid()) + "-0.ring", ::getppid(), ring::Mode::kWall);
+  RingFollower f({.dir = dir});
+  f.start();
+  auto soon = [] { return std::chrono::steady_clock::now() + std::chrono::milliseconds(30); };
+  r.header->state = static_cast<uint32_t>(ring::State::kRunning);
+  EXPECT_TRUE(f.wait_for_waits(at(240), soon()));  // 0: an agent that does not say
+  r.header->waits_through_ns = 100 * kMs;
+  EXPECT_FALSE(f.wait_for_waits(at(240), soon()));
+  r.header->waits_through_ns = 250 * kMs;
+  EXPECT_TRUE(f.wait_for_waits(at(240), soon()));
+  r.header->waits_through_ns = 100 * kMs;
+  r.header->state = static_cast<uint32_t>(ring::State::kPaused);  // a paused agent writes nothing more
+  EXPECT_TRUE(f.wait_for_waits(at(240), soon()));
   f.stop();
 }
 

@@ -1,7 +1,10 @@
 #include "lambda/extension/background_writer.hpp"
 
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "lambda/extension/log.hpp"
 
@@ -12,8 +15,20 @@ using SteadyClock = std::chrono::steady_clock;
 namespace {
 
 // How often new samples are symbolized ahead while no window is ready: often enough that SHUTDOWN finds
-// little new, rarely enough that the function (which shares the sandbox's CPU) hardly notices.
+// little new, rarely enough that the function (which shares the sandbox's CPU) hardly notices. Not while
+// windows come (each one symbolizes its own samples): only after kPrepareQuiet without one, as in a long
+// invocation or a long init.
 constexpr auto kPreparePeriod = std::chrono::milliseconds(200);
+constexpr auto kPrepareQuiet = std::chrono::milliseconds(1000);
+// How long a window's cut waits for the agent to have written its waits up to the window's end.
+constexpr auto kWaitsGrace = std::chrono::milliseconds(150);
+
+// This thread's CPU time in microseconds: what each step of a profile costs (debug lines).
+int64_t thread_cpu_us() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
 
 int64_t realtime_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -112,6 +127,8 @@ void BackgroundWriter::loop() {
     lock.lock();
     in_hand_ = ready.size();
     lock.unlock();
+    int64_t ready_through = 0;
+    for (const Window& w : ready) ready_through = std::max(ready_through, w.end_ns);
     // Oldest first (the init window first), each handed to the spool as soon as it is written: a deadline
     // that comes early costs the newest windows, not all of them.
     for (Window& w : ready) {
@@ -124,7 +141,11 @@ void BackgroundWriter::loop() {
       --in_hand_;
       lock.unlock();
     }
-    if (!ready.empty()) follower_.remove_finished_rings();
+    if (!ready.empty()) {
+      follower_.remove_finished_rings();
+      last_window_ = SteadyClock::now();
+      prepared_to_ns_ = std::max(prepared_to_ns_, ready_through);  // symbolized with their windows
+    }
     if (ready.empty()) prepare_symbols();
     lock.lock();
     if (!ready.empty()) continue;
@@ -138,7 +159,7 @@ void BackgroundWriter::loop() {
 void BackgroundWriter::prepare_symbols() {
   if (!options_.prepare_symbols || !follower_.seen_any_ring()) return;
   auto now = SteadyClock::now();
-  if (now - last_prepare_ < kPreparePeriod) return;
+  if (now - last_prepare_ < kPreparePeriod || now - last_window_ < kPrepareQuiet) return;
   last_prepare_ = now;
   int64_t until = realtime_ns();
   int64_t from = prepared_to_ns_ != 0 ? prepared_to_ns_ : follower_.earliest_start_ns();
@@ -173,8 +194,21 @@ void BackgroundWriter::process(Window w) {
         ++stats_.skipped_min_duration;
       }
     }
+    // The agent's wall sampler looks for waits every few tens of ms: the window's last ones may not be in
+    // the ring yet (bounded: a sampler kept from the CPU costs those periods, not the profile). Not once
+    // SHUTDOWN has come (a deadline is set): its budget can be shorter than the wait (100 ms), and the
+    // runtime is going away.
+    bool shutting_down;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      shutting_down = symbolize_by_ != SteadyClock::time_point::max();
+    }
+    if (skip == nullptr && !shutting_down)
+      follower_.wait_for_waits(w.end_ns, SteadyClock::now() + kWaitsGrace);
+    const int64_t cpu_start = thread_cpu_us();
     std::vector<capture::RingData> slices;
     if (skip == nullptr) slices = follower_.cut(w.start_ns, w.end_ns);
+    const int64_t cpu_cut = thread_cpu_us();
     if (skip == nullptr && !follower_.seen_any_ring()) {
       // No agent in the runtime: an empty profile per invocation would only cost storage. Say why, once.
       if (!warned_no_agent_)
@@ -213,14 +247,19 @@ void BackgroundWriter::process(Window w) {
       symbolize_by = symbolize_by_;
     }
     StoredProfile sp = writer_.write(w, slices, comments, symbolize_by);
+    const int64_t cpu_written = thread_cpu_us();
     if (sp.unsymbolized != 0)
       Log::info("profile of " + (w.phase == Phase::kInit ? "the init phase" : "invocation " + w.request_id) +
                 ": " + std::to_string(sp.unsymbolized) + " of " + std::to_string(sp.frames) +
                 " frames left unnamed (symbolizing stopped at the deadline; saved with their addresses, "
                 "mappings and build ids)");
-    Log::debug("profile " + sp.key + ": " + std::to_string(sp.samples) + " samples, " +
-               std::to_string(sp.body.size()) + " bytes" + (w.note.empty() ? "" : " (" + w.note + ")"));
     bool stored = spool_ != nullptr && spool_->add(sp.key, sp.body, sp.metadata);
+    if (Log::debug_enabled())
+      Log::debug("profile " + sp.key + ": " + std::to_string(sp.samples) + " samples, " +
+                 std::to_string(sp.body.size()) + " bytes" + (w.note.empty() ? "" : " (" + w.note + ")") +
+                 "; CPU: cut " + std::to_string(cpu_cut - cpu_start) + " us, build and encode " +
+                 std::to_string(cpu_written - cpu_cut) + " us, spool " +
+                 std::to_string(thread_cpu_us() - cpu_written) + " us");
     std::lock_guard<std::mutex> lock(mu_);
     if (stored) {
       ++stats_.written;

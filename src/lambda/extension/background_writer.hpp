@@ -88,6 +88,7 @@ class BackgroundWriter {
   std::string ring_dir_;
   int64_t prepared_to_ns_ = 0;  // samples before this realtime were symbolized ahead
   std::chrono::steady_clock::time_point last_prepare_{};
+  std::chrono::steady_clock::time_point last_window_{};  // when a window was last processed
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

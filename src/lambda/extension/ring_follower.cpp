@@ -225,7 +225,40 @@ void RingFollower::drain_locked() {
   }
 }
 
+bool RingFollower::wait_for_waits(int64_t end_ns, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    bool complete = true;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      scan_locked();
+      for (auto& [path, f] : rings_) {
+        const capture::RingInfo& info = f.reader->info();
+        const uint64_t through = f.reader->waits_through_ns();
+        if (info.mode != agent::ring::Mode::kWall || through == 0 ||
+            f.reader->state() != agent::ring::State::kRunning || !process_alive(info.pid))
+          continue;
+        if (realtime_locked(f, through) < end_ns) complete = false;
+      }
+    }
+    if (complete) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 namespace {
+
+// A waiting sample (an idle record, or the stack of a thread found blocked) stands for periods of one wait
+// before it: those before `end_ns` are the window's. Its share of the weight and CPU time, 0 periods when
+// none; the rest stays with the later window, which clips it (clip_to_window).
+uint32_t periods_before(const capture::RawSample& s, int64_t t, int64_t end_ns, uint64_t period_ns) {
+  if (!s.waiting || s.weight == 0 || period_ns == 0 || t <= end_ns) return 0;
+  const uint64_t after = static_cast<uint64_t>(t - end_ns);
+  const uint64_t span = uint64_t{s.weight} * period_ns;
+  if (after >= span) return 0;
+  // What clip_to_window leaves the later window (periods rounded up) is not counted twice.
+  return s.weight - static_cast<uint32_t>((after + period_ns - 1) / period_ns);
+}
 
 // A wall sample stands for the periods before it (weight), back to its thread's previous sample: when the
 // sampler ran late (a function throttled to its CPU share can keep it from a CPU for a few hundred ms),
@@ -261,13 +294,21 @@ std::vector<capture::RingData> RingFollower::cut(int64_t start_ns, int64_t end_n
     uint64_t java_samples = 0;
     for (const capture::RawSample& s : d.samples) {
       int64_t t = realtime_locked(f, s.time_ns);
-      if (t > end_ns) continue;
+      capture::RawSample copy = s;
+      if (t > end_ns) {
+        // A wait that went on past the window's end: its periods before the end are the window's.
+        const uint32_t before = periods_before(s, t, end_ns, d.info.period_ns);
+        if (before == 0) continue;
+        copy.cpu_ns = s.cpu_ns * before / s.weight;
+        copy.weight = before;
+        copy.time_ns = s.time_ns - static_cast<uint64_t>(t - end_ns);
+        t = end_ns;
+      }
       if (t < start_ns) {
         if (!s.idle) last_full_before[s.tid] = {s.first_pc, s.depth};
         continue;
       }
       if (!s.idle && (s.flags & agent::ring::kSampleJava) != 0) ++java_samples;
-      capture::RawSample copy = s;
       clip_to_window(copy, t, start_ns, d.info.period_ns);
       if (s.idle) {
         if (last_full.count(s.tid) != 0) {

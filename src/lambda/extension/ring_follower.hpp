@@ -65,6 +65,10 @@ class RingFollower {
   // samples with Java frames: the window's own). start_ns == INT64_MIN means "from the ring's start". Polls
   // first, so samples published up to now are included.
   std::vector<capture::RingData> cut(int64_t start_ns, int64_t end_ns);
+  // Waits until every wall-mode ring whose agent runs has written its waits up to `end_ns` (Unix ns; the
+  // sampler looks for them every few tens of ms, so a window cut at once would miss its last ones), or
+  // until `deadline`; false then.
+  bool wait_for_waits(int64_t end_ns, std::chrono::steady_clock::time_point deadline);
 
   // Forgets samples with realtime <= t (they belong to windows already cut, or to none).
   void discard_through(int64_t t);

@@ -1,6 +1,7 @@
-// Prints the size of its descriptor table (FDSize in /proc/self/status) after SECONDS, with a second thread
-// running meanwhile (a table shared by threads is the one whose growth waits for an RCU grace period). A
-// profiler's own descriptors must not make the kernel grow it.
+// Prints the size of its descriptor table (FDSize in /proc/self/status) after SECONDS, with THREADS more
+// threads (1 by default) running meanwhile, each computing a little and sleeping (a table shared by threads
+// is the one whose growth waits for an RCU grace period; a wall profiler reads /proc files of each thread
+// that ran). A profiler's own descriptors must not make the kernel grow it.
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
@@ -8,20 +9,27 @@
 #include <string.h>
 #include <time.h>
 
+static volatile unsigned long sink;
+
 static void* other(void* arg) {
   (void)arg;
-  struct timespec ts = {0, 50000000};
-  for (int i = 0; i < 10; ++i) nanosleep(&ts, NULL);
+  struct timespec ts = {0, 10000000};
+  for (int i = 0; i < 25; ++i) {
+    for (unsigned long k = 0; k < 2000000; ++k) sink += k;
+    nanosleep(&ts, NULL);
+  }
   return NULL;
 }
 
 int main(int argc, char** argv) {
   double seconds = argc > 1 ? atof(argv[1]) : 0.5;
-  pthread_t t;
-  pthread_create(&t, NULL, other, NULL);
+  int threads = argc > 2 ? atoi(argv[2]) : 1;
+  if (threads < 1 || threads > 64) threads = 1;
+  pthread_t t[64];
+  for (int i = 0; i < threads; ++i) pthread_create(&t[i], NULL, other, NULL);
   struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
   nanosleep(&ts, NULL);
-  pthread_join(t, NULL);
+  for (int i = 0; i < threads; ++i) pthread_join(t[i], NULL);
   FILE* f = fopen("/proc/self/status", "r");
   char line[256];
   while (f != NULL && fgets(line, sizeof line, f) != NULL)

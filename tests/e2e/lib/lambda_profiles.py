@@ -215,7 +215,8 @@ def verify_burn_run(tmp, function, handler_frame, init_frame, telemetry=True, me
             check(labels.get("window") == window_label, f"window label: {labels}")
             check("status" not in labels, "status success")
             t = labels["end_timestamp_ns"]
-            check(p["time_nanos"] <= t <= p["time_nanos"] + p["duration_nanos"], "sample inside the profile's window")
+            check(p["time_nanos"] <= t <= p["time_nanos"] + p["duration_nanos"],
+                  f"sample inside the profile's window: {t} not in [{p['time_nanos']}, +{p['duration_nanos']}] ({s})")
         burns = burn_names(p)
         if list(burns) != [want]:
             # What the profile holds instead, for the failure's reader: its heaviest stacks, leaf first.
