@@ -56,7 +56,7 @@ for k, r in enumerate(results):
     p = invokes[r["requestId"]]
     name = f"burn_r{k:02d}"
     burns = lp.burn_names(p)
-    check(list(burns) == [name], f"profile {k} holds only {name}: {burns}")
+    check(list(burns) == [name], f"profile {k} holds only {name}: {burns}; {lp.heaviest_stacks(p)}")
     labels = p["samples"][0]["labels"]
     check(labels.get("status") == want_status[k], f"status label of {name}: {labels}")
     check(labels.get("cold_start") == ("true" if want_cold[k] else "false"), f"cold start of {name}: {labels}")

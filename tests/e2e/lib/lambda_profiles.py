@@ -161,6 +161,18 @@ def burn_names(profile):
     return counts
 
 
+def heaviest_stacks(profile, n=8):
+    """What a profile holds, for a failure's reader: its heaviest stacks (leaf first, thread labels) with
+    their first sample type's value."""
+    tops = {}
+    for s in profile["samples"]:
+        thread = s["labels"].get("thread name") or s["labels"].get("thread id") or ""
+        key = f"[{thread}] " + " <- ".join(s["stack"][:8])
+        tops[key] = tops.get(key, 0) + (s["values"][0] if s["values"] else 1)
+    top = "\n  ".join(f"{v}: {k}" for k, v in sorted(tops.items(), key=lambda kv: -kv[1])[:n])
+    return f"{len(profile['samples'])} samples; the heaviest stacks:\n  {top}"
+
+
 def verify_burn_run(tmp, function, handler_frame, init_frame, telemetry=True, memory_mb=128, init_samples=True,
                     throttled=False):
     """The checks every extension run of the burn functions must pass: `tmp` holds out.jsonl (`local
@@ -218,14 +230,7 @@ def verify_burn_run(tmp, function, handler_frame, init_frame, telemetry=True, me
             check(p["time_nanos"] <= t <= p["time_nanos"] + p["duration_nanos"],
                   f"sample inside the profile's window: {t} not in [{p['time_nanos']}, +{p['duration_nanos']}] ({s})")
         burns = burn_names(p)
-        if list(burns) != [want]:
-            # What the profile holds instead, for the failure's reader: its heaviest stacks, leaf first.
-            tops = {}
-            for s in p["samples"]:
-                key = " <- ".join(s["stack"][:8])
-                tops[key] = tops.get(key, 0) + (s["values"][0] if s["values"] else 1)
-            top = "\n  ".join(f"{v}: {k}" for k, v in sorted(tops.items(), key=lambda kv: -kv[1])[:8])
-            check(False, f"profile of {want} holds only {want}: {burns}; its heaviest stacks:\n  {top}")
+        check(list(burns) == [want], f"profile of {want} holds only {want}: {burns}; {heaviest_stacks(p)}")
         # Of the burning thread's samples: in wall mode (the Lambda default) every thread that ran in the
         # window has samples too (V8's compiler threads).
         # By weight, not rows: a thread throttled to its CPU share (local --memory 128 gives 7% of a CPU) is
