@@ -20,7 +20,7 @@ set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$build/src/lambdascope"
-for f in "$bin" "$build/src/liblambdascope-agent.so" "$build/tests/lambda/fixtures/recorder" \
+for f in "$bin" "$build/src/liblambdascope-agent.so" "$build/tests/lambda/fixtures/recorder" "$build/bench/agent_sample_cost" \
   "$build/examples/functions/cpp-bootstrap/bootstrap"; do
   [ -e "$f" ] || { echo "missing $f (build first)" >&2; exit 1; }
 done
@@ -221,4 +221,51 @@ for mb in sizes:
     sd = f"{statistics.median(b['shutdown']):.0f} ms" if b["shutdown"] else "-"
     print(f"| {mb} MB | {statistics.median(a['init']):.1f} ms | {statistics.median(b['init']):.1f} ms | "
           f"{pct(a['dur'], 50):.1f} ms | {pct(b['dur'], 50):.1f} ms | {cpu} | {sd} |")
+
+# The rate rule's cost per sample (kSampleCostNs), measured: what one more running sample costs the agent (the
+# signal's delivery and the handler, a thread signalling itself at depth 64 under the agent: fastest batch) and
+# the extension (its own CPU, from the SHUTDOWN line, between runs at 199 and 997 Hz in cpu mode, divided by the
+# difference in samples). A wait in wall mode costs less: its periods are one record per cycle of the sampler.
+build = os.path.dirname(os.path.dirname(bin))
+cost_bin = f"{build}/bench/agent_sample_cost"
+agent_so = f"{build}/src/liblambdascope-agent.so"
+agent_ns = []
+for _ in range(3):
+    rings = f"{tmp}/cost-rings"
+    shutil.rmtree(rings, ignore_errors=True)
+    env = dict(os.environ, LD_PRELOAD=agent_so, LAMBDASCOPE_HZ="1", LAMBDASCOPE_RING_DIR=rings, LAMBDASCOPE_RING_SIZE="64M")
+    o = subprocess.run([cost_bin, "64", "20000"], capture_output=True, text=True, env=env).stdout
+    agent_ns.append(float(re.search(r"per_signal_ns=(\d+)", o).group(1)))
+    shutil.rmtree(rings, ignore_errors=True)
+with open(f"{tmp}/long.jsonl", "w") as f:
+    for i in range(20):
+        f.write(f'{{"fn":"burn_r{i:02d}","ms":300}}\n')
+ext = {199: [], 997: []}
+for r in range(rounds):
+    for hz in ext:
+        run = f"{tmp}/run"
+        shutil.rmtree(run, ignore_errors=True)
+        os.makedirs(run)
+        cmd = [bin, "local", "--function", node_fn, "--events", f"{tmp}/long.jsonl", "--memory", "1769", "--json",
+               "--env", f"LAMBDASCOPE_SPOOL_DIR={run}/spool", "--env", "LAMBDASCOPE_MODE=cpu",
+               "--env", f"LAMBDASCOPE_HZ={hz}"] + ours + wrapper
+        p = subprocess.run(cmd, cwd=run, capture_output=True, text=True)
+        m = re.search(r"SHUTDOWN.*CPU (\d+) ms", p.stderr)
+        if p.returncode != 0 or not m:
+            sys.exit(f"cost per sample, {hz} Hz: local failed\n{p.stderr[-2000:]}")
+        samples = sum(x["values"][0] for prof in lp.stored_profiles(f"{run}/lambdascope-data") for x in prof["samples"])
+        ext[hz].append((int(m.group(1)) * 1e6, samples))
+lo = (statistics.median(c for c, _ in ext[199]), statistics.median(n_ for _, n_ in ext[199]))
+hi = (statistics.median(c for c, _ in ext[997]), statistics.median(n_ for _, n_ in ext[997]))
+ext_ns = max(0.0, (hi[0] - lo[0]) / max(1, hi[1] - lo[1]))
+rule = int(re.search(r"kSampleCostNs = (\d+)", open(f"{root}/src/lambda/extension/sampling_rate.hpp").read()).group(1))
+print()
+print("### The rate rule's cost per sample")
+print()
+print(f"- The agent: {min(agent_ns) / 1000:.2f} µs per sample (signal delivery and handler at depth 64, fastest batch; "
+      f"runs {', '.join(f'{x / 1000:.2f}' for x in agent_ns)} µs).")
+print(f"- The extension: {ext_ns / 1000:.2f} µs per sample (its CPU {lo[0] / 1e6:.0f} ms for {lo[1]:.0f} samples at 199 Hz, "
+      f"{hi[0] / 1e6:.0f} ms for {hi[1]:.0f} at 997 Hz; 20 invocations of 300 ms burns at 1,769 MB, cpu mode, "
+      f"median of {rounds} rounds; the SHUTDOWN line's CPU is whole milliseconds).")
+print(f"- Together {(min(agent_ns) + ext_ns) / 1000:.2f} µs; the rate rule takes {rule / 1000:.2f} µs (kSampleCostNs).")
 PY
