@@ -2,6 +2,7 @@
 // visible. Status codes, headers and error bodies are Lambda's (rapid's where the docs are silent).
 #include <future>
 #include <regex>
+#include <thread>
 
 #include "lambda/common/ids.hpp"
 #include "lambda/emulator/sandbox_state.hpp"
@@ -83,6 +84,39 @@ TEST(RuntimeApi, NextDeliversTheEventWithEveryHeaderLambdaSends) {
   e.shutdown();
   auto gone = second_next.get();  // the blocked /next of a shut-down environment returns
   ASSERT_TRUE(gone);
+}
+
+// An external runtime's first /next can reach the emulator before init() has begun (a busy machine runs the
+// test's own thread first): it waits for the init, which then finds the runtime ready.
+TEST(RuntimeApi, AFirstNextBeforeInitWaitsForTheInit) {
+  Emulator e(in_process_options());
+  auto first_next = std::async(std::launch::async, [&e] { return api_client(e)->Get(kNext); });
+  // The /next is (almost always) there first: without the wait it was answered "gone" and init timed out.
+  std::this_thread::sleep_for(200ms);
+  InitReport init = e.init();
+  EXPECT_EQ(init.status, "success");
+  auto invoke = std::async(std::launch::async, [&] { return e.invoke(InvokeRequest{}); });
+  auto next = first_next.get();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+  std::string id = next->get_header_value("Lambda-Runtime-Aws-Request-Id");
+  auto ok = api_client(e)->Post(invocation_path(id, "response"), "{}", "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 202) << ok->body;
+  auto second_next = std::async(std::launch::async, [&] { return api_client(e)->Get(kNext); });
+  EXPECT_EQ(invoke.get().status, "success");
+  e.shutdown();
+  ASSERT_TRUE(second_next.get());
+}
+
+TEST(RuntimeApi, AFirstNextWithoutAnyInitEndsAtShutdown) {
+  Emulator e(in_process_options());
+  auto next = std::async(std::launch::async, [&e] { return api_client(e)->Get(kNext); });
+  std::this_thread::sleep_for(100ms);
+  e.shutdown();
+  auto r = next.get();
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->status, 200);
 }
 
 TEST(RuntimeApi, OptionalHeadersAreLeftOutWhenEmpty) {

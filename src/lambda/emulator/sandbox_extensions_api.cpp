@@ -69,6 +69,7 @@ ApiResponse SandboxState::agent_register(const std::string& name, const std::str
   }
 
   std::unique_lock<std::mutex> lock(mu_);
+  wait_for_first_generation_locked(lock);
   if (!open_) return gone();
   Agent* agent = nullptr;
   for (auto& a : agents_) {

@@ -53,6 +53,7 @@ ApiResponse SandboxState::render_invoke_locked() const {
 
 ApiResponse SandboxState::runtime_next() {
   std::unique_lock<std::mutex> lock(mu_);
+  wait_for_first_generation_locked(lock);
   if (!open_) return gone();
   uint64_t gen = generation_;
   switch (runtime_) {
@@ -135,6 +136,7 @@ ApiResponse SandboxState::runtime_error(const std::string& request_id, const std
 ApiResponse SandboxState::runtime_init_error(const std::string& error_type_header, std::string body,
                                              const std::string& content_type) {
   std::unique_lock<std::mutex> lock(mu_);
+  wait_for_first_generation_locked(lock);
   if (!open_) return gone();
   if (runtime_ != RuntimeState::kStarted && runtime_ != RuntimeState::kNotStarted) {
     return runtime_transition_refused_locked("InitError");

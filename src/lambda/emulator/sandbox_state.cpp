@@ -88,6 +88,10 @@ void SandboxState::begin_generation(const FunctionMetadata& metadata,
   cv_.notify_all();
 }
 
+void SandboxState::wait_for_first_generation_locked(std::unique_lock<std::mutex>& lock) {
+  cv_.wait(lock, [&] { return open_ || generation_ != 0; });
+}
+
 void SandboxState::end_generation() {
   {
     std::lock_guard<std::mutex> lock(mu_);

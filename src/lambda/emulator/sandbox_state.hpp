@@ -189,6 +189,10 @@ class SandboxState {
   template <class Pred>
   WaitResult wait_locked(std::unique_lock<std::mutex>& lock, Clock::time_point deadline, Pred done);
   bool failed_locked() const;
+  // Holds the first call of a runtime or extension the emulator did not start (an externally driven one in
+  // tests) until the first init has begun, instead of answering that the environment is gone: such a call
+  // can come before init() when the caller's thread runs first, and init would then wait for it in vain.
+  void wait_for_first_generation_locked(std::unique_lock<std::mutex>& lock);
   Agent* find_agent_locked(const std::string& id);
   ApiResponse render_invoke_locked() const;
   ApiResponse runtime_transition_refused_locked(const char* to) const;
