@@ -233,9 +233,12 @@ agent_ns = []
 for _ in range(3):
     rings = f"{tmp}/cost-rings"
     shutil.rmtree(rings, ignore_errors=True)
+    os.makedirs(rings)
     env = dict(os.environ, LD_PRELOAD=agent_so, LAMBDASCOPE_HZ="1", LAMBDASCOPE_RING_DIR=rings, LAMBDASCOPE_RING_SIZE="64M")
-    o = subprocess.run([cost_bin, "64", "20000"], capture_output=True, text=True, env=env).stdout
-    agent_ns.append(float(re.search(r"per_signal_ns=(\d+)", o).group(1)))
+    o = subprocess.run([cost_bin, "64", "20000"], capture_output=True, text=True, env=env)
+    if "handler_ns=" not in o.stdout:  # printed only when the agent's ring counted the samples
+        sys.exit(f"cost per sample: the agent did not profile agent_sample_cost\n{o.stderr[-2000:]}")
+    agent_ns.append(float(re.search(r"per_signal_ns=(\d+)", o.stdout).group(1)))
     shutil.rmtree(rings, ignore_errors=True)
 with open(f"{tmp}/long.jsonl", "w") as f:
     for i in range(20):
