@@ -20,7 +20,7 @@ set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$build/src/lambdascope"
-for f in "$bin" "$build/src/liblambdascope-agent.so" "$build/tests/lambda/fixtures/recorder" "$build/bench/agent_sample_cost" \
+for f in "$bin" "$build/src/liblambdascope-agent.so" "$build/tests/lambda/fixtures/recorder" \
   "$build/examples/functions/cpp-bootstrap/bootstrap"; do
   [ -e "$f" ] || { echo "missing $f (build first)" >&2; exit 1; }
 done
@@ -222,28 +222,10 @@ for mb in sizes:
     print(f"| {mb} MB | {statistics.median(a['init']):.1f} ms | {statistics.median(b['init']):.1f} ms | "
           f"{pct(a['dur'], 50):.1f} ms | {pct(b['dur'], 50):.1f} ms | {cpu} | {sd} |")
 
-# The rate rule's cost per sample (kSampleCostNs), measured: what one more running sample costs the agent (the
-# signal's delivery and the handler, a thread signalling itself at depth 64 under the agent: fastest batch) and
-# the extension (its own CPU, from the SHUTDOWN line, between runs at 199 and 997 Hz in cpu mode, divided by the
-# difference in samples). A wait in wall mode costs less: its periods are one record per cycle of the sampler.
-build = os.path.dirname(os.path.dirname(bin))
-cost_bin = f"{build}/bench/agent_sample_cost"
-agent_so = f"{build}/src/liblambdascope-agent.so"
-agent_ns, agent_runs = [], []
-for _ in range(5):
-    rings = f"{tmp}/cost-rings"
-    shutil.rmtree(rings, ignore_errors=True)
-    os.makedirs(rings)
-    env = dict(os.environ, LD_PRELOAD=agent_so, LAMBDASCOPE_HZ="1", LAMBDASCOPE_RING_DIR=rings, LAMBDASCOPE_RING_SIZE="64M")
-    o = subprocess.run([cost_bin, "64", "20000"], capture_output=True, text=True, env=env)
-    if "handler_ns=" not in o.stdout:  # printed only when the agent's ring counted the samples
-        sys.exit(f"cost per sample: the agent did not profile agent_sample_cost\n{o.stderr[-2000:]}")
-    # A run whose ring could not grow fast enough dropped samples, and a dropped one costs less: not counted.
-    recorded = int(re.search(r"samples=(\d+)", o.stdout).group(1))
-    agent_runs.append(recorded)
-    if recorded == 20000:
-        agent_ns.append(float(re.search(r"per_signal_ns=(\d+)", o.stdout).group(1)))
-    shutil.rmtree(rings, ignore_errors=True)
+# The rate rule's cost per sample (kSampleCostNs), the extension's part: its own CPU, from the SHUTDOWN line,
+# between runs at 199 and 997 Hz in cpu mode, over the difference in samples. The agent's part (the signal's
+# delivery and the handler) is bench/agent_peers.sh's "Cost per sample". A wait in wall mode costs less: its
+# periods are one record per cycle of the sampler.
 with open(f"{tmp}/long.jsonl", "w") as f:
     for i in range(20):
         f.write(f'{{"fn":"burn_r{i:02d}","ms":300}}\n')
@@ -269,14 +251,10 @@ rule = int(re.search(r"kSampleCostNs = (\d+)", open(f"{root}/src/lambda/extensio
 print()
 print("### The rate rule's cost per sample")
 print()
-if not agent_ns:
-    sys.exit(f"cost per sample: every run of agent_sample_cost dropped samples (recorded {agent_runs} of 20,000)")
-print(f"- The agent: {min(agent_ns) / 1000:.2f} µs per sample (signal delivery and handler at depth 64, fastest batch; "
-      f"runs {', '.join(f'{x / 1000:.2f}' for x in agent_ns)} µs; {len(agent_runs) - len(agent_ns)} of "
-      f"{len(agent_runs)} runs left out: their ring dropped samples, recorded {agent_runs} of 20,000).")
 print(f"- The extension: {ext_ns / 1000:.2f} µs per sample (its CPU {lo[0] / 1e6:.0f} ms for {lo[1]:.0f} samples at 199 Hz, "
       f"{hi[0] / 1e6:.0f} ms for {hi[1]:.0f} at 997 Hz; 20 invocations of 300 ms burns at 1,769 MB, cpu mode, "
-      f"median of {rounds} rounds; the SHUTDOWN line's CPU is whole milliseconds).")
-print(f"- Together {(min(agent_ns) + max(0.0, ext_ns)) / 1000:.2f} µs; the rate rule takes {rule / 1000:.2f} µs "
-      f"(kSampleCostNs). The extension's part is within its noise (about ±0.6 µs here) when it is near 0.")
+      f"median of {rounds} rounds; the SHUTDOWN line's CPU is whole milliseconds, so near 0 this is noise, "
+      f"about ±0.6 µs).")
+print("- The agent: bench/agent_peers.sh's \"Cost per sample\", with the agent's handler at depth 64.")
+print(f"- The rate rule takes {rule / 1000:.2f} µs for the two together (kSampleCostNs).")
 PY

@@ -11,7 +11,7 @@ namespace lambdascope::lambda::extension {
 // CPU per running sample, agent and extension together: the signal's delivery and the handler (3.6 us at
 // depth 64 with every sample recorded), the extension's decoding, symbolizing and pprof (0.4 to 0.7 us); 4.5
 // us covers the worst sum measured (4.3). Waits cost less (one record per sampler cycle). `make bench`
-// measures it again (bench/extension_peers.sh, "The rate rule's cost per sample"; docs/lambda-extension.md,
+// measures both parts again (bench/agent_peers.sh and bench/extension_peers.sh; docs/lambda-extension.md,
 // "Sampling rate").
 inline constexpr uint64_t kSampleCostNs = 4500;
 inline constexpr uint32_t kMinLambdaHz = 99;
