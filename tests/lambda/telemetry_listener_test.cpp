@@ -5,7 +5,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <mutex>
+#include <set>
+#include <string>
 
 namespace lambdascope::lambda::extension {
 namespace {
@@ -54,6 +57,29 @@ TEST(TelemetryListener, EachDeliveryClosesItsConnection) {
   auto begin = std::chrono::steady_clock::now();
   listener.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(3));
+}
+
+std::set<std::string> thread_ids() {
+  std::set<std::string> tids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task"))
+    tids.insert(entry.path().filename().string());
+  return tids;
+}
+
+// Two threads, however many CPUs: the listening one and one worker. Each idle thread costs the sandbox a
+// wake at every freeze and thaw; httplib's default pool would add eight (or one per CPU).
+TEST(TelemetryListener, RunsOnTwoThreads) {
+  const std::set<std::string> before = thread_ids();  // new ones are counted: another test's may end
+  TelemetryListener listener([](const TelemetryBatch&) {});
+  std::string error;
+  int port = listener.start(&error);
+  ASSERT_GT(port, 0) << error;
+  httplib::Client client("127.0.0.1", port);
+  auto r = client.Post("/", "[]", "application/json");  // answered: the pool exists by now
+  ASSERT_TRUE(r);
+  size_t started = 0;
+  for (const std::string& tid : thread_ids()) started += before.count(tid) == 0 ? 1 : 0;
+  EXPECT_EQ(started, 2u);
 }
 
 // httplib's stop() is a no-op until the listening thread has begun; stopping right after start (what the

@@ -77,6 +77,20 @@ TEST(WindowCutter, AMissingReportIsWaitedForOnlyTheGracePeriodOfUnfrozenTime) {
   EXPECT_EQ(c.take_ready(t0 + 10200ms).size(), 1u);
 }
 
+TEST(WindowCutter, AGapBeforeAWindowsEndWasKnownIsNotTakenFromItsGrace) {
+  // The writer sleeps while no window waits for a report: the gap before one's end became known is no
+  // freeze of that window's wait.
+  WindowCutter c(200ms);
+  auto t0 = SteadyClock::now();
+  EXPECT_TRUE(c.take_ready(t0).empty());
+  c.on_telemetry(event("platform.initRuntimeDone", 1000, "", "success"), t0 + 5s);
+  EXPECT_TRUE(c.take_ready(t0 + 5s).empty());
+  EXPECT_EQ(c.next_grace_deadline(), t0 + 5200ms);
+  // From then on it looks every 50 ms, as it does while a window waits for its report.
+  for (auto t = t0 + 5050ms; t < t0 + 5200ms; t += 50ms) EXPECT_TRUE(c.take_ready(t).empty());
+  EXPECT_EQ(c.take_ready(t0 + 5200ms).size(), 1u);
+}
+
 TEST(WindowCutter, WindowsLeaveInTimeOrder) {
   WindowCutter c;
   auto t0 = SteadyClock::now();

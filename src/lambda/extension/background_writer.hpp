@@ -76,6 +76,7 @@ class BackgroundWriter {
   void loop();
   void process(Window window);
   void prepare_symbols();
+  std::chrono::steady_clock::time_point next_look() const;
 
   Options options_;
   WindowCutter& cutter_;

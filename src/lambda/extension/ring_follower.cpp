@@ -226,11 +226,11 @@ void RingFollower::drain_locked() {
 }
 
 bool RingFollower::wait_for_waits(int64_t end_ns, std::chrono::steady_clock::time_point deadline) {
-  for (;;) {
+  for (bool first = true;; first = false) {
     bool complete = true;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      scan_locked();
+      if (first) scan_locked();  // a folder listing per look would cost more than the look (5 ms apart)
       for (auto& [path, f] : rings_) {
         const capture::RingInfo& info = f.reader->info();
         const uint64_t through = f.reader->waits_through_ns();

@@ -37,6 +37,10 @@ int TelemetryListener::start(std::string* error) {
   // more than a new connection per delivery costs (a few per invocation); and stop() waits for that 5 s,
   // past SHUTDOWN's 2 s deadline.
   server_->set_keep_alive_max_count(1);
+  // One worker (httplib's default pool has eight here): Lambda delivers one batch at a time, and every idle
+  // thread costs the sandbox a wake at each freeze and each thaw (a stopped or frozen process's threads are
+  // each woken to stop, and again to go on), some 37 us per thread and invocation in `local`.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(1); };
   server_->Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
     TelemetryBatch batch = parse_telemetry(req.body);
     if (!batch.error.empty()) Log::info("telemetry delivery ignored: " + batch.error);

@@ -177,12 +177,15 @@ void WindowCutter::on_shutdown(int64_t receipt_ns) {
 
 std::vector<Window> WindowCutter::take_ready(SteadyClock::time_point now) {
   std::lock_guard<std::mutex> lock(mu_);
-  // The caller asks at least every 50 ms while it runs; a longer gap means the sandbox was frozen (or the
-  // caller starved). Time frozen is not time the report had to arrive: telemetry is frozen too.
+  // The caller asks at least every 50 ms while a window waits for its report; a longer gap means the
+  // sandbox was frozen (or the caller starved). Time frozen is not time the report had to arrive: telemetry
+  // is frozen too.
   if (last_take_ != SteadyClock::time_point{} && now - last_take_ > std::chrono::milliseconds(100)) {
     auto frozen = now - last_take_;
     for (Window& w : windows_)
-      if (w.end_ns != 0 && !w.reported) w.end_known_at += frozen;
+      // Only windows that were waiting through the gap: one whose end became known since (the caller,
+      // which sleeps while nothing waits, was woken for it) has waited for nothing yet.
+      if (w.end_ns != 0 && !w.reported && w.end_known_at <= last_take_) w.end_known_at += frozen;
   }
   last_take_ = now;
   std::vector<Window> out;
