@@ -37,9 +37,10 @@ class RingFollower {
   struct Options {
     std::string dir;
     std::string perf_map_dir = "/tmp";  // perf-PID.map of dead processes are removed with their rings
-    // How often the rings are drained between cuts (a cut drains them itself). Each wake costs the sandbox
-    // CPU (some 40 us on Firecracker); a ring of 8 MB holds seconds of samples even at 997 Hz.
-    std::chrono::milliseconds interval{100};
+    // How often the rings are drained between cuts (a cut drains them itself, so an invocation shorter than
+    // this costs no drain of its own). Each wake costs the sandbox CPU (some 40 us on Firecracker, and a
+    // drain about as much again); a ring of 8 MB holds seconds of samples even at 997 Hz on six CPUs.
+    std::chrono::milliseconds interval{500};
     uint64_t max_buffered_pcs = 1u << 20;  // ~8 MB of return addresses, beyond which samples are dropped
     // CLOCK_MONOTONIC now and CLOCK_REALTIME minus CLOCK_MONOTONIC (tests step the wall clock with it).
     std::function<std::pair<uint64_t, int64_t>()> clocks = nullptr;

@@ -20,6 +20,13 @@ bool resolves(const char* host) {
   return true;
 }
 
+// httplib's task queue that runs each connection's task where it is enqueued: on the listening thread.
+class OnListeningThread : public httplib::TaskQueue {
+ public:
+  void enqueue(std::function<void()> fn) override { fn(); }
+  void shutdown() override {}
+};
+
 }  // namespace
 
 TelemetryListener::TelemetryListener(Callback callback) : callback_(std::move(callback)) {}
@@ -37,10 +44,11 @@ int TelemetryListener::start(std::string* error) {
   // more than a new connection per delivery costs (a few per invocation); and stop() waits for that 5 s,
   // past SHUTDOWN's 2 s deadline.
   server_->set_keep_alive_max_count(1);
-  // One worker (httplib's default pool has eight here): Lambda delivers one batch at a time, and every idle
-  // thread costs the sandbox a wake at each freeze and each thaw (a stopped or frozen process's threads are
-  // each woken to stop, and again to go on), some 37 us per thread and invocation in `local`.
-  server_->new_task_queue = [] { return new httplib::ThreadPool(1); };
+  // Each delivery is handled on the listening thread itself, not handed to httplib's pool (eight threads
+  // here): Lambda delivers one batch at a time, a hand-off is one more wake per delivery, and every idle
+  // thread costs the sandbox a wake at each freeze and each thaw (a frozen process's threads are each woken
+  // to stop, and again to go on), some 37 us per thread and invocation in `local`.
+  server_->new_task_queue = [] { return new OnListeningThread; };
   server_->Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
     TelemetryBatch batch = parse_telemetry(req.body);
     if (!batch.error.empty()) Log::info("telemetry delivery ignored: " + batch.error);
