@@ -240,6 +240,9 @@ bool Spool::add(const std::string& key, std::string_view body, const ObjectMetad
         std::to_string(options_.max_bytes) + " bytes): dropped");
     return false;
   }
+  if (options_.direct && options_.drain && queue_.empty() && in_flight_.empty() && !direct_in_flight_ &&
+      put_direct(key, body, metadata, lock))
+    return true;
   drop_oldest_for(entry.size(), lock);
   // Creation time first (names sort oldest first, also across restarts), then pid and a counter (unique).
   auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -263,6 +266,42 @@ bool Spool::add(const std::string& key, std::string_view body, const ObjectMetad
   return true;
 }
 
+// Puts one profile from the caller's thread (mu_ held on entry and return). True when it is done with: sent,
+// or refused for good (dropped, counted); false when it should be spooled (a retryable failure).
+bool Spool::put_direct(const std::string& key, std::string_view body, const ObjectMetadata& metadata,
+                       std::unique_lock<std::mutex>& lock) {
+  direct_in_flight_ = true;
+  lock.unlock();
+  bool sent = false;
+  bool permanent = false;
+  std::string why;
+  try {
+    sink_.put(key, body, metadata);
+    sent = true;
+  } catch (const StoreError& e) {
+    permanent = !e.retryable();
+    why = e.what();
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  lock.lock();
+  direct_in_flight_ = false;
+  cv_.notify_all();
+  if (sent) {
+    ++stats_.sent;
+    return true;
+  }
+  if (permanent) {
+    ++stats_.dropped_failed;
+    count_dropped(1);
+    log("profile " + key + " dropped: " + sink_.describe() + " refused it for good: " + why);
+    return true;
+  }
+  ++stats_.retries;
+  log("cannot send " + key + " to " + sink_.describe() + " (" + why + "); spooled for a retry");
+  return false;
+}
+
 size_t Spool::flush(SteadyClock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
   if (!drainer_.joinable()) {
@@ -275,7 +314,7 @@ size_t Spool::flush(SteadyClock::time_point deadline) {
   // A retry scheduled past the deadline would never happen in time: try again now.
   if (retry_at_ > SteadyClock::now()) retry_at_ = SteadyClock::now();
   cv_.notify_all();
-  cv_.wait_until(lock, deadline, [&] { return queue_.empty(); });
+  cv_.wait_until(lock, deadline, [&] { return queue_.empty() && !direct_in_flight_; });
   flushing_ = false;
   size_t left = queue_.size();
   if (left != 0)
@@ -312,7 +351,9 @@ void Spool::drain_loop() {
   std::unique_lock<std::mutex> lock(mu_);
   std::string bytes;
   for (;;) {
-    cv_.wait(lock, [&] { return stop_ || (!queue_.empty() && (options_.drain || flushing_)); });
+    cv_.wait(lock, [&] {
+      return stop_ || (!queue_.empty() && !direct_in_flight_ && (options_.drain || flushing_));
+    });
     if (stop_) return;
     auto now = SteadyClock::now();
     if (retry_at_ > now) {

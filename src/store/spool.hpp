@@ -3,7 +3,8 @@
 // and profiles survive the producer's crash (the next start sends the leftovers).
 //
 // Each profile is one file, written whole (temporary file + rename) with its key and object metadata in a
-// small header, named by creation time so names sort oldest first. Rules:
+// small header, named by creation time so names sort oldest first (a local destination's profile added
+// while nothing waits is put at once instead: SpoolOptions::direct). Rules:
 //   - sent: the file is deleted;
 //   - retryable StoreError (network, 5xx, throttling): the same file is tried again after an exponential
 //     backoff with jitter (capped), oldest first, nothing is lost;
@@ -35,6 +36,10 @@ struct SpoolOptions {
   std::string dir;                   // created when missing
   uint64_t max_bytes = 64ull << 20;  // the whole spool, headers included
   bool drain = true;                 // false: keep everything until flush() (LAMBDASCOPE_FLUSH=shutdown)
+  // A local destination (a directory): a profile added while nothing waits is put at once, from add()'s
+  // thread, with no file of its own; what fails is spooled as usual. A spool file costs a new inode, a
+  // read-back, an unlink and a wake of the drainer: twice what the put costs, for nothing a local put needs.
+  bool direct = false;
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::milliseconds max_backoff{10000};
   std::function<void(const std::string&)> log;  // one line, no prefix; default: stderr "[lambdascope] ..."
@@ -80,6 +85,8 @@ class Spool {
 
  private:
   void drain_loop();
+  bool put_direct(const std::string& key, std::string_view body, const ObjectMetadata& metadata,
+                  std::unique_lock<std::mutex>& lock);
   void drop_oldest_for(uint64_t incoming, std::unique_lock<std::mutex>& lock);
   void count_dropped(uint64_t n);  // with mu_ held
   void remove_file(const std::string& name);
@@ -91,7 +98,8 @@ class Spool {
   std::condition_variable cv_;
   std::map<std::string, uint64_t> queue_;  // file name -> size; names sort oldest first
   uint64_t queued_bytes_ = 0;
-  std::string in_flight_;  // the file being sent (never dropped under the drainer's feet)
+  std::string in_flight_;          // the file being sent (never dropped under the drainer's feet)
+  bool direct_in_flight_ = false;  // add() is putting a profile itself: the drainer waits
   bool stop_ = false;
   bool flushing_ = false;
   std::chrono::steady_clock::time_point flush_deadline_{};

@@ -139,6 +139,61 @@ TEST(Spool, SendsToTheSinkAndDeletesTheFile) {
   fs::remove_all(dir);
 }
 
+TEST(Spool, ALocalDestinationIsWrittenAtOnceWithoutASpoolFile) {
+  fs::path dir = fresh_dir("direct");
+  FlakySink sink;
+  Spool spool(opts(dir, quiet, [&](SpoolOptions& o) { o.direct = true; }), sink);
+  spool.start();
+  ASSERT_TRUE(spool.add("fn/a.pb.gz", "body-a", {{"phase", "invoke"}}));
+  // Put before add() returned, from its thread: no file, nothing pending.
+  ASSERT_EQ(sink.stored().size(), 1u);
+  EXPECT_EQ(sink.stored()[0].body, "body-a");
+  EXPECT_EQ(sink.stored()[0].metadata.at("phase"), "invoke");
+  EXPECT_EQ(spool.pending(), 0u);
+  EXPECT_EQ(spool_files(dir), 0u);
+  EXPECT_EQ(spool.stats().sent, 1u);
+  fs::remove_all(dir);
+}
+
+TEST(Spool, ADirectPutThatFailsIsSpooledAndSentLater) {
+  fs::path dir = fresh_dir("direct-retry");
+  FlakySink sink;
+  sink.fail_first = 1;
+  Spool spool(opts(dir, quiet,
+                   [&](SpoolOptions& o) {
+                     o.direct = true;
+                     o.initial_backoff = 10ms;
+                   }),
+              sink);
+  spool.start();
+  ASSERT_TRUE(spool.add("fn/a.pb.gz", "body-a", {}));
+  EXPECT_TRUE(sink.stored().empty());  // the put failed: kept for the drainer
+  EXPECT_EQ(spool.flush(SteadyClock::now() + 2s), 0u);
+  ASSERT_EQ(sink.stored().size(), 1u);
+  EXPECT_EQ(sink.stored()[0].body, "body-a");
+  EXPECT_EQ(sink.attempts().size(), 2u);
+  EXPECT_EQ(spool_files(dir), 0u);
+  fs::remove_all(dir);
+}
+
+TEST(Spool, ADirectSpoolStillKeepsEverythingUntilFlushInShutdownMode) {
+  fs::path dir = fresh_dir("direct-shutdown");
+  FlakySink sink;
+  Spool spool(opts(dir, quiet,
+                   [&](SpoolOptions& o) {
+                     o.direct = true;
+                     o.drain = false;
+                   }),
+              sink);
+  spool.start();
+  ASSERT_TRUE(spool.add("k", "b", {}));
+  EXPECT_TRUE(sink.stored().empty());
+  EXPECT_EQ(spool.pending(), 1u);
+  EXPECT_EQ(spool.flush(SteadyClock::now() + 2s), 0u);
+  EXPECT_EQ(sink.stored().size(), 1u);
+  fs::remove_all(dir);
+}
+
 TEST(Spool, LeftoversOfAnEarlierRunAreSentInOrderOnStart) {
   fs::path dir = fresh_dir("leftovers");
   {

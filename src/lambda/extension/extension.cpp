@@ -289,6 +289,7 @@ class Profiler {
     so.dir = config_.spool_dir;
     so.max_bytes = config_.spool_bytes;
     so.drain = config_.flush != FlushMode::kShutdown;
+    so.direct = !remote_;  // a directory: written from the writer's thread while nothing waits
     so.log = [](const std::string& line) { Log::info(line); };
     so.drainer_setup = [] { ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10); };
     try {
