@@ -42,7 +42,7 @@ for i in $(seq 0 19); do printf '{"fn":"burn_r%02d","ms":50}\n' "$i"; done >"$tm
 for i in $(seq 0 19); do printf '{"action":"burn","fn":"burn_r%02d","ms":50}\n' "$i"; done >"$tmp/cpp.jsonl"
 
 python3 - "$bin" "$root" "$tmp" "$rounds" "$invocations" <<'PY'
-import json, os, re, resource, shutil, statistics, subprocess, sys
+import glob, json, os, re, resource, shutil, statistics, subprocess, sys, time
 
 bin, root, tmp, rounds, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 layer = f"{tmp}/layer"
@@ -257,4 +257,73 @@ print(f"- The extension: {ext_ns / 1000:.2f} µs per sample (its CPU {lo[0] / 1e
       f"about ±0.6 µs).")
 print("- The agent: bench/agent_peers.sh's \"Cost per sample\", with the agent's handler at depth 64.")
 print(f"- The rate rule takes {rule / 1000:.2f} µs for the two together (kSampleCostNs).")
+
+# Where the CPU goes, thread by thread: the CPU time (schedstat) of the agent's threads in the runtime and of
+# every thread of the extension, read every 10 ms until they exit, in runs of 10 and 40 invocations of
+# node-wait at 1,769 MB with the default; the difference over 30 invocations, so start-up cancels out. The
+# CPU figures above are whole runs (rusage), which move by a few ms between runs: per thread, the parts are
+# steadier and say which part moved.
+def descendants(root_pid):
+    kids = {}
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            text = open(stat).read()
+            pid, ppid = int(text.split(" ", 1)[0]), int(text.rsplit(")", 1)[1].split()[1])
+            kids.setdefault(ppid, []).append(pid)
+        except (OSError, ValueError, IndexError):
+            pass
+    out, todo = [], [root_pid]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            out.append(k)
+            todo.append(k)
+    return out
+
+def thread_cpu(count):
+    run = f"{tmp}/run"
+    shutil.rmtree(run, ignore_errors=True)
+    os.makedirs(run)
+    cmd = [bin, "local", "--function", wait_fn, "--events", f"{tmp}/wait.jsonl", "--invocations", str(count),
+           "--memory", "1769", "--json", "--env", f"LAMBDASCOPE_SPOOL_DIR={run}/spool"] + ours + wrapper
+    p = subprocess.Popen(cmd, cwd=run, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    last = {}
+    while p.poll() is None:
+        for pid in descendants(p.pid):
+            try:
+                extension = b" extension " in open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ")
+                for task in glob.glob(f"/proc/{pid}/task/[0-9]*"):
+                    comm = open(f"{task}/comm").read().strip()
+                    if extension:
+                        name = "extension: " + ("main" if task.endswith(f"/{pid}") else comm)
+                    elif comm.startswith("lambdascope-"):
+                        name = "agent: " + comm
+                    else:
+                        continue
+                    last[task] = (name, int(open(f"{task}/schedstat").read().split()[0]))
+            except OSError:
+                pass
+        time.sleep(0.01)
+    if p.returncode != 0:
+        sys.exit(f"per-thread CPU: local failed ({p.returncode})")
+    by_name = {}
+    for name, ns in last.values():
+        by_name[name] = by_name.get(name, 0) + ns
+    return by_name
+
+per_thread = {}
+for r in range(rounds):
+    few, many = thread_cpu(10), thread_cpu(40)
+    for name in set(few) | set(many):
+        per_thread.setdefault(name, []).append((many.get(name, 0) - few.get(name, 0)) / 30 / 1000)
+print()
+print("### Where the CPU goes, per thread (node-wait, 1,769 MB, default)")
+print()
+print("| thread | CPU per invocation | each round |")
+print("|---|---|---|")
+total = 0
+for name in sorted(per_thread):
+    v = per_thread[name]
+    total += statistics.median(v)
+    print(f"| {name} | {statistics.median(v):.0f} µs | {', '.join(f'{x:.0f}' for x in v)} |")
+print(f"| sum of the medians | {total:.0f} µs | |")
 PY

@@ -1,6 +1,7 @@
 #include "store/spool.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -195,7 +196,10 @@ void Spool::start() {
     log(std::to_string(found) + " profile" + (found == 1 ? "" : "s") + " left in the spool " + options_.dir +
         " by an earlier run; sending them");
   if (queued_bytes_ > options_.max_bytes) drop_oldest_for(0, lock);
-  drainer_ = std::thread([this] { drain_loop(); });
+  drainer_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "ls-spool");
+    drain_loop();
+  });
 }
 
 void Spool::count_dropped(uint64_t n) {

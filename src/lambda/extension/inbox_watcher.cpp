@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,7 +73,10 @@ InboxWatcher::~InboxWatcher() {
 }
 
 void InboxWatcher::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "ls-inbox");
+    loop();
+  });
 }
 
 void InboxWatcher::on_invoke(const std::string& request_id, int64_t receipt_ns) {

@@ -1,5 +1,6 @@
 #include "lambda/extension/ring_follower.hpp"
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -99,7 +100,10 @@ void RingFollower::start() {
   }
   if (removed != 0) Log::debug("removed " + std::to_string(removed) + " rings of exited processes");
   marker_.emplace(options_.dir);
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "ls-ring-drain");
+    loop();
+  });
 }
 
 void RingFollower::withdraw() {

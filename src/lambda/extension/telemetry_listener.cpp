@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <netdb.h>
+#include <pthread.h>
 
 #include <chrono>
 
@@ -67,7 +68,10 @@ int TelemetryListener::start(std::string* error) {
     *error = std::string("cannot bind a telemetry listener on ") + host;
     return 0;
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "ls-telemetry");
+    server_->listen_after_bind();
+  });
   return port;
 }
 
