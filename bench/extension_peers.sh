@@ -262,7 +262,8 @@ print(f"- The rate rule takes {rule / 1000:.2f} µs for the two together (kSampl
 # every thread of the extension, read every 10 ms until they exit, in runs of 10 and 40 invocations of
 # node-wait at 1,769 MB with the default; the difference over 30 invocations, so start-up cancels out. The
 # CPU figures above are whole runs (rusage), which move by a few ms between runs: per thread, the parts are
-# steadier and say which part moved.
+# steadier and say which part moved. The control thread's figure is noise around 0: its CPU is start-up work
+# (unwind tables) whose cost varies between runs, not per invocation.
 def descendants(root_pid):
     kids = {}
     for stat in glob.glob("/proc/[0-9]*/stat"):
@@ -295,7 +296,7 @@ def thread_cpu(count):
                     comm = open(f"{task}/comm").read().strip()
                     if extension:
                         name = "extension: " + ("main" if task.endswith(f"/{pid}") else comm)
-                    elif comm.startswith("lambdascope-"):
+                    elif comm in ("lambdascope-wal", "lambdascope-ctl"):  # not the wrapper's shell
                         name = "agent: " + comm
                     else:
                         continue
