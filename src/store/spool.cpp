@@ -276,34 +276,44 @@ bool Spool::put_direct(const std::string& key, std::string_view body, const Obje
                        std::unique_lock<std::mutex>& lock) {
   direct_in_flight_ = true;
   lock.unlock();
-  bool sent = false;
-  bool permanent = false;
   std::string why;
-  try {
-    sink_.put(key, body, metadata);
-    sent = true;
-  } catch (const StoreError& e) {
-    permanent = !e.retryable();
-    why = e.what();
-  } catch (const std::exception& e) {
-    why = e.what();
-  }
+  const PutOutcome outcome = put_to_sink(key, body, metadata, &why);
   lock.lock();
   direct_in_flight_ = false;
   cv_.notify_all();
-  if (sent) {
-    ++stats_.sent;
-    return true;
-  }
-  if (permanent) {
-    ++stats_.dropped_failed;
-    count_dropped(1);
-    log("profile " + key + " dropped: " + sink_.describe() + " refused it for good: " + why);
-    return true;
+  switch (outcome) {
+    case PutOutcome::kSent:
+      ++stats_.sent;
+      return true;
+    case PutOutcome::kDrop:
+      count_refused(key, why);
+      return true;
+    case PutOutcome::kRetry:
+      break;
   }
   ++stats_.retries;
   log("cannot send " + key + " to " + sink_.describe() + " (" + why + "); spooled for a retry");
   return false;
+}
+
+Spool::PutOutcome Spool::put_to_sink(const std::string& key, std::string_view body,
+                                     const ObjectMetadata& metadata, std::string* why) {
+  try {
+    sink_.put(key, body, metadata);
+    return PutOutcome::kSent;
+  } catch (const StoreError& e) {
+    *why = e.what();
+    return e.retryable() ? PutOutcome::kRetry : PutOutcome::kDrop;
+  } catch (const std::exception& e) {
+    *why = e.what();
+    return PutOutcome::kRetry;  // unknown: assume it may pass later; the size limit bounds the wait
+  }
+}
+
+void Spool::count_refused(const std::string& what, const std::string& why) {
+  ++stats_.dropped_failed;
+  count_dropped(1);
+  log("profile " + what + " dropped: " + sink_.describe() + " refused it for good: " + why);
 }
 
 size_t Spool::flush(SteadyClock::time_point deadline) {
@@ -372,28 +382,19 @@ void Spool::drain_loop() {
     std::string key;
     std::string_view body;
     ObjectMetadata metadata;
-    enum class Outcome { kSent, kRetry, kDrop } outcome;
+    PutOutcome outcome;
     std::string why;
     if (!read_whole(options_.dir + "/" + name, &bytes) ||
         !decode_spool_entry(bytes, &key, &body, &metadata)) {
-      outcome = Outcome::kDrop;
+      outcome = PutOutcome::kDrop;
       why = "spool file " + name + " is unreadable or incomplete";
     } else {
-      try {
-        sink_.put(key, body, metadata);
-        outcome = Outcome::kSent;
-      } catch (const StoreError& e) {
-        outcome = e.retryable() ? Outcome::kRetry : Outcome::kDrop;
-        why = e.what();
-      } catch (const std::exception& e) {
-        outcome = Outcome::kRetry;  // unknown: assume it may pass later; the size limit bounds the wait
-        why = e.what();
-      }
+      outcome = put_to_sink(key, body, metadata, &why);
     }
 
     lock.lock();
     in_flight_.clear();
-    if (outcome == Outcome::kRetry) {
+    if (outcome == PutOutcome::kRetry) {
       ++stats_.retries;
       backoff_ =
           backoff_.count() == 0 ? options_.initial_backoff : std::min(backoff_ * 2, options_.max_backoff);
@@ -413,13 +414,10 @@ void Spool::drain_loop() {
     backoff_ = std::chrono::milliseconds(0);
     if (queue_.erase(name) != 0) queued_bytes_ -= size;
     remove_file(name);
-    if (outcome == Outcome::kSent) {
+    if (outcome == PutOutcome::kSent) {
       ++stats_.sent;
     } else {
-      ++stats_.dropped_failed;
-      count_dropped(1);
-      log("profile " + (key.empty() ? name : key) + " dropped: " + sink_.describe() +
-          " refused it for good: " + why);
+      count_refused(key.empty() ? name : key, why);
     }
     cv_.notify_all();
   }

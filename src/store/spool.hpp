@@ -84,7 +84,12 @@ class Spool {
   const std::string& dir() const { return options_.dir; }
 
  private:
+  enum class PutOutcome { kSent, kRetry, kDrop };
   void drain_loop();
+  // One put to the sink (mu_ not held); `why` says why it failed.
+  PutOutcome put_to_sink(const std::string& key, std::string_view body, const ObjectMetadata& metadata,
+                         std::string* why);
+  void count_refused(const std::string& what, const std::string& why);  // refused for good; mu_ held
   bool put_direct(const std::string& key, std::string_view body, const ObjectMetadata& metadata,
                   std::unique_lock<std::mutex>& lock);
   void drop_oldest_for(uint64_t incoming, std::unique_lock<std::mutex>& lock);
