@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -299,6 +300,48 @@ TEST(RingFollower, WaitsForTheAgentToHaveWrittenItsWaits) {
   r.header->state = static_cast<uint32_t>(ring::State::kPaused);  // a paused agent writes nothing more
   EXPECT_TRUE(f.wait_for_waits(at(240), soon()));
   f.stop();
+}
+
+TEST(RingFollower, AnExitedProcessesRingDoesNotHoldTheWaitForWaits) {
+  testing::TempDir temp;
+  const std::string& dir = temp.path;
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  TestRing r(dir + "/lambdascope-" + std::to_string(child) + "-0.ring", child, ring::Mode::kWall);
+  r.header->state = static_cast<uint32_t>(ring::State::kRunning);
+  r.header->waits_through_ns = 100 * kMs;  // behind the window's end, and it will never write again
+  RingFollower f({.dir = dir});
+  f.poll();
+  EXPECT_TRUE(f.wait_for_waits(at(240), std::chrono::steady_clock::now() + std::chrono::seconds(5)));
+}
+
+// The folder is listed again only when its mtime moved (scan_locked): a ring created in the same clock tick
+// as the last listing leaves the mtime as it was, as a ring made here with the mtime set back does.
+TEST(RingFollower, ARingIsFoundWhenTheFoldersMtimeMovesAndWithinTwentyScansWhenItDoesNot) {
+  testing::TempDir temp;
+  const std::string& dir = temp.path;
+  const std::string pid = std::to_string(::getppid());
+  const timespec old[2] = {{1600000000, 0}, {1600000000, 0}};  // an mtime that can stand for a listing
+  ASSERT_EQ(::utimensat(AT_FDCWD, dir.c_str(), old, 0), 0);
+  RingFollower f({.dir = dir});
+  f.poll();
+  EXPECT_EQ(f.stats().rings, 0u);
+  TestRing a(dir + "/lambdascope-" + pid + "-0.ring", ::getppid());
+  f.poll();
+  EXPECT_EQ(f.stats().rings, 1u) << "the mtime moved: listed again";
+
+  ASSERT_EQ(::utimensat(AT_FDCWD, dir.c_str(), old, 0), 0);
+  f.poll();  // a listing the old mtime stands for
+  TestRing b(dir + "/lambdascope-" + pid + "-1.ring", ::getppid());
+  ASSERT_EQ(::utimensat(AT_FDCWD, dir.c_str(), old, 0), 0);
+  int scans = 0;
+  while (f.stats().rings != 2u && scans < 40) {
+    f.poll();
+    ++scans;
+  }
+  EXPECT_EQ(f.stats().rings, 2u) << "a listing stands for 20 scans at most";
+  EXPECT_LE(scans, 20);
 }
 
 TEST(RingFollower, RingsOfExitedProcessesGoOnceTheirSamplesAreCut) {

@@ -120,10 +120,18 @@ void RingFollower::stop() {
 
 void RingFollower::loop() {
   std::unique_lock<std::mutex> lock(mu_);
+  bool frozen = false;
   while (!stop_) {
-    scan_locked();
-    drain_locked();
-    cv_.wait_for(lock, options_.interval, [&] { return stop_.load(); });
+    // Not right after a freeze (Lambda between invocations): the runtime wrote nothing meanwhile, and
+    // the invocation that thawed it ends in a cut, which drains. So a drain comes after an interval of
+    // unfrozen time, not at every thaw.
+    if (!frozen) {
+      scan_locked();
+      drain_locked();
+    }
+    const auto due = std::chrono::steady_clock::now() + options_.interval;
+    cv_.wait_until(lock, due, [&] { return stop_.load(); });
+    frozen = std::chrono::steady_clock::now() - due > std::chrono::milliseconds(50);
   }
 }
 
@@ -134,6 +142,25 @@ void RingFollower::poll() {
 }
 
 void RingFollower::scan_locked() {
+  // Listing the folder costs more than draining the rings (a few system calls, each a trip to the host in
+  // a small virtual machine), and it is looked at twice per invocation. A ring created or removed changes
+  // the folder's mtime, so an unchanged mtime means an unchanged folder, with two exceptions the rules
+  // cover: a ring created in the same clock tick as the last listing (mtime is stamped from a coarse clock,
+  // so it may not move): the mtime stands for a listing only if it was already older than a tick then; and
+  // a wall-clock step back (an mtime that happens to repeat): a listing stands for 20 scans at most (some 8
+  // invocations; not a time, which would run out in every freeze between sparse invocations).
+  constexpr int64_t kTickNs = 50000000;
+  constexpr int kListingScans = 20;
+  struct stat st {};
+  const bool have_mtime = ::stat(options_.dir.c_str(), &st) == 0;
+  if (have_mtime && unopened_.empty() && listed_mtime_ && listed_mtime_->tv_sec == st.st_mtim.tv_sec &&
+      listed_mtime_->tv_nsec == st.st_mtim.tv_nsec && ++scans_since_listing_ < kListingScans)
+    return;
+  timespec wall{};
+  ::clock_gettime(CLOCK_REALTIME, &wall);
+  listed_mtime_.reset();
+  scans_since_listing_ = 0;
+  if (have_mtime && ns_of(wall) - ns_of(st.st_mtim) > kTickNs) listed_mtime_ = st.st_mtim;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(options_.dir, ec)) {
     std::string path = entry.path().string();
@@ -239,9 +266,9 @@ bool RingFollower::wait_for_waits(int64_t end_ns, std::chrono::steady_clock::tim
         const capture::RingInfo& info = f.reader->info();
         const uint64_t through = f.reader->waits_through_ns();
         if (info.mode != agent::ring::Mode::kWall || through == 0 ||
-            f.reader->state() != agent::ring::State::kRunning || !process_alive(info.pid))
+            f.reader->state() != agent::ring::State::kRunning || realtime_locked(f, through) >= end_ns)
           continue;
-        if (realtime_locked(f, through) < end_ns) complete = false;
+        if (process_alive(info.pid)) complete = false;  // read only when behind: a /proc file per look
       }
     }
     if (complete) return true;

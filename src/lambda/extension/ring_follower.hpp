@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <memory>
@@ -111,6 +112,10 @@ class RingFollower {
   std::map<std::string, Followed> rings_;
   std::map<std::string, int> unopened_;  // path -> failed open attempts
   std::set<std::string> own_;            // our own rings (a global LD_PRELOAD): never followed, not reopened
+  // The folder's mtime at the last listing, when that listing can stand for later scans (scan_locked says
+  // when it can), and the scans it stood for.
+  std::optional<timespec> listed_mtime_;
+  int scans_since_listing_ = 0;
   uint64_t buffered_pcs_ = 0;
   uint64_t last_drain_monotonic_ = 0;  // when the clocks were last compared
   int64_t last_clock_offset_ = 0;
