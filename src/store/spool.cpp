@@ -205,6 +205,7 @@ void Spool::start() {
 void Spool::count_dropped(uint64_t n) {
   std::string path = options_.dir + "/" + kDroppedFile;
   uint64_t total = read_counter(path) + n;
+  dropped_file_ = true;
   std::string error = write_whole(options_.dir, kDroppedFile, std::to_string(total));
   if (!error.empty()) log("cannot persist the dropped-profile count: " + error);
 }
@@ -339,9 +340,11 @@ size_t Spool::flush(SteadyClock::time_point deadline) {
 
 uint64_t Spool::take_dropped() {
   std::lock_guard<std::mutex> lock(mu_);
+  if (!dropped_file_) return 0;
   std::string path = options_.dir + "/" + kDroppedFile;
   uint64_t n = read_counter(path);
   if (n != 0) ::unlink(path.c_str());
+  dropped_file_ = false;
   return n;
 }
 

@@ -106,6 +106,9 @@ class Spool {
   std::string in_flight_;          // the file being sent (never dropped under the drainer's feet)
   bool direct_in_flight_ = false;  // add() is putting a profile itself: the drainer waits
   bool stop_ = false;
+  // The dropped-profile count's file may exist: unknown at start (an earlier run's), then only after
+  // count_dropped. take_dropped, once per profile, opens it only then.
+  bool dropped_file_ = true;
   bool flushing_ = false;
   std::chrono::steady_clock::time_point flush_deadline_{};
   std::chrono::steady_clock::time_point retry_at_{};

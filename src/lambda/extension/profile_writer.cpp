@@ -1,5 +1,6 @@
 #include "lambda/extension/profile_writer.hpp"
 
+#include <charconv>
 #include <cmath>
 
 #include "capture/profile_builder.hpp"
@@ -13,9 +14,10 @@ namespace lambdascope::lambda::extension {
 namespace {
 
 std::string format_ms(double ms) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", ms);
-  std::string s = buf;
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, ms, std::chars_format::fixed, 3);
+  if (ec != std::errc()) return "0";  // beyond 10^60 ms: never from Lambda
+  std::string s(buf, end);
   while (s.back() == '0') s.pop_back();
   if (s.back() == '.') s.pop_back();
   return s;
