@@ -18,6 +18,7 @@ namespace {
 struct LocalFlags {
   std::string function_dir, handler, events, extensions_dir, name, ric, region = "us-east-1";
   int invocations = 0;
+  int interval_ms = 0;
   int memory = 128;
   bool no_limits = false;
   int shutdown_ms = 0;  // 0: Lambda's
@@ -63,6 +64,10 @@ Action add_local_command(CLI::App& app) {
   cmd->add_option("--invocations", flags->invocations,
                   "Number of invocations (default: one per event; the events repeat when N is larger)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--interval", flags->interval_ms,
+                  "Milliseconds from the end of one invocation to the next, the sandbox frozen meanwhile, as "
+                  "between a function's requests (default 0: back to back)")
+      ->check(CLI::Range(0, 3600000));
   CLI::Option* memory =
       cmd->add_option(
              "--memory", flags->memory,
@@ -132,6 +137,7 @@ Action add_local_command(CLI::App& app) {
     run.events = lambda::read_event_lines(f.events);
     run.count = f.invocations > 0 ? static_cast<size_t>(f.invocations) : run.events.size();
     run.json = f.json;
+    run.interval = std::chrono::milliseconds(f.interval_ms);
 
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_interrupt);

@@ -34,6 +34,7 @@ expect_usage_error "bad event line" "bad.jsonl:2" --function "$fn" --events "$tm
 python3 -c 'print("\"" + "x" * (6 * 1024 * 1024) + "\"")' >"$tmp/huge.jsonl"
 expect_usage_error "event over 6 MB" "huge.jsonl:1: an event of" --function "$fn" --events "$tmp/huge.jsonl"
 expect_usage_error "memory out of range" "memory" --function "$fn" --events "$tmp/events.jsonl" --memory 64
+expect_usage_error "negative interval" "interval" --function "$fn" --events "$tmp/events.jsonl" --interval -5
 expect_usage_error "no runtime client" "aws-lambda-ric" --function "$fn" --events "$tmp/events.jsonl" \
   --ric "$tmp/missing/index.mjs"
 
@@ -43,4 +44,14 @@ expect_usage_error "no runtime client" "aws-lambda-ric" --function "$fn" --event
 [ "$(wc -l <"$tmp/out")" = 2 ] || fail "two responses"
 grep -q '^START RequestId: ' "$tmp/err" || fail "START line"
 grep -q '^END RequestId: ' "$tmp/err" || fail "END line"
+
+# --interval: the next invocation comes that long after the previous one's answer.
+python3 - "$LS_BINARY" "$fn" "$tmp/events.jsonl" <<'PY' || fail "--interval"
+import subprocess, sys, time
+p = subprocess.Popen([sys.argv[1], "local", "--function", sys.argv[2], "--events", sys.argv[3],
+                      "--invocations", "3", "--interval", "400"], stdout=subprocess.PIPE,
+                     stderr=subprocess.DEVNULL, text=True)
+times = [time.monotonic() for _ in p.stdout]
+sys.exit(p.wait() != 0 or len(times) != 3 or min(b - a for a, b in zip(times, times[1:])) < 0.4)
+PY
 echo "ok: local command contract"

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <map>
 #include <stdexcept>
+#include <thread>
 
 #include "lambda/common/json.hpp"
 
@@ -38,6 +39,7 @@ std::string invoke_result_json(const InvokeResult& r) {
 std::string run_local(Emulator& emulator, const LocalRun& run) {
   std::map<std::string, int> statuses;
   for (size_t i = 0; i < run.count; ++i) {
+    if (i != 0 && run.interval.count() > 0) std::this_thread::sleep_for(run.interval);
     InvokeRequest request;
     request.payload = run.events[i % run.events.size()];
     InvokeResult r = emulator.invoke(request);

@@ -2,6 +2,7 @@
 // invocation), then SHUTDOWN. Kept beside the emulator so the command only maps flags onto it.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -16,7 +17,8 @@ std::string invoke_result_json(const InvokeResult& r);
 struct LocalRun {
   std::vector<std::string> events;  // payloads; they repeat when `count` is larger
   size_t count = 0;
-  bool json = false;  // print invoke_result_json instead of the response payload
+  std::chrono::milliseconds interval{0};  // idle between invocations (frozen: what sparse requests cost)
+  bool json = false;                      // print invoke_result_json instead of the response payload
 };
 
 // Runs the invocations on stdout, shuts the environment down, and returns the summary
