@@ -6,7 +6,7 @@
 # median; each under 10%: on a busy machine a late handler's own time can count as the waiting thread's), and its
 # waiting samples end in
 # "[waiting: lock]"; burnCpu holds most of the CPU; at least 50 samples (periods) per invocation. go tool pprof's
-# -sample_index=wall and =cpu totals equal ours.
+# -sample_index=wall and =cpu totals equal ours. Back-to-back invocations share telemetry deliveries.
 set -euo pipefail
 : "${LS_BINARY:?run through ctest}" "${LS_SOURCE_DIR:?run through ctest}"
 tmp=$(mktemp -d)
@@ -39,6 +39,11 @@ results = [json.loads(l) for l in open(f"{tmp}/out.jsonl")]
 check(len(results) == 8 and all(r["status"] == "success" for r in results), "8 successful invocations")
 profiles = [p for p in lp.stored_profiles(f"{tmp}/lambdascope-data") if p["phase"] == "invoke"]
 check(len(profiles) == 8, f"8 invoke profiles, got {len(profiles)}")
+# Telemetry buffered up to 1 s (FLUSH=background): back-to-back invocations (as `local` runs them) share
+# a delivery, about one a second (2 or 3 here); with 25 ms each invocation had its own (10 here).
+import re
+deliveries = re.search(r"SHUTDOWN .*, (\d+) telemetry deliveries", log)
+check(deliveries and int(deliveries.group(1)) <= 6, f"telemetry deliveries: {deliveries and deliveries.group(1)}")
 
 def has(s, part):
     return any(part in f for f in s["stack"])

@@ -48,6 +48,18 @@ TEST(InboxAttribution, UnnamedFilesGoToTheInvocationTheLookIsFor) {
   EXPECT_EQ(a.attribute("heap.pprof", Look::kRequest, "other")->request_id, kR2);
 }
 
+// Telemetry comes buffered: a runtimeDone after the next INVOKE is late, and the watcher then does not look
+// for it (the look at that INVOKE was its invocation's).
+TEST(InboxAttribution, AnInvocationIsSupersededByTheNextInvoke) {
+  InboxAttribution a(0);
+  a.on_invoke(kR1, 1);
+  EXPECT_FALSE(a.superseded(kR1));
+  a.on_invoke(kR2, 2);
+  EXPECT_TRUE(a.superseded(kR1));
+  EXPECT_FALSE(a.superseded(kR2));
+  EXPECT_FALSE(a.superseded("never-seen"));
+}
+
 TEST(InboxAttribution, ANameWithARequestIdWinsAndAnUnknownOneWaitsUntilTheFinalLook) {
   InboxAttribution a(0);
   a.on_invoke(kR1, 1);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -31,6 +32,22 @@ using std::chrono::milliseconds;
 
 // At SHUTDOWN, what moving the last profiles from the spool to a directory may take.
 constexpr milliseconds kLocalFlushReserve(50);
+
+// How long Lambda may hold platform events before it delivers them. FLUSH=invoke writes the profile
+// before /event/next, so it needs runtimeDone at once: 25 ms, the shortest Lambda accepts. Otherwise the
+// profile is written after the invocation whenever its events come, and Lambda's default of 1 s lets
+// platform.start ride with the batch that ends the invocation (it comes at the next thaw) instead of
+// waking the extension 25 ms into the function's run: one delivery, and one connection, per invocation
+// instead of two (docs/lambda-extension.md).
+int telemetry_buffer_ms(FlushMode flush) {
+  return flush == FlushMode::kInvoke ? 25 : 1000;
+}
+
+// How long a window whose end is known waits for the events still missing (its report; its runtimeDone,
+// when the next INVOKE came first): they may be held the whole buffering time, in another batch.
+milliseconds report_grace(FlushMode flush) {
+  return milliseconds(telemetry_buffer_ms(flush) + 200);
+}
 
 int64_t realtime_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -93,6 +110,7 @@ class Profiler {
         client_(client),
         sandbox_(sandbox_id()),
         follower_({.dir = config.ring_dir}),
+        cutter_(report_grace(config.flush)),
         writer_(config.function_name, sandbox_) {
     writer_.set_keep_idle_threads(config.keep_idle_threads);
     writer_.set_default_mode(config.mode_hint == "cpu" ? agent::ring::Mode::kCpu : agent::ring::Mode::kWall);
@@ -117,6 +135,7 @@ class Profiler {
     inbox_->start();
 
     listener_ = std::make_unique<TelemetryListener>([this](const TelemetryBatch& batch) {
+      ++deliveries_;
       for (const TelemetryEvent& e : batch.events) {
         cutter_.on_telemetry(e);
         if (e.type == "platform.runtimeDone") inbox_->on_runtime_done(e.request_id);
@@ -130,7 +149,7 @@ class Profiler {
       Log::info("telemetry: " + error + "; profiles will span INVOKE to INVOKE");
     } else {
       std::string detail;
-      switch (client_.subscribe_telemetry(port, &detail)) {
+      switch (client_.subscribe_telemetry(port, telemetry_buffer_ms(config_.flush), &detail)) {
         case TelemetrySubscription::kSubscribed:
           telemetry = true;
           Log::debug("telemetry: subscribed on port " + std::to_string(port));
@@ -147,6 +166,7 @@ class Profiler {
       if (!telemetry) listener_->stop();
     }
     cutter_.set_telemetry(telemetry);
+    telemetry_ = telemetry;
   }
 
   void on_invoke(const LifecycleEvent& e) {
@@ -244,7 +264,8 @@ class Profiler {
         std::to_string(std::chrono::duration_cast<milliseconds>(SteadyClock::now() - received).count()) +
         " ms of the " +
         std::to_string(std::chrono::duration_cast<milliseconds>(budget_end - received).count()) +
-        " ms before the deadline; peak memory " + peak_rss_mb() + " MB, CPU " + cpu_ms() + " ms");
+        " ms before the deadline; peak memory " + peak_rss_mb() + " MB, CPU " + cpu_ms() + " ms" +
+        (telemetry_ ? ", " + std::to_string(deliveries_.load()) + " telemetry deliveries" : ""));
   }
 
  private:
@@ -309,6 +330,8 @@ class Profiler {
   WindowCutter cutter_;
   ProfileWriter writer_;
   std::unique_ptr<TelemetryListener> listener_;
+  bool telemetry_ = false;               // subscribed
+  std::atomic<uint64_t> deliveries_{0};  // telemetry batches received (each a connection and a wake)
   std::unique_ptr<store::Sink> sink_;
   std::unique_ptr<store::Spool> spool_;
   std::unique_ptr<BackgroundWriter> writer_thread_;

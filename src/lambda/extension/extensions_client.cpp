@@ -82,13 +82,13 @@ LifecycleEvent ExtensionsClient::next() {
   return parse_lifecycle_event(r->body);
 }
 
-TelemetrySubscription ExtensionsClient::subscribe_telemetry(int port, std::string* detail) {
-  // 25 ms is the shortest buffering Lambda accepts: windows close soon after the handler returns.
+TelemetrySubscription ExtensionsClient::subscribe_telemetry(int port, int buffer_ms, std::string* detail) {
   std::string body =
       JsonObject()
           .str("schemaVersion", "2022-12-13")
           .raw("types", R"(["platform"])")
-          .raw("buffering", R"({"maxItems":1000,"maxBytes":262144,"timeoutMs":25})")
+          .raw("buffering",
+               JsonObject().num("maxItems", 1000).num("maxBytes", 262144).num("timeoutMs", buffer_ms).done())
           .raw("destination", JsonObject()
                                   .str("protocol", "HTTP")
                                   .str("URI", "http://sandbox.localdomain:" + std::to_string(port) + "/")

@@ -29,8 +29,9 @@ class ExtensionsClient {
   bool register_extension(const std::string& name, std::string* error);
   // GET /event/next; kUnknown with `error` on a transport failure or an unexpected answer.
   LifecycleEvent next();
-  // PUT /telemetry for platform events to http://sandbox.localdomain:<port>/.
-  TelemetrySubscription subscribe_telemetry(int port, std::string* detail);
+  // PUT /telemetry for platform events to http://sandbox.localdomain:<port>/, delivered at most
+  // `buffer_ms` (25 to 30,000) after the first event of a batch.
+  TelemetrySubscription subscribe_telemetry(int port, int buffer_ms, std::string* detail);
 
   const std::string& identifier() const { return id_; }
   const std::string& function_name() const { return function_name_; }  // from the register answer

@@ -45,6 +45,11 @@ void InboxAttribution::on_invoke(const std::string& request_id, int64_t receipt_
   if (windows_.size() > kKeep + 1) windows_.erase(windows_.begin() + 1);
 }
 
+bool InboxAttribution::superseded(std::string_view request_id) const {
+  const Window* w = find(request_id);
+  return w != nullptr && w != &windows_.back();
+}
+
 const Window* InboxAttribution::find(std::string_view request_id) const {
   if (request_id.empty()) return nullptr;
   for (auto it = windows_.rbegin(); it != windows_.rend(); ++it)

@@ -26,6 +26,8 @@ class InboxAttribution {
   explicit InboxAttribution(int64_t start_ns);
 
   void on_invoke(const std::string& request_id, int64_t receipt_ns);
+  // Whether an INVOKE came after `request_id`'s (then the look just after it was that invocation's).
+  bool superseded(std::string_view request_id) const;
 
   // Whom a look is made for (rule 3).
   enum class Look {

@@ -87,6 +87,9 @@ void InboxWatcher::on_invoke(const std::string& request_id, int64_t receipt_ns) 
 
 void InboxWatcher::on_runtime_done(const std::string& request_id) {
   std::lock_guard<std::mutex> lock(mu_);
+  // Telemetry is buffered (up to a second): a runtimeDone that comes after the next INVOKE is late. The
+  // look at that INVOKE took this invocation's files; what is there now is the next one's.
+  if (attribution_.superseded(request_id)) return;
   look(InboxAttribution::Look::kRequest, request_id, false);
 }
 
