@@ -170,7 +170,8 @@ void Spool::log(const std::string& line) const {
 
 void Spool::start() {
   std::unique_lock<std::mutex> lock(mu_);
-  if (drainer_.joinable()) return;
+  if (started_) return;
+  started_ = true;
   std::error_code ec;
   uint64_t found = 0;
   auto now = fs::file_time_type::clock::now();
@@ -196,6 +197,11 @@ void Spool::start() {
     log(std::to_string(found) + " profile" + (found == 1 ? "" : "s") + " left in the spool " + options_.dir +
         " by an earlier run; sending them");
   if (queued_bytes_ > options_.max_bytes) drop_oldest_for(0, lock);
+  if (!options_.direct || !queue_.empty()) start_drainer_locked();
+}
+
+void Spool::start_drainer_locked() {
+  if (drainer_.joinable()) return;
   drainer_ = std::thread([this] {
     ::pthread_setname_np(::pthread_self(), "ls-spool");
     drain_loop();
@@ -266,6 +272,7 @@ bool Spool::add(const std::string& key, std::string_view body, const ObjectMetad
   }
   queue_[name] = entry.size();
   queued_bytes_ += entry.size();
+  if (started_) start_drainer_locked();
   lock.unlock();
   cv_.notify_all();
   return true;
@@ -319,11 +326,12 @@ void Spool::count_refused(const std::string& what, const std::string& why) {
 
 size_t Spool::flush(SteadyClock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
-  if (!drainer_.joinable()) {
+  if (!started_) {
     lock.unlock();
     start();
     lock.lock();
   }
+  if (!queue_.empty()) start_drainer_locked();
   flushing_ = true;
   flush_deadline_ = deadline;
   // A retry scheduled past the deadline would never happen in time: try again now.

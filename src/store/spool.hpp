@@ -64,7 +64,9 @@ class Spool {
   Spool& operator=(const Spool&) = delete;
 
   // Takes the files already in the directory (a crashed producer's, a previous sandbox's) into the queue
-  // and starts the drainer thread.
+  // and starts the drainer thread; with `direct`, only once there is a file to send (a thread that waits
+  // for nothing still costs two wakes per invocation: a frozen sandbox's threads are each woken to stop
+  // and to go on).
   void start();
 
   // Stores one profile for the drainer. Returns false (after a log line) when it could not be kept: larger
@@ -86,6 +88,7 @@ class Spool {
  private:
   enum class PutOutcome { kSent, kRetry, kDrop };
   void drain_loop();
+  void start_drainer_locked();  // once
   // One put to the sink (mu_ not held); `why` says why it failed.
   PutOutcome put_to_sink(const std::string& key, std::string_view body, const ObjectMetadata& metadata,
                          std::string* why);
@@ -106,6 +109,7 @@ class Spool {
   std::string in_flight_;          // the file being sent (never dropped under the drainer's feet)
   bool direct_in_flight_ = false;  // add() is putting a profile itself: the drainer waits
   bool stop_ = false;
+  bool started_ = false;  // start() ran (the drainer may still wait for a first file, see start())
   // The dropped-profile count's file may exist: unknown at start (an earlier run's), then only after
   // count_dropped. take_dropped, once per profile, opens it only then.
   bool dropped_file_ = true;

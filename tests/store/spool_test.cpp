@@ -139,6 +139,16 @@ TEST(Spool, SendsToTheSinkAndDeletesTheFile) {
   fs::remove_all(dir);
 }
 
+// Whether a thread of this process has this name (the drainer is "ls-spool").
+bool has_thread(const std::string& name) {
+  for (const auto& task : fs::directory_iterator("/proc/self/task")) {
+    std::string comm;
+    std::getline(std::ifstream(task.path() / "comm"), comm);
+    if (comm == name) return true;
+  }
+  return false;
+}
+
 TEST(Spool, ALocalDestinationIsWrittenAtOnceWithoutASpoolFile) {
   fs::path dir = fresh_dir("direct");
   FlakySink sink;
@@ -152,6 +162,7 @@ TEST(Spool, ALocalDestinationIsWrittenAtOnceWithoutASpoolFile) {
   EXPECT_EQ(spool.pending(), 0u);
   EXPECT_EQ(spool_files(dir), 0u);
   EXPECT_EQ(spool.stats().sent, 1u);
+  EXPECT_FALSE(has_thread("ls-spool")) << "no drainer while nothing waits to be sent";
   fs::remove_all(dir);
 }
 
@@ -167,7 +178,8 @@ TEST(Spool, ADirectPutThatFailsIsSpooledAndSentLater) {
               sink);
   spool.start();
   ASSERT_TRUE(spool.add("fn/a.pb.gz", "body-a", {}));
-  EXPECT_TRUE(sink.stored().empty());  // the put failed: kept for the drainer
+  EXPECT_TRUE(sink.stored().empty());  // the put failed: kept for the drainer, started for it
+  ASSERT_TRUE(wait_for([&] { return sink.stored().size() == 1; }));  // sent with no flush()
   EXPECT_EQ(spool.flush(SteadyClock::now() + 2s), 0u);
   ASSERT_EQ(sink.stored().size(), 1u);
   EXPECT_EQ(sink.stored()[0].body, "body-a");
