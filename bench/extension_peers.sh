@@ -259,11 +259,13 @@ print("- The agent: bench/agent_peers.sh's \"Cost per sample\", with the agent's
 print(f"- The rate rule takes {rule / 1000:.2f} µs for the two together (kSampleCostNs).")
 
 # Where the CPU goes, thread by thread: the CPU time (schedstat) of the agent's threads in the runtime and of
-# every thread of the extension, read every 10 ms until they exit, in runs of 10 and 40 invocations of
-# node-wait at 1,769 MB with the default; the difference over 30 invocations, so start-up cancels out. The
-# CPU figures above are whole runs (rusage), which move by a few ms between runs: per thread, the parts are
-# steadier and say which part moved. The control thread's figure is noise around 0: its CPU is start-up work
-# (unwind tables) whose cost varies between runs, not per invocation.
+# every thread of the extension, read in one run of node-wait at 1,769 MB with the default when `local`
+# prints the K1-th and the K2-th invocation's result; the difference over K2 - K1 invocations, so start-up
+# (reading node's symbols, building unwind tables) is left out. Twice: back to back (as the table above) and
+# with 1 s between invocations (`local --interval 1000`, the sandbox frozen meanwhile), as a function called
+# less than once a second is: telemetry then comes one batch per invocation, and every thread wakes at each
+# thaw after an idle second. The CPU figures above are whole runs (rusage), which move by a few ms between
+# runs: per thread, the parts are steadier and say which part moved.
 def descendants(root_pid):
     kids = {}
     for stat in glob.glob("/proc/[0-9]*/stat"):
@@ -280,51 +282,59 @@ def descendants(root_pid):
             todo.append(k)
     return out
 
-def thread_cpu(count):
+def thread_cpu_now(root_pid):
+    by_name = {}
+    for pid in descendants(root_pid):
+        try:
+            extension = b" extension " in open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ")
+            for task in glob.glob(f"/proc/{pid}/task/[0-9]*"):
+                comm = open(f"{task}/comm").read().strip()
+                if extension:
+                    name = "extension: " + ("main" if task.endswith(f"/{pid}") else comm)
+                elif comm in ("lambdascope-wal", "lambdascope-ctl"):  # not the wrapper's shell
+                    name = "agent: " + comm
+                else:
+                    continue
+                by_name[name] = by_name.get(name, 0) + int(open(f"{task}/schedstat").read().split()[0])
+        except OSError:
+            pass
+    return by_name
+
+def thread_cpu(k1, k2, interval_ms):
     run = f"{tmp}/run"
     shutil.rmtree(run, ignore_errors=True)
     os.makedirs(run)
-    cmd = [bin, "local", "--function", wait_fn, "--events", f"{tmp}/wait.jsonl", "--invocations", str(count),
-           "--memory", "1769", "--json", "--env", f"LAMBDASCOPE_SPOOL_DIR={run}/spool"] + ours + wrapper
-    p = subprocess.Popen(cmd, cwd=run, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    last = {}
-    while p.poll() is None:
-        for pid in descendants(p.pid):
-            try:
-                extension = b" extension " in open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ")
-                for task in glob.glob(f"/proc/{pid}/task/[0-9]*"):
-                    comm = open(f"{task}/comm").read().strip()
-                    if extension:
-                        name = "extension: " + ("main" if task.endswith(f"/{pid}") else comm)
-                    elif comm in ("lambdascope-wal", "lambdascope-ctl"):  # not the wrapper's shell
-                        name = "agent: " + comm
-                    else:
-                        continue
-                    last[task] = (name, int(open(f"{task}/schedstat").read().split()[0]))
-            except OSError:
-                pass
-        time.sleep(0.01)
-    if p.returncode != 0:
+    cmd = [bin, "local", "--function", wait_fn, "--events", f"{tmp}/wait.jsonl", "--invocations", str(k2 + 2),
+           "--interval", str(interval_ms), "--memory", "1769", "--json",
+           "--env", f"LAMBDASCOPE_SPOOL_DIR={run}/spool"] + ours + wrapper
+    p = subprocess.Popen(cmd, cwd=run, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    seen, first, last = 0, None, None
+    for _ in p.stdout:
+        seen += 1
+        if seen == k1:
+            first = thread_cpu_now(p.pid)
+        elif seen == k2:
+            last = thread_cpu_now(p.pid)
+    if p.wait() != 0 or first is None or last is None:
         sys.exit(f"per-thread CPU: local failed ({p.returncode})")
-    by_name = {}
-    for name, ns in last.values():
-        by_name[name] = by_name.get(name, 0) + ns
-    return by_name
+    return {name: (last[name] - first[name]) / (k2 - k1) / 1000 for name in set(first) & set(last)}
 
-per_thread = {}
-for r in range(rounds):
-    few, many = thread_cpu(10), thread_cpu(40)
-    for name in set(few) | set(many):
-        per_thread.setdefault(name, []).append((many.get(name, 0) - few.get(name, 0)) / 30 / 1000)
-print()
-print("### Where the CPU goes, per thread (node-wait, 1,769 MB, default)")
-print()
-print("| thread | CPU per invocation | each round |")
-print("|---|---|---|")
-total = 0
-for name in sorted(per_thread):
-    v = per_thread[name]
-    total += statistics.median(v)
-    print(f"| {name} | {statistics.median(v):.0f} µs | {', '.join(f'{x:.0f}' for x in v)} |")
-print(f"| sum of the medians | {total:.0f} µs | |")
+for title, k1, k2, interval_ms in (("back to back", 10, 50, 0), ("1 s apart", 5, 20, 1000)):
+    per_thread = {}
+    for r in range(rounds):
+        for name, us in thread_cpu(k1, k2, interval_ms).items():
+            per_thread.setdefault(name, []).append(us)
+    print()
+    print(f"### Where the CPU goes, per thread (node-wait, 1,769 MB, default, invocations {title})")
+    print()
+    print(f"Invocations {k1 + 1} to {k2} of a run, {rounds} rounds.")
+    print()
+    print("| thread | CPU per invocation | each round |")
+    print("|---|---|---|")
+    total = 0
+    for name in sorted(per_thread):
+        v = per_thread[name]
+        total += statistics.median(v)
+        print(f"| {name} | {statistics.median(v):.0f} µs | {', '.join(f'{x:.0f}' for x in v)} |")
+    print(f"| sum of the medians | {total:.0f} µs | |")
 PY
