@@ -331,7 +331,6 @@ size_t Spool::flush(SteadyClock::time_point deadline) {
     start();
     lock.lock();
   }
-  if (!queue_.empty()) start_drainer_locked();
   flushing_ = true;
   flush_deadline_ = deadline;
   // A retry scheduled past the deadline would never happen in time: try again now.

@@ -166,7 +166,6 @@ class Profiler {
       if (!telemetry) listener_->stop();
     }
     cutter_.set_telemetry(telemetry);
-    telemetry_ = telemetry;
   }
 
   void on_invoke(const LifecycleEvent& e) {
@@ -265,7 +264,7 @@ class Profiler {
         " ms of the " +
         std::to_string(std::chrono::duration_cast<milliseconds>(budget_end - received).count()) +
         " ms before the deadline; peak memory " + peak_rss_mb() + " MB, CPU " + cpu_ms() + " ms" +
-        (telemetry_ ? ", " + std::to_string(deliveries_.load()) + " telemetry deliveries" : ""));
+        (cutter_.telemetry() ? ", " + std::to_string(deliveries_.load()) + " telemetry deliveries" : ""));
   }
 
  private:
@@ -330,7 +329,6 @@ class Profiler {
   WindowCutter cutter_;
   ProfileWriter writer_;
   std::unique_ptr<TelemetryListener> listener_;
-  bool telemetry_ = false;               // subscribed
   std::atomic<uint64_t> deliveries_{0};  // telemetry batches received (each a connection and a wake)
   std::unique_ptr<store::Sink> sink_;
   std::unique_ptr<store::Spool> spool_;
