@@ -101,7 +101,31 @@ TEST(InboxWatcher, AMissingFolderIsNothingToDo) {
   InboxStats s = w.stats();
   EXPECT_EQ(s.stored + s.bad + s.failed + s.abandoned, 0u);
   EXPECT_FALSE(fs::exists(root / "never-made"));
+  // Every thread of the sandbox is woken at each freeze and thaw: none for an inbox nobody uses.
+  EXPECT_FALSE(testing::has_thread("ls-inbox"));
   fs::remove_all(root);
+}
+
+TEST(InboxWatcher, ItsThreadStartsWithTheFirstFileTaken) {
+  testing::TempDir root;
+  fs::path inbox = fs::path(root.path) / "inbox";
+  fs::create_directories(inbox);
+  store::DirectorySink sink((fs::path(root.path) / "store").string());
+  store::SpoolOptions so;
+  so.dir = (fs::path(root.path) / "spool").string();
+  so.log = [](const std::string&) {};
+  store::Spool spool(so, sink);
+  spool.start();
+  InboxWatcher w(inbox.string(), {"fn", "sb", ""}, &spool, 1'000'000'000);
+  w.start();
+  w.on_invoke(kR1, 2'000'000'000);
+  w.on_runtime_done(kR1);
+  EXPECT_FALSE(testing::has_thread("ls-inbox"));
+  put(inbox / "cpu.pprof", pprof_of({{"samples", "count"}, {"cpu", "nanoseconds"}}));
+  w.on_invoke(kR2, 3'000'000'000);  // takes R1's file
+  ASSERT_TRUE(w.drain(std::chrono::steady_clock::now() + 60s));
+  EXPECT_EQ(w.stats().stored, 1u);
+  EXPECT_TRUE(testing::has_thread("ls-inbox"));  // named before it stored anything
 }
 
 }  // namespace

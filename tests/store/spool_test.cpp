@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/directory_sink.hpp"
+#include "support/test_support.hpp"
 
 namespace lambdascope::store {
 namespace {
@@ -139,16 +140,6 @@ TEST(Spool, SendsToTheSinkAndDeletesTheFile) {
   fs::remove_all(dir);
 }
 
-// Whether a thread of this process has this name (the drainer is "ls-spool").
-bool has_thread(const std::string& name) {
-  for (const auto& task : fs::directory_iterator("/proc/self/task")) {
-    std::string comm;
-    std::getline(std::ifstream(task.path() / "comm"), comm);
-    if (comm == name) return true;
-  }
-  return false;
-}
-
 TEST(Spool, ALocalDestinationIsWrittenAtOnceWithoutASpoolFile) {
   fs::path dir = fresh_dir("direct");
   FlakySink sink;
@@ -162,7 +153,7 @@ TEST(Spool, ALocalDestinationIsWrittenAtOnceWithoutASpoolFile) {
   EXPECT_EQ(spool.pending(), 0u);
   EXPECT_EQ(spool_files(dir), 0u);
   EXPECT_EQ(spool.stats().sent, 1u);
-  EXPECT_FALSE(has_thread("ls-spool")) << "no drainer while nothing waits to be sent";
+  EXPECT_FALSE(testing::has_thread("ls-spool")) << "no drainer while nothing waits to be sent";
   fs::remove_all(dir);
 }
 

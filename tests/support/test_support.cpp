@@ -50,6 +50,15 @@ CommandResult run_command(const std::string& command_line) {
   return r;
 }
 
+bool has_thread(const std::string& name) {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::string comm;
+    std::getline(std::ifstream(task.path() / "comm"), comm);
+    if (comm == name) return true;
+  }
+  return false;
+}
+
 std::string make_temp_dir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "lambdascope-test-XXXXXX").string();
   if (!mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp failed";

@@ -18,6 +18,9 @@ struct CommandResult {
 // Runs a shell command line, capturing stdout and stderr.
 CommandResult run_command(const std::string& command_line);
 
+// Whether a thread of this process has this name (/proc/self/task/*/comm).
+bool has_thread(const std::string& name);
+
 // A fresh empty directory under the system temp dir, removed by the caller when done.
 std::string make_temp_dir();
 

@@ -17,7 +17,8 @@ namespace lambdascope::lambda::extension {
 
 namespace {
 
-// Between the moments the lifecycle gives, a look for the latest invocation's files (cheap: one readdir).
+// Between the moments the lifecycle gives, a look for the latest invocation's files (cheap: one readdir),
+// once the runtime has used the inbox.
 constexpr auto kLookPeriod = std::chrono::seconds(1);
 // A runtime's profile is kilobytes to a few megabytes; more is not a profile we keep in memory.
 constexpr off_t kMaxBytes = 64 << 20;
@@ -73,6 +74,13 @@ InboxWatcher::~InboxWatcher() {
 }
 
 void InboxWatcher::start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  started_ = true;
+  if (!queue_.empty()) start_thread_locked();
+}
+
+void InboxWatcher::start_thread_locked() {
+  if (!started_ || thread_.joinable()) return;
   thread_ = std::thread([this] {
     ::pthread_setname_np(::pthread_self(), "ls-inbox");
     loop();
@@ -140,7 +148,9 @@ void InboxWatcher::look(InboxAttribution::Look which, const std::string& request
     queue_.push_back({name, taken, std::move(*w)});
   }
   ::closedir(d);
-  if (queue_.size() != queued) cv_.notify_all();
+  if (queue_.size() == queued) return;
+  start_thread_locked();
+  cv_.notify_all();
 }
 
 void InboxWatcher::loop() {

@@ -3,9 +3,11 @@
 // The watcher looks into it at the moments inbox_attribution.hpp names, takes every finished file (written
 // under a temporary name and renamed into place), gives it to its invocation, and stores it through the
 // same spool as the extension's own profiles (inbox_profile.hpp makes the object) on its own low-priority
-// thread, never on the invocation's path. Every taken file is removed (in Lambda /tmp is the function's
-// disk), a bad one with a log line saying why; temporary files still there at SHUTDOWN are removed too.
-// Never throws out of its calls; never makes the folder (the runtime does).
+// thread, never on the invocation's path. That thread starts with the first file taken: most functions never
+// use the inbox, and every thread of the sandbox is woken at each freeze and thaw. Every taken file is
+// removed (in Lambda /tmp is the function's disk), a bad one with a log line saying why; temporary files
+// still there at SHUTDOWN are removed too. Never throws out of its calls; never makes the folder (the runtime
+// does).
 #pragma once
 
 #include <sys/types.h>
@@ -41,6 +43,8 @@ class InboxWatcher {
   InboxWatcher(std::string dir, InboxObjectIds ids, store::Spool* spool, int64_t start_ns);
   ~InboxWatcher();
 
+  // From now on, a file taken starts the storing thread (if it has not started), which also looks every
+  // second between the lifecycle's looks. Before, taken files wait in the queue.
   void start();
   const std::string& dir() const { return dir_; }
 
@@ -63,6 +67,7 @@ class InboxWatcher {
     Window window;
   };
   void look(InboxAttribution::Look look, const std::string& request_id, bool final);  // mu_ held
+  void start_thread_locked();
   void loop();
   void store(const Taken& t);
 
@@ -81,6 +86,7 @@ class InboxWatcher {
   bool busy_ = false;
   pid_t tid_ = 0;  // the thread's, once it runs
   bool stop_ = false;
+  bool started_ = false;  // start() was called: taken files start the thread
   InboxStats stats_;
   std::thread thread_;
 };
