@@ -71,6 +71,7 @@ enum Counter : uint32_t {
   kUnwindTables,      // libraries with .eh_frame unwind tables
   kUnwindRows,        // rows in those tables
   kUnwindTableBytes,  // memory used by the tables
+  kStateReads,        // wall mode: reads of a thread's /proc state (where it waits, whether it is runnable)
   kCounterCount,
 };
 inline constexpr uint32_t kMaxCounters = 32;

@@ -187,6 +187,7 @@ bool same_file(int fd, uint64_t dev, uint64_t ino) {
 // Reads the start of /proc/<pid>/task/<tid>/<file> into `buf`; bytes read, or -1. Raw syscalls, a stack
 // buffer: the sampler thread never allocates.
 long read_task_file(int tid, const char* file, char* buf, size_t size) {
+  g_agent.ring.count(ring::kStateReads);
   const char which = file[1] == 's' && file[2] == 'y' ? 'y' : file[1] == 's' && file[2] == 't' ? 't' : 0;
   for (CachedFile& f : g_files) {
     if (f.tid != tid || f.which != which || which == 0) continue;
@@ -252,8 +253,12 @@ BlockedIn blocked_in(int tid) {
   return {nr < 100000 ? static_cast<int32_t>(nr) : -1, fields[0] * 0x9e3779b97f4a7c15ull ^ fields[6]};
 }
 
+// A timed wait that a stop (a freeze) or a signal interrupted goes on in restart_syscall, at the same place
+// and with the same arguments: /syscall then names restart_syscall, not the call that waits. Taken for a
+// new wait, it would cost the thread a signal after every freeze.
 bool same_wait(const BlockedIn& b, int32_t nr, uint64_t where) {
-  return b.nr >= 0 && b.nr == nr && b.where == where;
+  return b.nr >= 0 && (b.nr == nr || b.nr == SYS_restart_syscall || nr == SYS_restart_syscall) &&
+         b.where == where;
 }
 
 // True when the thread is runnable (/stat state R): woken from its wait but not yet given a CPU, as a
