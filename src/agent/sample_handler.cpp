@@ -110,6 +110,10 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
   in.pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
   in.sp = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
   in.fp = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RBP]);
+  static constexpr int kGregOf[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+                                      REG_R8,  REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
+  for (int r = 0; r < 16; ++r) in.regs[r] = static_cast<uint64_t>(uc->uc_mcontext.gregs[kGregOf[r]]);
+  in.have_regs = true;
 #elif defined(__aarch64__)
   in.pc = uc->uc_mcontext.pc;
   in.sp = uc->uc_mcontext.sp;

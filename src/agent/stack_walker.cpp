@@ -1,5 +1,6 @@
 #include "agent/stack_walker.hpp"
 
+#include "agent/code_bytes.hpp"
 #include "agent/python_trampoline.hpp"
 #include "agent/ring_format.hpp"
 #include "agent/safe_access.hpp"
@@ -57,6 +58,58 @@ class StackMemory {
   WalkStats* stats_;
 };
 
+// A leaf that set up no frame (a V8 builtin, an assembly routine; no unwind row) is left by the
+// frame-pointer rule straight for its caller's caller: its caller's return address is still at the stack
+// pointer. Taken only when the word there follows a call instruction whose target is within kLeafReach of
+// the pc (the callee, or code it jumped to: V8's builtins tail-call each other within their embedded blob,
+// a couple of MB): a local or a saved register that happens to look like that is not credible. Targets
+// known: a direct call (`call rel32`), a call through memory at the instruction pointer or at a register
+// plus a displacement (V8's baseline code calls builtins through `call [r13 + disp32]`, the root register,
+// which generated code never changes), a call to a register. Registers are as the leaf left them: a target
+// computed from one it changed is garbage, and fails the reach.
+constexpr uintptr_t kLeafReach = uintptr_t{16} << 20;
+
+bool near_pc(uintptr_t target, uintptr_t pc) {
+  return (target <= pc ? pc - target : target - pc) < kLeafReach;
+}
+
+bool load_word(uintptr_t addr, uintptr_t* out) {
+  return (addr & 7) == 0 && addr >= kMinPc && addr < kMaxUserAddress &&
+         ls_safe_load(reinterpret_cast<const uintptr_t*>(addr), out);
+}
+
+bool follows_call_near(uintptr_t ra, const WalkInput& in, uintptr_t pc) {
+  CodeBytes code;
+  uint8_t b[8];  // b[i]: the byte at ra - 8 + i
+  for (int i = 0; i < 8; ++i)
+    if (!code.byte(ra - 8 + static_cast<uintptr_t>(i), &b[i])) return false;
+  auto rel32 = [&](int at) {
+    return static_cast<intptr_t>(static_cast<int32_t>(uint32_t{b[at]} | uint32_t{b[at + 1]} << 8 |
+                                                      uint32_t{b[at + 2]} << 16 | uint32_t{b[at + 3]} << 24));
+  };
+  if (b[3] == 0xe8 && near_pc(ra + static_cast<uintptr_t>(rel32(4)), pc)) return true;
+  // ff /2 with no displacement (a register), 8 bits or 32 bits of it: the ModRM byte before it.
+  static constexpr int kDisplacements[] = {0, 1, 4};
+  for (int disp : kDisplacements) {
+    const int m = 7 - disp;
+    const uint8_t modrm = b[m];
+    if (b[m - 1] != 0xff || ((modrm >> 3) & 7) != 2) continue;
+    const int mod = modrm >> 6, rm = modrm & 7;
+    const uint8_t rex = (b[m - 2] & 0xf0) == 0x40 ? b[m - 2] : 0;
+    const int base = rm | ((rex & 1) << 3);
+    uintptr_t target;
+    if (disp == 0 && mod == 3) {
+      if (in.have_regs && near_pc(in.regs[base], pc)) return true;
+    } else if (disp == 4 && mod == 0 && rm == 5) {  // [rip + disp32]
+      if (load_word(ra + static_cast<uintptr_t>(rel32(m + 1)), &target) && near_pc(target, pc)) return true;
+    } else if (rm != 4 && ((disp == 1 && mod == 1) || (disp == 4 && mod == 2)) && in.have_regs) {
+      const intptr_t d = disp == 1 ? static_cast<int8_t>(b[m + 1]) : rel32(m + 1);
+      if (load_word(in.regs[base] + static_cast<uintptr_t>(d), &target) && near_pc(target, pc)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 uint32_t walk_stack(const CodeLibList* libs, const WalkInput& in, uint64_t* pcs, uint32_t max,
@@ -88,6 +141,19 @@ uint32_t walk_stack(const CodeLibList* libs, const WalkInput& in, uint64_t* pcs,
       PyTrampoline py = python_trampoline_at(pc);
       if (py != PyTrampoline::kNone) rule = py == PyTrampoline::kKeepsFp ? kRulePyKeepsFp : kRulePySavesFp;
     }
+
+#if defined(__x86_64__)
+    if (n == 1 && in.guarded && (rule == kRuleNone || rule == kRuleUnknown)) {
+      uintptr_t ra;
+      if (mem.read(sp, &ra) && ra >= kMinPc && ra < kMaxUserAddress && follows_call_near(ra, in, pc)) {
+        pcs[n++] = ra;
+        pc = ra;
+        sp += 8;
+        exact_pc = false;
+        continue;
+      }
+    }
+#endif
 
     uintptr_t cfa = 0;
     int fp_off = kFpSame;

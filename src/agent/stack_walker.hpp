@@ -1,5 +1,7 @@
 // The unwinder of the signal handler: .eh_frame tables where an object has them (code without frame
-// pointers), frame pointers elsewhere (JIT code, objects without tables), every memory read validated.
+// pointers), frame pointers elsewhere (JIT code, objects without tables), every memory read validated. A
+// leaf with neither (a frameless builtin) keeps its caller when the word at the stack pointer follows a call
+// to code near it (stack_walker.cpp says how that is judged).
 // Async-signal-safe: no calls into libc, no allocation, no locks.
 //
 // Reads are allowed only inside [sp, stack_hi) of the interrupted thread when its stack bounds are known
@@ -23,6 +25,10 @@ struct WalkInput {
   uintptr_t stack_lo = 0;  // the thread's stack, when known (0 = unknown)
   uintptr_t stack_hi = 0;
   bool guarded = false;  // fault-guarded loads may be used
+  // The interrupted general registers by their x86-64 number (rax 0, rcx 1, ... r15 15), when known: the
+  // target of the call that entered a frameless leaf may be computed from them.
+  bool have_regs = false;
+  uint64_t regs[16] = {};
 };
 
 struct WalkStats {

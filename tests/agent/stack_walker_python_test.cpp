@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "agent/code_page.hpp"
 #include "agent/python_trampoline.hpp"
 #include "agent/ring_format.hpp"
 #include "agent/safe_access.hpp"
@@ -25,24 +26,6 @@ constexpr size_t kSavesFpReturn = 6;
 // Some other JIT code with a call at the same place: call *%rax (ff d0).
 constexpr uint8_t kOtherCode[] = {0x48, 0x83, 0xec, 0x08, 0xff, 0xd0, 0x48, 0x83, 0xc4, 0x08, 0xc3};
 constexpr size_t kOtherReturn = 6;
-
-class CodePage {
- public:
-  // Places `code` so that it straddles an 8-byte boundary (the recognizer reads aligned words).
-  CodePage(const uint8_t* code, size_t size) {
-    page_ = static_cast<uint8_t*>(
-        mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    at_ = page_ + 123;
-    std::memcpy(at_, code, size);
-    mprotect(page_, 4096, PROT_READ | PROT_EXEC);
-  }
-  ~CodePage() { munmap(page_, 4096); }
-  uintptr_t at(size_t offset) const { return reinterpret_cast<uintptr_t>(at_ + offset); }
-
- private:
-  uint8_t* page_;
-  uint8_t* at_;
-};
 
 TEST(PythonTrampoline, RecognizedByItsCode) {
   ASSERT_TRUE(install_fault_guard());
