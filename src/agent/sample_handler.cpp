@@ -6,6 +6,7 @@
 #include <ucontext.h>
 
 #include "agent/agent_state.hpp"
+#include "agent/code_bytes.hpp"
 #include "agent/code_cache.hpp"
 #include "agent/jvm_frames.hpp"
 #include "agent/mmap_buffer.hpp"
@@ -36,6 +37,27 @@ Scratch* g_scratch = nullptr;
 // its name, stands for every period of the wait (the thread is not signalled again while it waits).
 constexpr uint32_t kNameFirstSamples = 4;
 constexpr uint64_t kNameRefreshNs = 20000000;
+
+// The system call the signal interrupted (wall_sample_take's `interrupted_call`). Restarted after the
+// handler (SA_RESTART), the kernel has set the pc back to the `syscall` instruction and rax to the call's
+// number or to restart_syscall's; a timed wait (futex, nanosleep) instead returns EINTR (the program retries
+// or sees it), with the pc after the instruction and no number left in the context.
+int32_t interrupted_call(const WalkInput& in, const void* ucv) {
+#if defined(__x86_64__)
+  const greg_t rax = static_cast<const ucontext_t*>(ucv)->uc_mcontext.gregs[REG_RAX];
+  CodeBytes code(in.guarded);
+  uint8_t b[4];
+  for (int i = 0; i < 4; ++i)
+    if (!code.byte(in.pc - 2 + static_cast<uintptr_t>(i), &b[i])) return kNoCall;
+  if (b[2] == 0x0f && b[3] == 0x05 && rax >= 0 && rax < 100000) return static_cast<int32_t>(rax);
+  if (b[0] == 0x0f && b[1] == 0x05 && rax == -EINTR) return kSomeCall;
+  return kNoCall;
+#else
+  (void)in;
+  (void)ucv;
+  return kNoCall;
+#endif
+}
 
 uint64_t now_ns() {
   struct timespec ts;
@@ -135,7 +157,7 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
   const bool wall_mode = a.config.mode == ring::Mode::kWall;
   const bool wall_timer = from_timer && wall_mode;
   uint64_t given = 0;
-  WallSample wall = from_sampler ? wall_sample_take(tid, t0)
+  WallSample wall = from_sampler ? wall_sample_take(tid, t0, interrupted_call(in, ucv))
                     : wall_timer ? wall_timer_take(tid, t0, &given)
                                  : WallSample{1, 0, false};
   uint32_t weight = from_timer && !wall_mode ? 1u + static_cast<uint32_t>(info->si_overrun) : wall.weight;

@@ -73,13 +73,11 @@ bool near_pc(uintptr_t target, uintptr_t pc) {
   return (target <= pc ? pc - target : target - pc) < kLeafReach;
 }
 
-bool load_word(uintptr_t addr, uintptr_t* out) {
-  return (addr & 7) == 0 && addr >= kMinPc && addr < kMaxUserAddress &&
-         ls_safe_load(reinterpret_cast<const uintptr_t*>(addr), out);
-}
-
 bool follows_call_near(uintptr_t ra, const WalkInput& in, uintptr_t pc) {
-  CodeBytes code;
+  CodeBytes code(in.guarded);
+  auto load_word = [&](uintptr_t addr, uintptr_t* out) {
+    return addr >= kMinPc && addr < kMaxUserAddress && code.word(addr, out);
+  };
   uint8_t b[8];  // b[i]: the byte at ra - 8 + i
   for (int i = 0; i < 8; ++i)
     if (!code.byte(ra - 8 + static_cast<uintptr_t>(i), &b[i])) return false;
@@ -143,7 +141,7 @@ uint32_t walk_stack(const CodeLibList* libs, const WalkInput& in, uint64_t* pcs,
     }
 
 #if defined(__x86_64__)
-    if (n == 1 && in.guarded && (rule == kRuleNone || rule == kRuleUnknown)) {
+    if (n == 1 && (rule == kRuleNone || rule == kRuleUnknown)) {
       uintptr_t ra;
       if (mem.read(sp, &ra) && ra >= kMinPc && ra < kMaxUserAddress && follows_call_near(ra, in, pc)) {
         pcs[n++] = ra;

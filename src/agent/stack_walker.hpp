@@ -1,7 +1,7 @@
 // The unwinder of the signal handler: .eh_frame tables where an object has them (code without frame
 // pointers), frame pointers elsewhere (JIT code, objects without tables), every memory read validated. A
 // leaf with neither (a frameless builtin) keeps its caller when the word at the stack pointer follows a call
-// to code near it (stack_walker.cpp says how that is judged).
+// to code near it (stack_walker.cpp says how that is judged; the code is read as code_bytes.hpp says).
 // Async-signal-safe: no calls into libc, no allocation, no locks.
 //
 // Reads are allowed only inside [sp, stack_hi) of the interrupted thread when its stack bounds are known

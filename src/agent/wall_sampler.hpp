@@ -31,7 +31,12 @@ struct WallSample {
 // For the handler of the sampler's signal to thread `tid`, its stack taken at `now` (CLOCK_MONOTONIC): the
 // periods it stands for and the CPU time the sampler measured before sending it. Async-signal-safe: atomic
 // operations on memory mapped at start.
-WallSample wall_sample_take(int tid, uint64_t now);
+// `interrupted_call`: the system call the signal interrupted, which the thread restarts after the handler
+// (its number, or restart_syscall's); kSomeCall: one that fails with EINTR (a timed wait), which is not
+// known; kNoCall: none (it ran its own code), or that cannot be read.
+inline constexpr int32_t kNoCall = -1;
+inline constexpr int32_t kSomeCall = -2;
+WallSample wall_sample_take(int tid, uint64_t now, int32_t interrupted_call);
 // The handler of the sampler's signal is done with thread `tid`: its stack, taken at `stack_ns`
 // (CLOCK_MONOTONIC; 0: none was recorded), is in the ring. Until then the sampler writes no idle record for
 // the thread (it would repeat an older stack) and adds the periods it waits for a CPU to the pending sample.

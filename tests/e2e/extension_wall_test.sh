@@ -83,7 +83,10 @@ for p in profiles:
     check(cpu(burn) / cpu(handler) > 0.8, f"burnCpu holds the rest of the CPU: {detail}")
     waiting = [s for s in block if s["stack"][0] == "[waiting: lock]"]
     # All but the sample that found it entering the wait (which weighs more when the sampler ran late).
-    check(wall(waiting) >= 0.7 * wall(block), f"{rid}: blockOnLock's samples marked as waiting on a lock")
+    # Under 0.8 in about a third of the invocations on a small VM before 2026-12-07, when waking to take the
+    # sampler's signal cost the thread more CPU than "still in its wait" allowed and the sample lost its mark.
+    check(wall(waiting) >= 0.85 * wall(block),
+          f"{rid}: blockOnLock's samples marked as waiting on a lock ({wall(waiting) / wall(block):.2f})")
 median = sorted(shares)[len(shares) // 2]
 check(0.70 <= median <= 0.85, f"blockOnLock's median wall share {median:.2f} (each: {[round(x, 2) for x in shares]})")
 cpu_median = sorted(cpu_shares)[len(cpu_shares) // 2]
