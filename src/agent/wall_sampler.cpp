@@ -255,9 +255,11 @@ BlockedIn blocked_in(int tid) {
 
 // A timed wait that a stop (a freeze) or a signal interrupted goes on in restart_syscall, at the same place
 // and with the same arguments: /syscall then names restart_syscall, not the call that waits. Taken for a
-// new wait, it would cost the thread a signal after every freeze.
+// new wait, it would cost the thread a signal after every freeze. Only against a wait: a thread last
+// sampled running (nr -1) that blocks where it once waited has a new stack to take, not its running one
+// to repeat.
 bool same_wait(const BlockedIn& b, int32_t nr, uint64_t where) {
-  return b.nr >= 0 && (b.nr == nr || b.nr == SYS_restart_syscall || nr == SYS_restart_syscall) &&
+  return b.nr >= 0 && nr >= 0 && (b.nr == nr || b.nr == SYS_restart_syscall || nr == SYS_restart_syscall) &&
          b.where == where;
 }
 
