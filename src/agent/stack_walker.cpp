@@ -141,7 +141,10 @@ uint32_t walk_stack(const CodeLibList* libs, const WalkInput& in, uint64_t* pcs,
     }
 
 #if defined(__x86_64__)
-    if (n == 1 && (rule == kRuleNone || rule == kRuleUnknown)) {
+    // Without the fault guard (the program took SIGSEGV over: Node.js, the JVM) only for a leaf in a loaded
+    // object (V8's embedded builtins are in node's text): JIT code's frames keep spill slots a stale return
+    // address may sit in, and a JIT's code is all within reach of itself.
+    if (n == 1 && (rule == kRuleNone || rule == kRuleUnknown) && (in.guarded || lib != nullptr)) {
       uintptr_t ra;
       if (mem.read(sp, &ra) && ra >= kMinPc && ra < kMaxUserAddress && follows_call_near(ra, in, pc)) {
         pcs[n++] = ra;
