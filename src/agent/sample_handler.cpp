@@ -42,9 +42,10 @@ constexpr uint64_t kNameRefreshNs = 20000000;
 // handler (SA_RESTART), the kernel has set the pc back to the `syscall` instruction and rax to the call's
 // number or to restart_syscall's; a timed wait (futex, nanosleep) instead returns EINTR (the program retries
 // or sees it), with the pc after the instruction and no number left in the context.
-int32_t interrupted_call(const WalkInput& in, const void* ucv) {
+int32_t interrupted_call(const WalkInput& in) {
 #if defined(__x86_64__)
-  const greg_t rax = static_cast<const ucontext_t*>(ucv)->uc_mcontext.gregs[REG_RAX];
+  if (!in.have_regs) return kNoCall;
+  const auto rax = static_cast<int64_t>(in.regs[0]);
   CodeBytes code(in.guarded);
   uint8_t b[4];
   for (int i = 0; i < 4; ++i)
@@ -54,7 +55,6 @@ int32_t interrupted_call(const WalkInput& in, const void* ucv) {
   return kNoCall;
 #else
   (void)in;
-  (void)ucv;
   return kNoCall;
 #endif
 }
@@ -157,7 +157,7 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
   const bool wall_mode = a.config.mode == ring::Mode::kWall;
   const bool wall_timer = from_timer && wall_mode;
   uint64_t given = 0;
-  WallSample wall = from_sampler ? wall_sample_take(tid, t0, interrupted_call(in, ucv))
+  WallSample wall = from_sampler ? wall_sample_take(tid, t0, interrupted_call(in))
                     : wall_timer ? wall_timer_take(tid, t0, &given)
                                  : WallSample{1, 0, false};
   uint32_t weight = from_timer && !wall_mode ? 1u + static_cast<uint32_t>(info->si_overrun) : wall.weight;

@@ -917,12 +917,10 @@ WallSample wall_sample_take(int tid, uint64_t now, int32_t interrupted_call) {
   // in about one wait in ten, which then lost its mark. Interrupted in the call the sampler found it
   // blocked in, it is still that wait, whatever it cost; in a timed wait that fails with EINTR (the call
   // is not known), it is taken to be when it used less than kLeftCallNs.
-  const uint64_t left_after =
-      interrupted_call >= 0 && (interrupted_call == wait_call || interrupted_call == SYS_restart_syscall)
-          ? UINT64_MAX
-      : interrupted_call == kSomeCall ? kLeftCallNs
-                                      : kLeftWaitNs;
-  if (waiting && left_after != UINT64_MAX) {
+  const bool in_that_call =
+      interrupted_call >= 0 && (interrupted_call == wait_call || interrupted_call == SYS_restart_syscall);
+  if (waiting && !in_that_call) {
+    const uint64_t left_after = interrupted_call == kSomeCall ? kLeftCallNs : kLeftWaitNs;
     const uint64_t cpu = own_cpu_ns(), seen = __atomic_load_n(&pt.cpu_ns, __ATOMIC_RELAXED);
     if (cpu != 0 && cpu > seen + left_after) {
       waiting = false;  // it ran since the sampler saw it blocked: this stack is not that wait's
