@@ -26,19 +26,19 @@ struct RecordFlags : capture::RecordOptions {
   live::LiveExportOptions live;  // --listen and its bounds
 };
 
-enum class OutputKind { kPprof, kPprofRaw, kFolded, kHtml };
+enum class RecordOutput { kPprof, kPprofRaw, kFolded, kHtml };
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-OutputKind output_kind(const std::string& path) {
+RecordOutput output_kind(const std::string& path) {
   if (ends_with(path, ".pb.gz") || ends_with(path, ".pprof") || ends_with(path, ".pprof.gz"))
-    return OutputKind::kPprof;
-  if (ends_with(path, ".pb")) return OutputKind::kPprofRaw;
+    return RecordOutput::kPprof;
+  if (ends_with(path, ".pb")) return RecordOutput::kPprofRaw;
   if (ends_with(path, ".folded") || ends_with(path, ".collapsed") || ends_with(path, ".txt"))
-    return OutputKind::kFolded;
-  if (ends_with(path, ".html")) return OutputKind::kHtml;
+    return RecordOutput::kFolded;
+  if (ends_with(path, ".html")) return RecordOutput::kHtml;
   throw std::invalid_argument(path + ": unknown output format (use .pb.gz, .pb, .folded or .html)");
 }
 
@@ -52,13 +52,13 @@ std::string per_process_path(const std::string& path, int pid) {
   return (p.parent_path() / (stem + "." + std::to_string(pid) + ext)).string();
 }
 
-std::string profile_bytes(const RecordFlags& f, OutputKind kind, const profile::Profile& p) {
-  if (kind == OutputKind::kFolded) {
+std::string profile_bytes(const RecordFlags& f, RecordOutput kind, const profile::Profile& p) {
+  if (kind == RecordOutput::kFolded) {
     formats::FoldedWriteOptions o;
     o.value_index = 1;
     return formats::write_folded(p, o);
   }
-  if (kind == OutputKind::kHtml) {
+  if (kind == RecordOutput::kHtml) {
     // The interactive flame graph page, as `lambdascope flamegraph` writes it.
     render::PagePayload payload;
     payload.page = render::PageKind::kFlamegraph;
@@ -69,12 +69,12 @@ std::string profile_bytes(const RecordFlags& f, OutputKind kind, const profile::
     return render::html_page(payload.title, render::page_payload_json(payload), render::web_bundle());
   }
   formats::PprofWriteOptions o;
-  o.gzip = kind == OutputKind::kPprof;
+  o.gzip = kind == RecordOutput::kPprof;
   return formats::write_pprof(p, o);
 }
 
 int run_record(const RecordFlags& f) {
-  OutputKind kind = output_kind(f.output);
+  RecordOutput kind = output_kind(f.output);
   // Fail before running the command, not after it.
   fs::path out_dir = fs::path(f.output).parent_path();
   if (!out_dir.empty() && !fs::is_directory(out_dir))

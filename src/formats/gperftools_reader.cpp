@@ -55,20 +55,21 @@ struct WordReader {
   }
 };
 
-struct Header {
+struct CpuProfileHeader {
   WordReader words;
   bool java = false;
   uint64_t period_us = 0;
 };
 
 // pprof tries 32-bit little endian, 32-bit big endian, 64-bit little, 64-bit big, in that order.
-std::optional<Header> read_header(std::string_view d) {
+std::optional<CpuProfileHeader> read_header(std::string_view d) {
   for (auto [width, big] : {std::pair{4, false}, {4, true}, {8, false}, {8, true}}) {
     WordReader w{static_cast<size_t>(width), big};
     if (d.size() < 5 * w.width) continue;
     uint64_t n[5];
     for (size_t i = 0; i < 5; ++i) n[i] = w.at(d, i * w.width);
-    if (n[0] == 0 && n[1] == 3 && n[2] <= 1 && n[3] > 0 && n[4] == 0) return Header{w, n[2] == 1, n[3]};
+    if (n[0] == 0 && n[1] == 3 && n[2] <= 1 && n[3] > 0 && n[4] == 0)
+      return CpuProfileHeader{w, n[2] == 1, n[3]};
   }
   return std::nullopt;
 }
@@ -81,7 +82,7 @@ struct RawSamples {
   bool trailer = false;
 };
 
-RawSamples read_samples(const std::string& name, std::string_view d, const Header& h) {
+RawSamples read_samples(const std::string& name, std::string_view d, const CpuProfileHeader& h) {
   const size_t w = h.words.width;
   RawSamples r;
   size_t pos = 5 * w;
@@ -206,7 +207,7 @@ profile::Profile read_gperftools_cpu(InputSource& in, const ReadOptions& options
   const std::string& name = in.name();
   std::string data = in.read_all();
   if (looks_like_heap_profile(data)) return read_gperftools_heap(name, data, options);
-  std::optional<Header> h = read_header(data);
+  std::optional<CpuProfileHeader> h = read_header(data);
   if (!h)
     throw ParseError::at_byte(name, 0,
                               "not a gperftools CPU profile: expected the header words 0, 3, 0 (or 1 for "

@@ -38,7 +38,7 @@ using profile::Profile;
 using profile::StackId;
 using profile::StringId;
 
-constexpr uint32_t kUnset = UINT32_MAX;
+constexpr uint32_t kNotMapped = UINT32_MAX;
 
 // pprof values are integers. Fractional weights (folded stacks allow "0.5") are rounded to the nearest
 // integer, halves away from zero; values beyond int64 saturate and NaN becomes 0.
@@ -103,9 +103,9 @@ class Encoder {
   int64_t str(std::string_view s) { return strings_.intern(s); }
   int64_t str(StringId id) {
     if (id == 0) return 0;
-    if (string_memo_.empty()) string_memo_.assign(p_.strings.size(), kUnset);
+    if (string_memo_.empty()) string_memo_.assign(p_.strings.size(), kNotMapped);
     uint32_t& m = string_memo_[id];
-    if (m == kUnset) m = strings_.intern(p_.strings[id]);
+    if (m == kNotMapped) m = strings_.intern(p_.strings[id]);
     return m;
   }
 
@@ -179,9 +179,9 @@ class Encoder {
   }
 
   uint64_t function_of(FrameId id) {
-    if (function_memo_.empty()) function_memo_.assign(p_.frames.size(), kUnset);
+    if (function_memo_.empty()) function_memo_.assign(p_.frames.size(), kNotMapped);
     uint32_t& memo = function_memo_[id];
-    if (memo != kUnset) return memo;
+    if (memo != kNotMapped) return memo;
     const Frame& f = p_.frames[id];
     int64_t name = str(f.name), file = str(f.file);
     uint64_t key = (static_cast<uint64_t>(name) << 32) | static_cast<uint64_t>(file);
@@ -295,7 +295,7 @@ class Encoder {
 
   void write_samples() {
     const size_t n = p_.num_values();
-    node_location_.assign(p_.stacks.size(), kUnset);
+    node_location_.assign(p_.stacks.size(), kNotMapped);
     node_next_.assign(p_.stacks.size(), 0);
     label_memo_.assign(p_.label_sets.size(), {});
     label_ready_.assign(p_.label_sets.size(), 0);
@@ -309,7 +309,7 @@ class Encoder {
       auto* ids = s->mutable_location_id();
       ids->Reserve(static_cast<int>(p_.stacks.depth(c.stack[i])));
       for (StackId k = c.stack[i]; k != profile::StackTrie::kRoot; k = node_next_[k]) {
-        if (node_location_[k] == kUnset) resolve(k);
+        if (node_location_[k] == kNotMapped) resolve(k);
         ids->Add(node_location_[k]);
       }
       auto* values = s->mutable_value();

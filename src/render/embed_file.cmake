@@ -16,12 +16,13 @@ file(WRITE "${OUTPUT}.tmp" "// Generated from ${name} by embed_file.cmake; do no
 namespace lambdascope::render {
 
 namespace {
-// One extra zero byte, so an empty input still makes a valid array.
-constexpr unsigned char kBytes[] = {
+// Named after the function, so that embedded files can share a unity build's translation unit. One extra
+// zero byte, so an empty input still makes a valid array.
+constexpr unsigned char ${FUNCTION}_bytes[] = {
 ${bytes}0x00};
 }  // namespace
 
-std::string_view ${FUNCTION}() { return {reinterpret_cast<const char*>(kBytes), ${size}}; }
+std::string_view ${FUNCTION}() { return {reinterpret_cast<const char*>(${FUNCTION}_bytes), ${size}}; }
 
 }  // namespace lambdascope::render
 ")

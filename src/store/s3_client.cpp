@@ -49,28 +49,6 @@ std::string lower_ascii(std::string_view s) {
   return out;
 }
 
-// Header lines of the last response, for Date (clock skew) and x-amz-request-id (error messages).
-struct HeaderCapture {
-  std::string date;
-  std::string request_id;
-  static size_t on_line(char* data, size_t size, size_t n, void* self_ptr) {
-    auto* self = static_cast<HeaderCapture*>(self_ptr);
-    std::string_view line(data, size * n);
-    size_t colon = line.find(':');
-    if (colon != std::string_view::npos) {
-      std::string name = lower_ascii(line.substr(0, colon));
-      std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-      while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-        value.remove_suffix(1);
-      }
-      if (name == "date") self->date = value;
-      if (name == "x-amz-request-id") self->request_id = value;
-    }
-    return size * n;
-  }
-};
-
 // Metadata travels as HTTP header values: keep printable ASCII, replace the rest.
 std::string header_safe(std::string_view v) {
   std::string out(v);
@@ -83,6 +61,28 @@ std::string header_safe(std::string_view v) {
 }  // namespace
 
 struct S3Client::Response {
+  // Header lines of the last response, for Date (clock skew) and x-amz-request-id (error messages).
+  struct HeaderCapture {
+    std::string date;
+    std::string request_id;
+    static size_t on_line(char* data, size_t size, size_t n, void* self_ptr) {
+      auto* self = static_cast<HeaderCapture*>(self_ptr);
+      std::string_view line(data, size * n);
+      size_t colon = line.find(':');
+      if (colon != std::string_view::npos) {
+        std::string name = lower_ascii(line.substr(0, colon));
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+          value.remove_suffix(1);
+        }
+        if (name == "date") self->date = value;
+        if (name == "x-amz-request-id") self->request_id = value;
+      }
+      return size * n;
+    }
+  };
+
   long status = 0;
   std::string body;
   HeaderCapture headers;
@@ -158,7 +158,7 @@ S3Client::Response S3Client::perform(const std::string& method, const std::strin
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &append_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &HeaderCapture::on_line);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Response::HeaderCapture::on_line);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
   if (method == "PUT") {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");

@@ -69,6 +69,11 @@ int64_t epoch_ms_now() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+int64_t epoch_ns_now() {
+  using namespace std::chrono;
+  return duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 int64_t to_epoch_ms(Clock::time_point t) {
   using namespace std::chrono;
   auto offset = duration_cast<milliseconds>(t - Clock::now()).count();

@@ -21,6 +21,7 @@ std::string new_trace_id();
 std::string new_log_stream_name(const std::string& version);
 
 int64_t epoch_ms_now();
+int64_t epoch_ns_now();
 // Unix epoch milliseconds for a steady-clock instant (Lambda's deadlines are epoch ms; we measure on the
 // steady clock so wall-clock steps cannot shorten a timeout).
 int64_t to_epoch_ms(Clock::time_point t);

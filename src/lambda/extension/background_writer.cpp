@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "lambda/common/ids.hpp"
 #include "lambda/extension/log.hpp"
 
 namespace lambdascope::lambda::extension {
@@ -31,12 +32,6 @@ int64_t thread_cpu_us() {
   struct timespec ts;
   ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t realtime_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -181,7 +176,7 @@ void BackgroundWriter::prepare_symbols() {
   auto now = SteadyClock::now();
   if (now - last_prepare_ < kPreparePeriod || now - last_window_ < kPrepareQuiet) return;
   last_prepare_ = now;
-  int64_t until = realtime_ns();
+  int64_t until = epoch_ns_now();
   int64_t from = prepared_to_ns_ != 0 ? prepared_to_ns_ : follower_.earliest_start_ns();
   if (from == 0 || from >= until) return;
   try {

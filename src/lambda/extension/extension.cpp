@@ -49,12 +49,6 @@ milliseconds report_grace(FlushMode flush) {
   return milliseconds(telemetry_buffer_ms(flush) + 200);
 }
 
-int64_t realtime_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A Unix-ms deadline as a steady-clock instant (wall-clock steps cannot stretch it), `fallback` from now
 // when Lambda gave none.
 SteadyClock::time_point steady_deadline(int64_t deadline_ms, milliseconds fallback) {
@@ -131,7 +125,7 @@ class Profiler {
     writer_thread_ = std::make_unique<BackgroundWriter>(wo, cutter_, follower_, writer_, spool_.get());
     writer_thread_->start();
     inbox_ = std::make_unique<InboxWatcher>(
-        config_.inbox_dir, InboxObjectIds{config_.function_name, sandbox_, ""}, spool_.get(), realtime_ns());
+        config_.inbox_dir, InboxObjectIds{config_.function_name, sandbox_, ""}, spool_.get(), epoch_ns_now());
     inbox_->start();
 
     listener_ = std::make_unique<TelemetryListener>([this](const TelemetryBatch& batch) {
@@ -169,7 +163,7 @@ class Profiler {
   }
 
   void on_invoke(const LifecycleEvent& e) {
-    int64_t receipt = realtime_ns();
+    int64_t receipt = epoch_ns_now();
     cutter_.on_invoke(e.request_id, receipt, e.deadline_ms);
     writer_thread_->wake();
     inbox_->on_invoke(e.request_id, receipt);
@@ -190,7 +184,7 @@ class Profiler {
   }
 
   void on_shutdown(const LifecycleEvent& e) {
-    int64_t receipt = realtime_ns();
+    int64_t receipt = epoch_ns_now();
     auto budget_end = steady_deadline(e.deadline_ms, milliseconds(1800));
     // Exit before Lambda's SIGKILL, with room for the process to end.
     auto finish_by = budget_end - milliseconds(150);
