@@ -29,7 +29,8 @@ test: setup
 	bash scripts/check_leftovers.sh --since $(BUILD)/leftovers-before.txt
 
 # The ASan and fuzz builds compile the libraries as unity builds (a few files per translation unit; never the
-# agent's or the tests'): they are built once per `make test`, so their full build time counts, not an incremental one's.
+# agent's or the tests'): a clean clone (CI) builds them from nothing, so their full build time is what counts
+# (docs/testing.md).
 unit-asan: setup
 	cmake -S . -B build-asan $(GEN) -DCMAKE_BUILD_TYPE=Debug -DLS_SANITIZE=ON -DLS_BENCH=OFF -DCMAKE_UNITY_BUILD=ON
 	cmake --build build-asan -j $(JOBS)
