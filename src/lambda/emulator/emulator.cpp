@@ -513,12 +513,14 @@ InvokeResult Emulator::Impl::invoke(const InvokeRequest& request) {
     return invoke_after_failed_init(std::move(r), trace, invoke_start);
 
   thaw();
-  // The invocation's time starts when the sandbox gets its event. Thawing it is the platform's time: a
-  // deadline counted from before it would end a timed-out invocation short of the function's timeout (by 30
-  // ms and more on a busy machine), and its reported duration with it.
   RuntimeDoneFacts facts;
   facts.released = Clock::now();
-  if (!r.init) deadline = facts.released + o_.timeout;
+  // The invocation's duration, and its deadline, run from the moment the event is handed to the sandbox (or,
+  // when the init had to run again inside the invocation, from the invocation's start) to the last /next.
+  // Thawing is the platform's time: a deadline counted from before it would end a timed-out invocation short
+  // of the function's timeout (by 30 ms and more on a busy machine), and its reported duration with it.
+  const auto duration_start = r.init ? invoke_start : facts.released;
+  deadline = duration_start + o_.timeout;
   start_invocation(r, trace);
   InvokeEvent event;
   event.request_id = r.request_id;
@@ -529,9 +531,6 @@ InvokeResult Emulator::Impl::invoke(const InvokeRequest& request) {
   event.client_context = request.client_context;
   event.cognito_identity = request.cognito_identity;
   state_.release_invoke(event, invoke_event(event, trace));
-  // The invocation's duration runs from the moment the event is handed to the sandbox (or, when the init had
-  // to run again inside the invocation, from the invocation's start) to the last /next.
-  auto duration_start = r.init ? invoke_start : facts.released;
 
   WaitResult w = state_.wait_runtime_response(deadline);
   if (w == WaitResult::kDone) w = state_.wait_runtime_next(deadline);
