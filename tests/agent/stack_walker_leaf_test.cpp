@@ -5,6 +5,7 @@
 // (Sorted after safe_access_test, which must install the fault guard first.)
 #include <gtest/gtest.h>
 
+#include "agent/code_cache.hpp"
 #include "agent/code_page.hpp"
 #include "agent/ring_format.hpp"
 #include "agent/safe_access.hpp"
@@ -127,6 +128,34 @@ TEST(StackWalkerLeaf, WithoutTheFaultGuardOnlyALeafInALoadedObjectIsConsidered) 
   WalkInput in = s.input(code().at(kDirect));
   in.guarded = false;
   EXPECT_EQ(walk_stack(nullptr, in, pcs, 16, &stats), 2u);
+}
+
+// The same leaves in a loaded object (an entry of the object list, without unwind rows, covers the page):
+// without the fault guard their code and the call slots are read with process_vm_readv, and each keeps its
+// caller as it does under the guard.
+TEST(StackWalkerLeaf, WithoutTheFaultGuardALeafInALoadedObjectKeepsItsCaller) {
+  CodeLibList libs{};
+  libs.count = 1;
+  libs.bytes = sizeof libs;
+  libs.libs[0].start = libs.libs[0].load_start = libs.libs[0].base = libs.libs[0].bias = code().at(0);
+  libs.libs[0].end = libs.libs[0].load_end = code().at(128);
+  uint64_t pcs[16];
+  for (size_t ret : {kDirect, kRootReg, kJumped, kRipSlot, kRegister}) {
+    WalkStats stats;
+    LeafStack s;
+    WalkInput in = s.input(code().at(ret));
+    in.guarded = false;
+    ASSERT_EQ(walk_stack(&libs, in, pcs, 16, &stats), 3u) << "the call ending at " << ret;
+    EXPECT_EQ(pcs[1], code().at(ret));
+    EXPECT_EQ(pcs[2], 0x50000000u);
+    EXPECT_EQ(stats.faults, 0u);
+  }
+  // And a word that is no such return address is still left alone there.
+  WalkStats stats;
+  LeafStack s;
+  WalkInput in = s.input(code().at(kFar));
+  in.guarded = false;
+  EXPECT_EQ(walk_stack(&libs, in, pcs, 16, &stats), 2u);
 }
 
 }  // namespace
