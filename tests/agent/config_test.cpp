@@ -52,7 +52,8 @@ TEST(Config, ReadsTheEnvironmentAndRejectsNonsense) {
 }
 
 TEST(RingFile, HeaderAndOneFilePerImage) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   Config c;
   std::strcpy(c.ring_dir, dir.c_str());
   c.ring_size = 1 << 16;
@@ -79,13 +80,13 @@ TEST(RingFile, HeaderAndOneFilePerImage) {
   std::strcpy(c.ring_dir, "/nonexistent/dir");
   EXPECT_EQ(create_ring(c, 1, SIGPROF, 1, path, sizeof path, &fd_b, &error), nullptr);
   EXPECT_NE(std::strstr(error, "LAMBDASCOPE_RING_DIR"), nullptr);
-  std::filesystem::remove_all(dir);
 }
 
 // The data region is allocated as the writers advance, doubling, never past the ring; writers stop at the
 // allocated end until the next extension.
 TEST(RingFile, AllocationGrowsAheadOfTheWriters) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   Config c;
   std::strcpy(c.ring_dir, dir.c_str());
   c.ring_size = 1 << 20;
@@ -109,7 +110,6 @@ TEST(RingFile, AllocationGrowsAheadOfTheWriters) {
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(extend_ring(h, fd));
   EXPECT_EQ(h->allocated, 1u << 20);  // never past the ring
   close(fd);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(ThreadList, SeesNewThreads) {

@@ -31,7 +31,8 @@ bool wait_for(P pred, std::chrono::milliseconds limit = 5000ms) {
 }
 
 TEST(Control, AnotherProcessStartsPausesAndStopsTheAgent) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   std::string program = std::string(LS_AGENT_WORKLOADS) + "/depth_spin";
   std::vector<std::string> env_strings = {"LD_PRELOAD=" + std::string(LS_AGENT_SO),
                                           "LAMBDASCOPE_RING_DIR=" + dir, "LAMBDASCOPE_START=0",
@@ -85,7 +86,6 @@ TEST(Control, AnotherProcessStartsPausesAndStopsTheAgent) {
   EXPECT_FALSE(data.mappings.empty());
   EXPECT_EQ(data.info.pid, pid);
   EXPECT_NE(data.info.exe.find("depth_spin"), std::string::npos);
-  fs::remove_all(dir);
 }
 
 }  // namespace

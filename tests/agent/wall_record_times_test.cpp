@@ -22,7 +22,8 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(WallRecordTimes, CpuOfAPreviousStackCarriesThatStacksTime) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   std::string program = std::string(LS_AGENT_WORKLOADS) + "/burn_then_wait";
   std::vector<std::string> env_strings = {"LD_PRELOAD=" + std::string(LS_AGENT_SO),
                                           "LAMBDASCOPE_RING_DIR=" + dir, "LAMBDASCOPE_MODE=wall",
@@ -78,7 +79,6 @@ TEST(WallRecordTimes, CpuOfAPreviousStackCarriesThatStacksTime) {
   }
   // The worker blocks after computing in every round: the sampler sees that often.
   EXPECT_GT(weightless, 0u) << data.samples.size() << " records";
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -69,7 +69,8 @@ TEST(JavaFrames, MethodRecordsDecodeAndBadOnesAreRejected) {
 }
 
 TEST(JavaFrames, SamplesThroughTheRingGetJavaNamesAboveTheirNativePart) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   const uint64_t data_size = 1 << 16;
   std::string path = dir + "/r.ring";
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -156,7 +157,6 @@ TEST(JavaFrames, SamplesThroughTheRingGetJavaNamesAboveTheirNativePart) {
       << comments;
   reader.reset();
   munmap(mem, ring::kHeaderSize + data_size);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(JavaFrames, KindsFollowCompiledCodeAndItsInlining) {

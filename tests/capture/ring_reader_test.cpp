@@ -64,7 +64,8 @@ bool write_sample(agent::RingWriter& w, int tid, uint64_t seq, uint32_t depth) {
 }
 
 TEST(Ring, ConcurrentWritersOneReader) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   ring::Header* h = make_ring(dir + "/r.ring", 1 << 16);  // small: it wraps many times
   agent::RingWriter w;
   w.attach(h);
@@ -115,13 +116,13 @@ TEST(Ring, ConcurrentWritersOneReader) {
     for (uint32_t i = 0; i < s.depth; ++i) ASSERT_EQ(data.pcs[s.first_pc + i], s.time_ns * 1000 + i);
   }
   EXPECT_GT(data.counters[ring::kDroppedFull], 0u);  // writers did find it full and counted it
-  std::filesystem::remove_all(dir);
 }
 
 // Idle records of version 2: with weight, a thread that did not run (waiting); weight 0 carries only the CPU
 // time its previous stack used before it blocked (not waiting).
 TEST(Ring, IdleRecordsCarryCpuAndSayWhetherTheThreadWaited) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   ring::Header* h = make_ring(dir + "/r.ring", 1 << 12);
   agent::RingWriter w;
   w.attach(h);
@@ -147,14 +148,14 @@ TEST(Ring, IdleRecordsCarryCpuAndSayWhetherTheThreadWaited) {
   EXPECT_TRUE(data.samples[1].idle);
   EXPECT_FALSE(data.samples[1].waiting);
   EXPECT_EQ(data.samples[1].cpu_ns, 123456u);
-  std::filesystem::remove_all(dir);
 }
 
 // A dormant thread's periods come as one span record: the reader makes it one waiting sample of the span's
 // weight at its end (as an idle record of that weight; window cutters split it at their edges); a span that
 // cannot be the agent's is counted corrupt.
 TEST(Ring, IdleSpansBecomeOneWaitingSampleOfTheirWeight) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   ring::Header* h = make_ring(dir + "/r.ring", 1 << 12);
   agent::RingWriter w;
   w.attach(h);
@@ -186,12 +187,12 @@ TEST(Ring, IdleSpansBecomeOneWaitingSampleOfTheirWeight) {
   EXPECT_EQ(data.samples[1].weight, 1u);
   EXPECT_TRUE(data.samples[1].runnable);
   EXPECT_EQ(data.corrupt_records, 1u);
-  std::filesystem::remove_all(dir);
 }
 
 // A version 1 ring (written by an older agent): sample records end before cpu_ns, PCs follow at 32 bytes.
 TEST(Ring, ReadsVersionOneRecords) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   ring::Header* h = make_ring(dir + "/r.ring", 1 << 12);
   h->version = 1;
   agent::RingWriter w;
@@ -223,11 +224,11 @@ TEST(Ring, ReadsVersionOneRecords) {
   h->version = ring::kVersion + 1;
   EXPECT_EQ(RingReader::open(dir + "/r.ring", &error), nullptr);
   EXPECT_NE(error.find("version"), std::string::npos) << error;
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Ring, FullRingDropsNewRecordsAndKeepsOldOnes) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   ring::Header* h = make_ring(dir + "/r.ring", 1 << 12);
   agent::RingWriter w;
   w.attach(h);
@@ -244,11 +245,11 @@ TEST(Ring, FullRingDropsNewRecordsAndKeepsOldOnes) {
   EXPECT_EQ(data.counters[ring::kDroppedFull], 2u);
   // Space is back once read.
   EXPECT_TRUE(write_sample(w, 1, 1000, 10));
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Ring, GarbageStopsTheReader) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   ring::Header* h = make_ring(dir + "/r.ring", 1 << 12);
   agent::RingWriter w;
   w.attach(h);
@@ -267,7 +268,6 @@ TEST(Ring, GarbageStopsTheReader) {
   std::ofstream(dir + "/bad.ring") << std::string(8192, 'x');
   EXPECT_EQ(RingReader::open(dir + "/bad.ring", &error), nullptr);
   EXPECT_NE(error.find("not a lambdascope ring"), std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -492,7 +492,8 @@ TEST(PprofReaderErrors, HugeLocationRepeatedManyTimesIsRefusedNotExpanded) {
 }
 
 TEST(PprofReaderErrors, CliPrintsOneLineExitsTwoAndWritesNothing) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   std::string bytes = testing::read_file(shared_data("pprof/go-cpu.pb.gz"));
   {
     std::ofstream f(dir + "/cut.pb", std::ios::binary);
@@ -504,7 +505,6 @@ TEST(PprofReaderErrors, CliPrintsOneLineExitsTwoAndWritesNothing) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_NE(r.err.find("cut.pb: byte "), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir + "/out.pb.gz"));
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

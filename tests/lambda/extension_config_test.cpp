@@ -126,7 +126,8 @@ TEST(RingDirectory, TheWrapperAndTheExtensionAgree) {
   const char* source = std::getenv("LS_SOURCE_DIR");
   const char* binary = std::getenv("LS_BINARY");
   ASSERT_TRUE(source != nullptr && binary != nullptr) << "run through ctest";
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   std::string agent = std::filesystem::path(binary).parent_path() / "liblambdascope-agent.so";
   std::string setup = "mkdir -p " + dir + "/lib && cp " + source + "/src/lambda/layer/lambdascope-wrapper " +
                       dir + "/ && ln -s " + agent + " " + dir + "/lib/liblambdascope-agent.so";
@@ -144,7 +145,6 @@ TEST(RingDirectory, TheWrapperAndTheExtensionAgree) {
   EXPECT_EQ(ring_dir_of("LAMBDASCOPE_RING_DIR=/tmp/custom-rings"), "/tmp/custom-rings");
   EXPECT_EQ(ring_directory("/tmp/custom-rings", "127.0.0.1:45678", "fn-1"), "/tmp/custom-rings");
   std::filesystem::remove_all(expected);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(ExtensionConfig, TheInboxFolderComesFromLambdascopeInbox) {

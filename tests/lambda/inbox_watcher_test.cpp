@@ -37,7 +37,8 @@ void put(const fs::path& path, const std::string& bytes) {
 }
 
 TEST(InboxWatcher, FilesGoToTheirInvocationsAndTheFolderIsLeftEmpty) {
-  fs::path root = testing::make_temp_dir();
+  testing::TempDir temp;
+  const fs::path root = temp.path;
   fs::path inbox = root / "inbox";
   fs::create_directories(inbox);
   store::DirectorySink sink((root / "store").string());
@@ -88,11 +89,11 @@ TEST(InboxWatcher, FilesGoToTheirInvocationsAndTheFolderIsLeftEmpty) {
   const std::string r1 = std::string("invoke ") + kR1, r2 = std::string("invoke ") + kR2;
   EXPECT_EQ(got, (std::set<std::string>{"init sandbox1 cpu 1000", r1 + " heap 2000", r1 + " cpu 2000",
                                         r2 + " cpu 3000", r2 + " heap 3000"}));
-  fs::remove_all(root);
 }
 
 TEST(InboxWatcher, AMissingFolderIsNothingToDo) {
-  fs::path root = testing::make_temp_dir();
+  testing::TempDir temp;
+  const fs::path root = temp.path;
   InboxWatcher w((root / "never-made").string(), {"fn", "sb", ""}, nullptr, 0);
   w.start();
   w.on_invoke(kR1, 1);
@@ -103,7 +104,6 @@ TEST(InboxWatcher, AMissingFolderIsNothingToDo) {
   EXPECT_FALSE(fs::exists(root / "never-made"));
   // Every thread of the sandbox is woken at each freeze and thaw: none for an inbox nobody uses.
   EXPECT_FALSE(testing::has_thread("ls-inbox"));
-  fs::remove_all(root);
 }
 
 TEST(InboxWatcher, ItsThreadStartsWithTheFirstFileTaken) {

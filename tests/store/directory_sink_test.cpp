@@ -6,18 +6,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/test_support.hpp"
+
 namespace lambdascope::store {
 namespace {
 namespace fs = std::filesystem;
-
-fs::path fresh_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("ls-store-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
+// Each test works in a folder that does not exist yet (the code under test creates it) inside a TempDir,
+// which is removed when the test ends, also when an ASSERT ends it early.
 
 TEST(DirectorySink, WritesWholeObjectsAndLeavesNoTemporaries) {
-  fs::path root = fresh_dir("whole");
+  testing::TempDir temp;
+  const fs::path root = fs::path(temp.path) / "whole";
   DirectorySink sink(root.string());
   sink.put("f/2025/11/21/08/1_2_invoke_r.pb.gz", "payload", {});
   std::ifstream in(root / "f/2025/11/21/08/1_2_invoke_r.pb.gz", std::ios::binary);
@@ -28,17 +27,16 @@ TEST(DirectorySink, WritesWholeObjectsAndLeavesNoTemporaries) {
   for (auto& e : fs::recursive_directory_iterator(root)) files += e.is_regular_file();
   EXPECT_EQ(files, 1);
   EXPECT_EQ(sink.describe(), "file://" + root.string());
-  fs::remove_all(root);
 }
 
 TEST(DirectorySink, RefusesKeysThatLeaveTheRoot) {
-  fs::path root = fresh_dir("escape");
+  testing::TempDir temp;
+  const fs::path root = fs::path(temp.path) / "escape";
   DirectorySink sink(root.string());
   EXPECT_THROW(sink.put("../outside.pb.gz", "x", {}), StoreError);
   EXPECT_THROW(sink.put("/etc/x.pb.gz", "x", {}), StoreError);
   EXPECT_THROW(sink.put("a/../../x.pb.gz", "x", {}), StoreError);
   EXPECT_FALSE(fs::exists(root.parent_path() / "outside.pb.gz"));
-  fs::remove_all(root);
 }
 
 TEST(DirectorySink, AnUnwritableRootIsAClearError) {

@@ -16,14 +16,10 @@
 namespace lambdascope::store {
 namespace {
 namespace fs = std::filesystem;
+// Each test works in a folder that does not exist yet (the code under test creates it) inside a TempDir,
+// which is removed when the test ends, also when an ASSERT ends it early.
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
-
-fs::path fresh_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("ls-spool-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
 
 // A destination that fails on demand: the first `fail_first` puts throw (retryable or not), a put can
 // be made slow, and every attempt is recorded with its time.
@@ -124,7 +120,8 @@ TEST(SpoolEntry, RoundTripsKeyMetadataAndBinaryBody) {
 }
 
 TEST(Spool, SendsToTheSinkAndDeletesTheFile) {
-  fs::path dir = fresh_dir("send");
+  testing::TempDir temp;
+  const fs::path dir = fs::path(temp.path) / "send";
   FlakySink sink;
   LogLines log;
   Spool spool(opts(dir, log.fn()), sink);
@@ -137,11 +134,11 @@ TEST(Spool, SendsToTheSinkAndDeletesTheFile) {
   ASSERT_TRUE(wait_for([&] { return spool.pending() == 0; }));
   EXPECT_EQ(spool_files(dir), 0u);
   EXPECT_EQ(spool.stats().sent, 1u);
-  fs::remove_all(dir);
 }
 
 TEST(Spool, ALocalDestinationIsWrittenAtOnceWithoutASpoolFile) {
-  fs::path dir = fresh_dir("direct");
+  testing::TempDir temp;
+  const fs::path dir = fs::path(temp.path) / "direct";
   FlakySink sink;
   Spool spool(opts(dir, quiet, [&](SpoolOptions& o) { o.direct = true; }), sink);
   spool.start();
@@ -154,11 +151,11 @@ TEST(Spool, ALocalDestinationIsWrittenAtOnceWithoutASpoolFile) {
   EXPECT_EQ(spool_files(dir), 0u);
   EXPECT_EQ(spool.stats().sent, 1u);
   EXPECT_FALSE(testing::has_thread("ls-spool")) << "no drainer while nothing waits to be sent";
-  fs::remove_all(dir);
 }
 
 TEST(Spool, ADirectPutThatFailsIsSpooledAndSentLater) {
-  fs::path dir = fresh_dir("direct-retry");
+  testing::TempDir temp;
+  const fs::path dir = fs::path(temp.path) / "direct-retry";
   FlakySink sink;
   sink.fail_first = 1;
   Spool spool(opts(dir, quiet,
@@ -176,11 +173,11 @@ TEST(Spool, ADirectPutThatFailsIsSpooledAndSentLater) {
   EXPECT_EQ(sink.stored()[0].body, "body-a");
   EXPECT_EQ(sink.attempts().size(), 2u);
   EXPECT_EQ(spool_files(dir), 0u);
-  fs::remove_all(dir);
 }
 
 TEST(Spool, ADirectSpoolStillKeepsEverythingUntilFlushInShutdownMode) {
-  fs::path dir = fresh_dir("direct-shutdown");
+  testing::TempDir temp;
+  const fs::path dir = fs::path(temp.path) / "direct-shutdown";
   FlakySink sink;
   Spool spool(opts(dir, quiet,
                    [&](SpoolOptions& o) {
@@ -194,11 +191,11 @@ TEST(Spool, ADirectSpoolStillKeepsEverythingUntilFlushInShutdownMode) {
   EXPECT_EQ(spool.pending(), 1u);
   EXPECT_EQ(spool.flush(SteadyClock::now() + 2s), 0u);
   EXPECT_EQ(sink.stored().size(), 1u);
-  fs::remove_all(dir);
 }
 
 TEST(Spool, LeftoversOfAnEarlierRunAreSentInOrderOnStart) {
-  fs::path dir = fresh_dir("leftovers");
+  testing::TempDir temp;
+  const fs::path dir = fs::path(temp.path) / "leftovers";
   {
     FlakySink unused;
     Spool first(opts(dir, quiet, [&](SpoolOptions& o) { o.drain = false; }), unused);
@@ -217,11 +214,11 @@ TEST(Spool, LeftoversOfAnEarlierRunAreSentInOrderOnStart) {
   EXPECT_EQ(sink.stored()[2].key, "k2");
   EXPECT_EQ(second.stats().leftovers, 3u);
   EXPECT_TRUE(log.contains("3 profiles left in the spool"));
-  fs::remove_all(dir);
 }
 
 TEST(Spool, OverTheLimitTheOldestAreDroppedAndTheCountSurvivesARestart) {
-  fs::path dir = fresh_dir("limit");
+  testing::TempDir temp;
+  const fs::path dir = fs::path(temp.path) / "limit";
   std::string body(400, 'x');
   uint64_t entry = encode_spool_entry("key-0", body, {}).size();
   LogLines log;
@@ -250,11 +247,11 @@ TEST(Spool, OverTheLimitTheOldestAreDroppedAndTheCountSurvivesARestart) {
   Spool again(opts(dir, quiet), sink);
   EXPECT_EQ(again.take_dropped(), 3u);  // persisted: 2 oldest + the huge one
   EXPECT_EQ(again.take_dropped(), 0u);  // reported once
-  fs::remove_all(dir);
 }
 
 TEST(Spool, RetryableFailuresBackOffExponentiallyAndNothingIsLost) {
-  fs::path dir = fresh_dir("retry");
+  testing::TempDir temp;
+  const fs::path dir = fs::path(temp.path) / "retry";
   FlakySink sink;
   sink.fail_first = 4;
   LogLines log;
@@ -279,11 +276,11 @@ TEST(Spool, RetryableFailuresBackOffExponentiallyAndNothingIsLost) {
   EXPECT_EQ(spool.stats().retries, 4u);
   EXPECT_TRUE(log.contains("cannot send a to test://flaky (HTTP 503 SlowDown (test)); retrying in"));
   EXPECT_EQ(spool.take_dropped(), 0u);
-  fs::remove_all(dir);
 }
 
 TEST(Spool, APermanentFailureDropsTheProfileWithAClearLogLine) {
-  fs::path dir = fresh_dir("permanent");
+  testing::TempDir temp;
+  const fs::path dir = fs::path(temp.path) / "permanent";
   FlakySink sink;
   sink.fail_first = 1;
   sink.retryable = false;
@@ -298,11 +295,11 @@ TEST(Spool, APermanentFailureDropsTheProfileWithAClearLogLine) {
   EXPECT_TRUE(log.contains("profile fn/denied.pb.gz dropped: test://flaky refused it for good: HTTP 503"));
   EXPECT_EQ(spool.stats().dropped_failed, 1u);
   EXPECT_EQ(spool.take_dropped(), 1u);
-  fs::remove_all(dir);
 }
 
 TEST(Spool, FlushReturnsAtTheDeadlineWithWhatIsLeft) {
-  fs::path dir = fresh_dir("deadline");
+  testing::TempDir temp;
+  const fs::path dir = fs::path(temp.path) / "deadline";
   FlakySink sink;
   sink.fail_first = 1000000;  // the destination is down
   LogLines log;
@@ -319,11 +316,11 @@ TEST(Spool, FlushReturnsAtTheDeadlineWithWhatIsLeft) {
   EXPECT_GE(sink.attempts().size(), 3u);
   EXPECT_TRUE(log.contains("3 profiles left unsent in the spool"));
   EXPECT_EQ(spool_files(dir), 3u);  // kept for a later start
-  fs::remove_all(dir);
 }
 
 TEST(Spool, FlushDoesNotWaitForAPutStuckPastTheDeadline) {
-  fs::path dir = fresh_dir("stuck");
+  testing::TempDir temp;
+  const fs::path dir = fs::path(temp.path) / "stuck";
   FlakySink sink;
   sink.delay = 800ms;
   Spool spool(opts(dir, quiet), sink);
@@ -332,11 +329,11 @@ TEST(Spool, FlushDoesNotWaitForAPutStuckPastTheDeadline) {
   auto start = SteadyClock::now();
   EXPECT_EQ(spool.flush(start + 100ms), 1u);
   EXPECT_LT(SteadyClock::now() - start, 400ms);
-  fs::remove_all(dir);
 }
 
 TEST(Spool, ShutdownModeKeepsEverythingUntilFlush) {
-  fs::path dir = fresh_dir("shutdown-mode");
+  testing::TempDir temp;
+  const fs::path dir = fs::path(temp.path) / "shutdown-mode";
   FlakySink sink;
   Spool spool(opts(dir, quiet, [&](SpoolOptions& o) { o.drain = false; }), sink);
   spool.start();
@@ -345,11 +342,11 @@ TEST(Spool, ShutdownModeKeepsEverythingUntilFlush) {
   EXPECT_TRUE(sink.stored().empty());
   EXPECT_EQ(spool.flush(SteadyClock::now() + 2s), 0u);
   EXPECT_EQ(sink.stored().size(), 4u);
-  fs::remove_all(dir);
 }
 
 TEST(Spool, AFileThatIsNotASpoolEntryIsDroppedNotFatal) {
-  fs::path dir = fresh_dir("garbage");
+  testing::TempDir temp;
+  const fs::path dir = fs::path(temp.path) / "garbage";
   fs::create_directories(dir);
   std::ofstream(dir / "00000000000000000001-1-000000.spool") << "garbage";
   FlakySink sink;
@@ -360,18 +357,17 @@ TEST(Spool, AFileThatIsNotASpoolEntryIsDroppedNotFatal) {
   ASSERT_TRUE(wait_for([&] { return sink.stored().size() == 1; }));
   EXPECT_TRUE(log.contains("is unreadable or incomplete"));
   EXPECT_EQ(spool_files(dir), 0u);
-  fs::remove_all(dir);
 }
 
 TEST(Spool, DeliversToARealDirectorySink) {
-  fs::path dir = fresh_dir("dirsink");
+  testing::TempDir temp;
+  const fs::path dir = fs::path(temp.path) / "dirsink";
   DirectorySink sink((dir / "out").string());
   Spool spool(opts(dir / "spool", quiet), sink);
   spool.start();
   ASSERT_TRUE(spool.add("fn/2025/01/01/00/1_2_invoke_r.pb.gz", "pprof", {}));
   EXPECT_EQ(spool.flush(SteadyClock::now() + 2s), 0u);
   EXPECT_TRUE(fs::exists(dir / "out/fn/2025/01/01/00/1_2_invoke_r.pb.gz"));
-  fs::remove_all(dir);
 }
 
 }  // namespace

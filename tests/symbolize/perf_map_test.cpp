@@ -50,7 +50,8 @@ TEST(PerfMap, NewestEntryWins) {
 }
 
 TEST(PerfMap, ReadsIncrementallyAndKeepsHalfWrittenLines) {
-  std::string dir = testing::make_temp_dir();
+  testing::TempDir temp;
+  const std::string dir = temp.path;
   std::string path = dir + "/perf-42.map";
   std::ofstream(path) << "1000 10 first\n2000 10 sec";
   PerfMap m(path);
@@ -62,7 +63,6 @@ TEST(PerfMap, ReadsIncrementallyAndKeepsHalfWrittenLines) {
   EXPECT_EQ(*m.find(0x2000), "second");
   EXPECT_EQ(*m.find(0x3000), "third");
   EXPECT_FALSE(PerfMap(dir + "/perf-43.map").reload());
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
