@@ -1,7 +1,6 @@
 #include "store/spool.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -16,10 +15,11 @@
 namespace lambdascope::store {
 namespace {
 namespace fs = std::filesystem;
-// Each test works in a folder that does not exist yet (the code under test creates it) inside a TempDir,
-// which is removed when the test ends, also when an ASSERT ends it early.
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
+
+// Each test works in a folder that does not exist yet (the code under test creates it) inside a TempDir,
+// which is removed when the test ends, also when an ASSERT ends it early.
 
 // A destination that fails on demand: the first `fail_first` puts throw (retryable or not), a put can
 // be made slow, and every attempt is recorded with its time.
