@@ -1,5 +1,6 @@
 #include "capture/record.hpp"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -188,6 +189,12 @@ int record(const RecordOptions& o, const ProfileSink& sink) {
   call_hook(o, rings, true);
 
   int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+  // As a shell does: an exit code of 128+N alone does not say whether the command or lambdascope died. A
+  // crash (SIGSEGV, SIGBUS, SIGABRT) under the agent is the first thing to know, quiet or not.
+  if (WIFSIGNALED(status) && WTERMSIG(status) != SIGINT && WTERMSIG(status) != SIGPIPE)
+    std::fprintf(stderr, "lambdascope: the command (pid %d) was killed by signal %d (%s)%s\n",
+                 static_cast<int>(child), WTERMSIG(status), strsignal(WTERMSIG(status)),
+                 WCOREDUMP(status) ? ", core dumped" : "");
   if (!o.exit_profile)
     remove_perf_maps(o, rings);
   else if (!emitted)

@@ -2,6 +2,7 @@
 // message naming the input on bad input, and no output file left behind.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -59,6 +60,19 @@ TEST_F(Cli, CommandAfterDoubleDashKeepsItsOptions) {
                          "/out.folded -- sh -c 'echo ran' -x");
   EXPECT_EQ(rec.exit_code, 0) << rec.err;
   EXPECT_EQ(rec.out, "ran\n");
+}
+
+// A command killed by a signal: record exits as a shell would (128+N) and says so, so that a crash of the
+// profiled program is not taken for one of lambdascope's (both give the same exit code). Ctrl-C stays silent.
+TEST_F(Cli, RecordSaysWhichSignalKilledTheCommand) {
+  auto term = run_command(binary_path() + " record -q -o " + dir_ + "/term.folded -- sh -c 'kill -TERM $$'");
+  EXPECT_EQ(term.exit_code, 128 + SIGTERM) << term.err;
+  EXPECT_NE(term.err.find("lambdascope: the command (pid "), std::string::npos) << term.err;
+  EXPECT_NE(term.err.find(") was killed by signal 15 (Terminated)\n"), std::string::npos) << term.err;
+  auto interrupt =
+      run_command(binary_path() + " record -q -o " + dir_ + "/int.folded -- sh -c 'kill -INT $$'");
+  EXPECT_EQ(interrupt.exit_code, 128 + SIGINT) << interrupt.err;
+  EXPECT_EQ(interrupt.err.find("killed by signal"), std::string::npos) << interrupt.err;
 }
 
 TEST_F(Cli, BinaryGarbageIsRejectedWithOneLineAndNoOutput) {
