@@ -39,9 +39,7 @@ int g_pid_max = 0;
 uint64_t g_start_ns = 0;
 
 uint64_t monotonic_ns() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+  return real::clock_ns(CLOCK_MONOTONIC);
 }
 
 bool cpu_mode() {
@@ -297,6 +295,7 @@ void atfork_child();
 // Sets up sampling in this process: ring, signal, tables, timers or sampler, control thread.
 void start_agent(bool forked) {
   Config& c = g_agent.config;
+  real::resolve_clock();  // before the handler exists: it reads clocks
   g_agent.pid = sys::getpid();
   t_thread.pid = g_agent.pid;
   t_thread.tid = sys::gettid();

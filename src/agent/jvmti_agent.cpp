@@ -13,6 +13,7 @@
 
 #include "agent/agent_state.hpp"
 #include "agent/jvm_frames.hpp"
+#include "agent/libc_real.hpp"
 #include "agent/log.hpp"
 
 namespace lambdascope::agent {
@@ -174,10 +175,8 @@ void put_code_record(jmethodID method, const void* code_addr, uint32_t code_size
     ring.count(ring::kDroppedFull);
     return;
   }
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
   auto* rec = reinterpret_cast<ring::JavaCodeRecord*>(p);
-  rec->time_ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+  rec->time_ns = real::clock_ns(CLOCK_MONOTONIC);
   rec->method_id = reinterpret_cast<uint64_t>(method);
   rec->code_addr = reinterpret_cast<uint64_t>(code_addr);
   rec->code_size = code_size;

@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include "agent/syscalls.hpp"
+
 namespace lambdascope::agent::real {
 
 namespace {
@@ -44,6 +46,29 @@ int dlclose(void* handle) {
 }
 SignalHandler signal(int sig, SignalHandler handler) {
   return resolve(&g_signal, "signal")(sig, handler);
+}
+
+namespace {
+using ClockFn = int (*)(clockid_t, struct timespec*);
+ClockFn g_clock_gettime = nullptr;
+}  // namespace
+
+void resolve_clock() {
+  if (__atomic_load_n(&g_clock_gettime, __ATOMIC_ACQUIRE) != nullptr) return;
+  // A handle on libc searches libc (and its dependencies), not the global scope where interposers come first.
+  void* libc = real::dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+  if (libc == nullptr) return;
+  auto f = reinterpret_cast<ClockFn>(dlsym(libc, "clock_gettime"));
+  real::dlclose(libc);
+  __atomic_store_n(&g_clock_gettime, f, __ATOMIC_RELEASE);
+}
+
+uint64_t clock_ns(clockid_t clock) {
+  struct timespec ts;
+  ClockFn f = __atomic_load_n(&g_clock_gettime, __ATOMIC_ACQUIRE);
+  long rc = f != nullptr ? f(clock, &ts) : sys::call(SYS_clock_gettime, clock, reinterpret_cast<long>(&ts));
+  if (rc != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 }  // namespace lambdascope::agent::real

@@ -5,6 +5,8 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
+#include <time.h>
 
 namespace lambdascope::agent::real {
 
@@ -14,5 +16,13 @@ void* dlopen(const char* file, int flags);
 int dlclose(void* handle);
 using SignalHandler = void (*)(int);
 SignalHandler signal(int sig, SignalHandler handler);
+
+// A clock's reading in nanoseconds (0 when the clock cannot be read); async-signal-safe. The agent reads
+// clocks in its signal handler, and a plain clock_gettime binds to whoever interposes the name before the C
+// library: AddressSanitizer's interceptor, libfaketime's (which takes locks). So the C library's own is
+// looked up in libc itself, by resolve_clock() in normal context before any handler is installed; until then
+// (or if it is not found) the system call.
+void resolve_clock();
+uint64_t clock_ns(clockid_t clock);
 
 }  // namespace lambdascope::agent::real

@@ -6,6 +6,7 @@
 
 #include "agent/agent_state.hpp"
 #include "agent/code_cache.hpp"
+#include "agent/libc_real.hpp"
 #include "agent/mmap_buffer.hpp"
 #include "agent/syscalls.hpp"
 #include "agent/text_scan.hpp"
@@ -96,9 +97,7 @@ void write_remove(const Mapping& m, uint64_t now) {
 }
 
 uint64_t monotonic_ns() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+  return real::clock_ns(CLOCK_MONOTONIC);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/libc_real.hpp"
 #include "agent/path_format.hpp"
 #include "agent/syscalls.hpp"
 
@@ -15,9 +16,7 @@ namespace lambdascope::agent {
 namespace {
 
 uint64_t clock_ns(clockid_t c) {
-  struct timespec ts;
-  clock_gettime(c, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+  return real::clock_ns(c);
 }
 void read_file_into(const char* path, char* out, size_t size, bool nul_to_space) {
   long fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);

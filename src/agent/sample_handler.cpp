@@ -9,6 +9,7 @@
 #include "agent/code_bytes.hpp"
 #include "agent/code_cache.hpp"
 #include "agent/jvm_frames.hpp"
+#include "agent/libc_real.hpp"
 #include "agent/mmap_buffer.hpp"
 #include "agent/safe_access.hpp"
 #include "agent/stack_walker.hpp"
@@ -60,9 +61,7 @@ int32_t interrupted_call(const WalkInput& in) {
 }
 
 uint64_t now_ns() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO; async-signal-safe
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+  return real::clock_ns(CLOCK_MONOTONIC);  // the C library's (vDSO), whatever interposes the name
 }
 
 bool signal_in_mask(const sigset_t& set, int sig) {

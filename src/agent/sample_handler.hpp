@@ -1,5 +1,6 @@
 // The profiling signal's handler: unwinds the interrupted thread and appends one sample record to the ring.
-// Async-signal-safe: errno saved, no libc call except clock_gettime (vDSO), no allocation, no lock; stacks
+// Async-signal-safe: errno saved, no libc call except the C library's own clock_gettime (vDSO; looked up in
+// libc, past any interposer: real::clock_ns), no allocation, no lock; stacks
 // are built in a preallocated scratch buffer, not on the (possibly small, alternate) signal stack. Every
 // sample it cannot take is counted in the ring header instead.
 #pragma once

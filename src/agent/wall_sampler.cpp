@@ -136,9 +136,7 @@ PerThread* g_threads = nullptr;
 int g_pid_max = 0;
 
 uint64_t clock_ns(clockid_t clock) {
-  struct timespec ts;
-  if (clock_gettime(clock, &ts) != 0) return 0;
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+  return real::clock_ns(clock);
 }
 
 void sleep_until(uint64_t deadline) {

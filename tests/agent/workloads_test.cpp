@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -316,6 +317,28 @@ TEST_F(Workloads, TenThousandThreadsLeakNoTimers) {
   size_t at = r.err.find("timers=");
   ASSERT_NE(at, std::string::npos) << r.err;
   EXPECT_LE(std::stoi(r.err.substr(at + 7)), 2) << r.err;
+}
+
+// An interposer of clock_gettime (AddressSanitizer's, libfaketime's, which takes locks) must never run in the
+// agent, above all not in its signal handler: the agent reads its clocks through the C library's own
+// function. The spy, preloaded after the agent, counts the calls from the agent's code apart from the
+// program's (which it must see: depth_spin reads the clock in its loop); cpu mode and wall mode (whose
+// sampler thread reads clocks too).
+TEST_F(Workloads, ClockInterposersNeverRunInTheAgent) {
+  for (std::string mode : {"cpu", "wall"}) {
+    auto r = record("--mode " + mode + " --hz 999", "env LD_PRELOAD=" + std::string(LS_AGENT_SO) + ":" +
+                                                        workload("libclock_spy.so") + " " +
+                                                        workload("depth_spin") + " 8 0.3");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_GT(total(profile()), 0) << mode << ": " << r.err;
+    size_t at = r.err.find("clock_spy: agent ");
+    ASSERT_NE(at, std::string::npos) << mode << ": " << r.err;
+    unsigned long agent = 0, program = 0;
+    ASSERT_EQ(std::sscanf(r.err.c_str() + at, "clock_spy: agent %lu program %lu", &agent, &program), 2)
+        << r.err;
+    EXPECT_EQ(agent, 0u) << mode << ": " << r.err;
+    EXPECT_GT(program, 100u) << mode << ": " << r.err;
+  }
 }
 
 TEST_F(Workloads, ForkAndExecGetTheirOwnProfiles) {
