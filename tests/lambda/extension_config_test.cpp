@@ -142,9 +142,15 @@ TEST(RingDirectory, TheWrapperAndTheExtensionAgree) {
   };
   std::string expected = ring_directory("", "127.0.0.1:45678", "fn-1");
   EXPECT_EQ(ring_dir_of(""), expected);
-  EXPECT_EQ(ring_dir_of("LAMBDASCOPE_RING_DIR=/tmp/custom-rings"), "/tmp/custom-rings");
-  EXPECT_EQ(ring_directory("/tmp/custom-rings", "127.0.0.1:45678", "fn-1"), "/tmp/custom-rings");
+  // The wrapper creates the folder it names: a custom one inside the test's own folder.
+  const std::string custom = dir + "/custom-rings";
+  EXPECT_EQ(ring_dir_of("LAMBDASCOPE_RING_DIR=" + custom), custom);
+  EXPECT_EQ(ring_directory(custom, "127.0.0.1:45678", "fn-1"), custom);
+  // The default is fixed under /tmp: its folder goes, and its parent if nothing else (a real extension) uses
+  // it.
   std::filesystem::remove_all(expected);
+  std::error_code ec;
+  std::filesystem::remove(std::filesystem::path(expected).parent_path(), ec);
 }
 
 TEST(ExtensionConfig, TheInboxFolderComesFromLambdascopeInbox) {
