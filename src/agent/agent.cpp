@@ -38,9 +38,7 @@ bool g_control_stop = false;
 int g_pid_max = 0;
 uint64_t g_start_ns = 0;
 
-uint64_t monotonic_ns() {
-  return real::clock_ns(CLOCK_MONOTONIC);
-}
+using real::monotonic_ns;
 
 bool cpu_mode() {
   return g_agent.config.mode == ring::Mode::kCpu;

@@ -24,5 +24,8 @@ SignalHandler signal(int sig, SignalHandler handler);
 // (or if it is not found) the system call.
 void resolve_clock();
 uint64_t clock_ns(clockid_t clock);
+inline uint64_t monotonic_ns() {
+  return clock_ns(CLOCK_MONOTONIC);
+}
 
 }  // namespace lambdascope::agent::real

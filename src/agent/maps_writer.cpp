@@ -96,9 +96,7 @@ void write_remove(const Mapping& m, uint64_t now) {
   ring.count(ring::kMapRecords);
 }
 
-uint64_t monotonic_ns() {
-  return real::clock_ns(CLOCK_MONOTONIC);
-}
+using real::monotonic_ns;
 
 }  // namespace
 

@@ -15,9 +15,8 @@ namespace lambdascope::agent {
 
 namespace {
 
-uint64_t clock_ns(clockid_t c) {
-  return real::clock_ns(c);
-}
+using real::clock_ns;
+
 void read_file_into(const char* path, char* out, size_t size, bool nul_to_space) {
   long fd = sys::call(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;

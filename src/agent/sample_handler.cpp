@@ -60,10 +60,6 @@ int32_t interrupted_call(const WalkInput& in) {
 #endif
 }
 
-uint64_t now_ns() {
-  return real::clock_ns(CLOCK_MONOTONIC);  // the C library's (vDSO), whatever interposes the name
-}
-
 bool signal_in_mask(const sigset_t& set, int sig) {
   const auto* words = reinterpret_cast<const unsigned long*>(&set);
   unsigned bit = static_cast<unsigned>(sig - 1);
@@ -107,7 +103,7 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
     if (from_sampler) wall_sample_done(current_tid(), 0);
     return;
   }
-  uint64_t t0 = now_ns();
+  uint64_t t0 = real::monotonic_ns();
   int tid = current_tid();
   uint32_t slot_index = static_cast<uint32_t>(tid) * 2654435761u % kScratchSlots;
   Scratch* scratch = nullptr;
@@ -194,7 +190,7 @@ void take_sample(siginfo_t* info, void* ucv, ThreadState& t) {
   if (ws.faults != 0) ring.count(ring::kFaultedReads, ws.faults);
   // A wait's stack stands for all its periods: named by the name the thread has now.
   maybe_write_thread_name(t, tid, t0, wall.waiting || wall.wait_follows);
-  ring.count(ring::kHandlerNs, now_ns() - t0);
+  ring.count(ring::kHandlerNs, real::monotonic_ns() - t0);
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ constexpr uint64_t kMaxDeferNs = 5000000;
 constexpr uint64_t kWakeThresholdNs = 30000;
 constexpr uint64_t kRelistNs = 1000000000;
 
-uint64_t clock_ns(clockid_t clock);
+using real::clock_ns;
 
 struct Accounting {
   bool valid = false;
@@ -134,10 +134,6 @@ bool g_running = false;
 bool g_stop = false;
 PerThread* g_threads = nullptr;
 int g_pid_max = 0;
-
-uint64_t clock_ns(clockid_t clock) {
-  return real::clock_ns(clock);
-}
 
 void sleep_until(uint64_t deadline) {
   struct timespec ts;
