@@ -68,6 +68,21 @@ double weight(const std::vector<Stack>& stacks, P pred) {
 double total(const std::vector<Stack>& stacks) {
   return weight(stacks, [](const Stack&) { return true; });
 }
+// For a failure message: the heaviest stacks that are `in` but not `complete`, one per line.
+template <typename In, typename Complete>
+std::string incomplete(const std::vector<Stack>& stacks, In in, Complete complete) {
+  std::vector<const Stack*> found;
+  for (const Stack& s : stacks)
+    if (in(s) && !complete(s)) found.push_back(&s);
+  std::sort(found.begin(), found.end(), [](const Stack* a, const Stack* b) { return a->value > b->value; });
+  std::string out = "incomplete stacks:";
+  for (size_t i = 0; i < found.size() && i < 5; ++i) {
+    out += "\n  ";
+    for (const std::string& f : found[i]->frames) out += f + ";";
+    out += " " + std::to_string(found[i]->value);
+  }
+  return out;
+}
 
 std::string workload(const std::string& name) {
   return std::string(LS_AGENT_WORKLOADS) + "/" + name;
@@ -272,26 +287,37 @@ TEST_F(Workloads, StacksAreCompleteThroughLibcAndLibstdcxx) {
   auto in_compare = [](const Stack& s) { return s.has("compare_ints"); };
   double compare = weight(stacks, in_compare);
   ASSERT_GT(compare, 10) << r.err;
-  double via_qsort_to_main = weight(stacks, [&](const Stack& s) {
-    return in_compare(s) && s.has("qsort_r") && s.has("main") && s.has("__libc_start_main");
-  });
-  EXPECT_GT(via_qsort_to_main / compare, 0.9);
+  // Under AddressSanitizer, its qsort interceptor first calls the comparator itself on each pair of
+  // neighbours (to check their memory), then libc's qsort_r: main -> __interceptor_qsort_r -> compare_ints is
+  // a complete stack too, some 7% of the calls (20,000 of about 300,000 per sort). Counting only stacks
+  // through qsort_r made this test fail now and then in the ASan build.
+  auto called_by_interceptor = [](const Stack& s) {
+    auto at = std::find(s.frames.begin(), s.frames.end(), "compare_ints");
+    return at != s.frames.begin() && at != s.frames.end() &&
+           (at - 1)->find("interceptor_qsort") != std::string::npos;
+  };
+  auto via_qsort_to_main = [&](const Stack& s) {
+    return in_compare(s) && (s.has("qsort_r") || called_by_interceptor(s)) && s.has("main") &&
+           s.has("__libc_start_main");
+  };
+  EXPECT_GT(weight(stacks, via_qsort_to_main) / compare, 0.9)
+      << incomplete(stacks, in_compare, via_qsort_to_main);
 
   auto in_desc = [](const Stack& s) { return s.has("compare_desc(int, int)"); };
   double desc = weight(stacks, in_desc);
   ASSERT_GT(desc, 10) << r.err;
-  double to_thread_start = weight(stacks, [&](const Stack& s) {
+  auto to_thread_start = [&](const Stack& s) {
     return in_desc(s) && s.frames.size() > 1 && s.frames[1] == "clone3" && s.has("start_thread");
-  });
-  EXPECT_GT(to_thread_start / desc, 0.9);
+  };
+  EXPECT_GT(weight(stacks, to_thread_start) / desc, 0.9) << incomplete(stacks, in_desc, to_thread_start);
 
   auto in_stream = [](const Stack& s) { return s.has("SlowBuf::xsputn(char const*, long)"); };
   double stream = weight(stacks, in_stream);
   ASSERT_GT(stream, 10) << r.err;
-  double via_ostream = weight(stacks, [&](const Stack& s) {
+  auto via_ostream = [&](const Stack& s) {
     return in_stream(s) && s.has_substring("std::__ostream_insert<") && s.has("main");
-  });
-  EXPECT_GT(via_ostream / stream, 0.9);
+  };
+  EXPECT_GT(weight(stacks, via_ostream) / stream, 0.9) << incomplete(stacks, in_stream, via_ostream);
 }
 
 // The same workload with frame pointers only (LAMBDASCOPE_DWARF=0): libc's qsort keeps no frame pointer, so
