@@ -212,7 +212,10 @@ uint32_t walk_stack(const CodeLibList* libs, const WalkInput& in, uint64_t* pcs,
     if (cfa <= sp || !mem.contains(cfa - 8)) goto done;
     uintptr_t ra;
     if (!mem.read(cfa - 8, &ra)) goto done;
-    if (fp_off != kFpSame) {
+    // A slot below the stack pointer was popped already, so rbp holds the caller's value: GCC's epilogues
+    // keep the rule that says where rbp was saved through `pop %rbp` to the `ret` (no .cfi_restore), and
+    // reading below the stack pointer would end the walk at the leaf.
+    if (fp_off != kFpSame && cfa + fp_off >= sp) {
       uintptr_t saved;
       if (!mem.read(cfa + fp_off, &saved)) goto done;
       fp = saved;

@@ -8,15 +8,18 @@
 #include <ucontext.h>
 
 #include <cstdlib>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "agent/code_cache.hpp"
+#include "agent/mmap_buffer.hpp"
 #include "agent/ring_format.hpp"
 #include "agent/safe_access.hpp"
 #include "agent/stack_walker.hpp"
+#include "agent/unwind_table.hpp"
 #include "symbolize/elf_symbols.hpp"
 
 namespace lambdascope::agent {
@@ -172,6 +175,48 @@ TEST(StackWalker, WithoutBoundsOrGuardOnlyThePc) {
   uint64_t pcs[16];
   WalkStats stats;
   EXPECT_EQ(walk_stack(code_cache_current(), in, pcs, 16, &stats), 1u);
+}
+
+// GCC's epilogue `pop %rbp; ...; ret` keeps the rule "rbp saved at CFA-16" after the pop (the rows of the
+// ASan build's compare_ints in sort_work, from `readelf --debug-dump=frames-interp`). Interrupted there, the
+// slot is below the stack pointer and rbp already holds the caller's value: the walk goes on to the caller
+// and, by that rbp, to its caller. It used to stop at the leaf (about one sample in 300 of compare_ints).
+TEST(StackWalker, AnEpilogueThatPoppedRbpKeepsItsCallers) {
+  const FrameRow rows[] = {{0x00, 8, kFpSame, kRuleSp, 0},
+                           {0x01, 16, -16, kRuleSp, 0},
+                           {0x04, 16, -16, kRuleFp, 0},
+                           {0x78, 8, -16, kRuleSp, 0},
+                           {0x87, 16, -16, kRuleFp, 0}};
+  constexpr uintptr_t kCode = 0x40000000;  // never read: every pc here has a row
+  CodeLibList libs{};
+  libs.count = 1;
+  libs.bytes = sizeof libs;
+  CodeLib& lib = libs.libs[0];
+  lib.start = lib.load_start = lib.base = lib.bias = kCode;
+  lib.end = lib.load_end = kCode + 0xb0;
+  lib.rows = rows;
+  lib.num_rows = std::size(rows);
+  lib.index = build_row_index(rows, std::size(rows), 0xb0, &lib.index_bytes, &lib.num_buckets);
+  ASSERT_NE(lib.index, nullptr);
+  for (uintptr_t at : {0x7e, 0x86}) {  // after `pop %rbp`, and at `ret`
+    // slots[0]: the popped rbp, below the stack pointer; slots[1]: the return address into the caller, which
+    // has no rows (frame pointers); slots[2..3]: the caller's frame, outermost, returning to 0x60000000.
+    uint64_t slots[4] = {0, 0x50000000, 0, 0x60000000};
+    slots[0] = reinterpret_cast<uintptr_t>(&slots[2]);
+    WalkInput in;
+    in.pc = kCode + at;
+    in.sp = reinterpret_cast<uintptr_t>(&slots[1]);
+    in.fp = reinterpret_cast<uintptr_t>(&slots[2]);
+    in.stack_lo = in.sp;
+    in.stack_hi = reinterpret_cast<uintptr_t>(&slots[4]);
+    uint64_t pcs[16];
+    WalkStats stats;
+    ASSERT_EQ(walk_stack(&libs, in, pcs, 16, &stats), 3u) << "at " << at;
+    EXPECT_EQ(pcs[1], 0x50000000u);
+    EXPECT_EQ(pcs[2], 0x60000000u);
+    EXPECT_TRUE(stats.flags & ring::kSampleComplete);
+  }
+  MmapBuffer<uint32_t>::release(const_cast<uint32_t*>(lib.index), lib.index_bytes);
 }
 
 }  // namespace
