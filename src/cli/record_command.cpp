@@ -144,7 +144,9 @@ Action add_record_command(CLI::App& app) {
   cmd->add_flag("--lines", flags->lines, "Add source lines and inlined frames from DWARF (slower)");
   cmd->add_option("--debug-dir", flags->debug_dirs, "Also look for separate debug files here (repeatable)")
       ->allow_extra_args(false);  // one value each, so `--debug-dir D -- cmd -x` runs cmd -x
-  cmd->add_flag("--keep-rings", flags->keep_rings, "Keep the raw sample rings (for debugging)");
+  cmd->add_flag("--keep-rings", flags->keep_rings,
+                "Keep the ring files (for debugging: their headers, with state, counters and last warning; "
+                "the records in them are consumed)");
   cmd->add_flag("-q,--quiet", flags->quiet, "No summary on stderr");
   add_listen_flags(cmd, flags->live);
   cmd->add_option("command", flags->command, "The command to run, after --")->required();
