@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target in BUILD_DIR/tests/fuzz for a short while (FUZZ_SECONDS each), seeded
-# from ../shared/data (FUZZ_SECONDS default 10): tests/fuzz/<reader>.seeds lists seed files as globs relative to the shared data folder.
+# Runs every libFuzzer target in BUILD_DIR/tests/fuzz for a short while (FUZZ_SECONDS each, default 10), seeded
+# from ../shared/data: tests/fuzz/<reader>.seeds lists seed files as globs relative to the shared data folder.
+# FUZZ_JOBS targets run at once (default: the number of cores): each is one single-threaded process, so on
+# 2 cores two of them take the time one took and each still gets its FUZZ_SECONDS.
 # A crash, leak, sanitizer report or timeout fails the run; the reproducer stays in BUILD_DIR/fuzz-artifacts.
 set -euo pipefail
 build=${1:-build-fuzz}
 seconds=${FUZZ_SECONDS:-10}
+jobs=${FUZZ_JOBS:-$(nproc)}
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${LS_SHARED_DATA:-$root/../shared/data}
 artifacts=$root/$build/fuzz-artifacts
 mkdir -p "$artifacts"
-status=0
-ran=0
+
+# One target: its libFuzzer log in $artifacts/$reader.log, its verdict (0 or 1) in $artifacts/$reader.status.
+run_one() {
+  local fuzzer=$1 reader=$2 corpus=$3
+  if "$fuzzer" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -artifact_prefix="$artifacts/$reader-" -print_final_stats=0 >"$artifacts/$reader.log" 2>&1; then
+    echo 0 >"$artifacts/$reader.status"
+  else
+    echo 1 >"$artifacts/$reader.status"
+  fi
+}
+
+readers=()
+running=0
 for fuzzer in "$root/$build"/tests/fuzz/fuzz_*; do
   [ -x "$fuzzer" ] || continue
   reader=${fuzzer##*/fuzz_}
@@ -25,17 +40,28 @@ for fuzzer in "$root/$build"/tests/fuzz/fuzz_*; do
       done
     done < "$root/tests/fuzz/$reader.seeds"
   fi
+  rm -f "$artifacts/$reader.status"
+  if ((running >= jobs)); then
+    wait -n || true
+    running=$((running - 1))
+  fi
   echo "fuzz: $reader for ${seconds}s ($(ls "$corpus" | wc -l) seeds)"
-  if ! "$fuzzer" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-      -artifact_prefix="$artifacts/$reader-" -print_final_stats=0 >"$artifacts/$reader.log" 2>&1; then
+  run_one "$fuzzer" "$reader" "$corpus" &
+  running=$((running + 1))
+  readers+=("$reader")
+done
+wait
+
+status=0
+for reader in "${readers[@]}"; do
+  if [ "$(cat "$artifacts/$reader.status" 2>/dev/null)" != 0 ]; then
     echo "fuzz: $reader FAILED; last lines of $artifacts/$reader.log:"
     tail -40 "$artifacts/$reader.log"
     status=1
   else
-    grep -E "^#[0-9]+.*DONE" "$artifacts/$reader.log" | tail -1 || true
+    echo "fuzz: $reader: $(grep -E "^#[0-9]+.*DONE" "$artifacts/$reader.log" | tail -1 || true)"
   fi
-  ran=$((ran + 1))
 done
-echo "fuzz: $ran targets run"
-[ "$ran" -gt 0 ] || { echo "fuzz: no fuzz targets were built"; exit 1; }
+echo "fuzz: ${#readers[@]} targets run, $jobs at a time"
+((${#readers[@]} > 0)) || { echo "fuzz: no fuzz targets were built"; exit 1; }
 exit $status
