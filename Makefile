@@ -3,6 +3,11 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 GEN := -G Ninja
+# The libraries compile as unity builds (a few files per translation unit; never the agent's or the tests'):
+# a clean clone (CI) builds everything from nothing three times, and the command-line files each compiled
+# CLI11 whole. `make build UNITY=OFF BUILD=build-files` compiles file by file, which checks each file's
+# includes on its own (docs/testing.md).
+UNITY ?= ON
 
 .PHONY: all setup build test unit-asan fuzz bench demo format clean
 
@@ -11,9 +16,10 @@ all: build
 setup:
 	@bash scripts/setup.sh
 
-# Reconfigured when the Debian sources appear or change (cmake/static_cxx_libraries.cmake links them statically).
-$(BUILD)/build.ninja: CMakeLists.txt $(wildcard .cache/debian-src/stamp)
-	cmake -S . -B $(BUILD) $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Reconfigured when the Debian sources appear or change (cmake/static_cxx_libraries.cmake links them statically)
+# and when this file changes.
+$(BUILD)/build.ninja: CMakeLists.txt Makefile $(wildcard .cache/debian-src/stamp)
+	cmake -S . -B $(BUILD) $(GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_UNITY_BUILD=$(UNITY)
 
 build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
@@ -28,9 +34,7 @@ test: setup
 	$(MAKE) --no-print-directory fuzz
 	bash scripts/check_leftovers.sh --since $(BUILD)/leftovers-before.txt
 
-# The ASan and fuzz builds compile the libraries as unity builds (a few files per translation unit; never the
-# agent's or the tests'): a clean clone (CI) builds them from nothing, so their full build time is what counts
-# (docs/testing.md).
+# The ASan and fuzz builds compile the libraries as unity builds too (see UNITY above).
 unit-asan: setup
 	cmake -S . -B build-asan $(GEN) -DCMAKE_BUILD_TYPE=Debug -DLS_SANITIZE=ON -DLS_BENCH=OFF -DCMAKE_UNITY_BUILD=ON
 	cmake --build build-asan -j $(JOBS)
