@@ -3,6 +3,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 
 namespace lambdascope::store {
@@ -34,17 +35,29 @@ int64_t parse_time_flag(const std::string& text, int64_t now_ms) {
     size_t used = static_cast<size_t>(end - text.data());
     if (used == text.size()) return number;  // epoch ms
     if (used + 1 == text.size()) {
+      int64_t unit = 0;
       switch (text.back()) {
         case 's':
-          return now_ms - number * 1000;
+          unit = 1000;
+          break;
         case 'm':
-          return now_ms - number * 60'000;
+          unit = 60'000;
+          break;
         case 'h':
-          return now_ms - number * 3'600'000;
+          unit = 3'600'000;
+          break;
         case 'd':
-          return now_ms - number * 86'400'000;
+          unit = 86'400'000;
+          break;
         default:
           break;
+      }
+      if (unit != 0) {
+        // Beyond this the milliseconds do not fit in 64 bits (about 292 million years).
+        if (number > std::numeric_limits<int64_t>::max() / unit) {
+          throw std::invalid_argument("time '" + text + "': duration too large");
+        }
+        return now_ms - number * unit;
       }
     }
   }

@@ -34,6 +34,11 @@ TEST(TimeFlag, DurationsRfc3339AndEpochMs) {
        {"", "1w", "h", "-1h", "2025-13-01T00:00:00Z", "2025-11-21", "2025-11-21T08:00:00", "yesterday"}) {
     EXPECT_THROW(parse_time_flag(bad, now), std::invalid_argument) << bad;
   }
+  // Found by the fuzzer: the multiplication overflowed (undefined behaviour) instead of failing.
+  for (const char* huge : {"51565112596167590s", "1111112211214222m", "15651125961671h", "111122242111d"}) {
+    EXPECT_THROW(parse_time_flag(huge, now), std::invalid_argument) << huge;
+  }
+  EXPECT_EQ(parse_time_flag("106751991167d", now), now - 106751991167 * 86'400'000);
   try {
     parse_time_flag("1w", now);
   } catch (const std::invalid_argument& e) {
