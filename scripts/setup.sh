@@ -34,11 +34,36 @@ fi
 
 # npm packages: esbuild for the web UI, playwright-core for browser tests, benchmark peers, and AWS's Node.js
 # runtime interface client (built from source: needs autoconf/automake/libtool). The stamp makes reruns free.
+# A finished install is kept outside the clone, keyed by the lock file and node's version, like CPython below:
+# a fresh clone (CI) copies it in a second instead of spending minutes in `npm ci` (most of them compiling
+# aws-lambda-ric's curl and C++ runtime client). Nothing in it names the folder it was installed in.
 if [ -f package.json ]; then
   stamp=node_modules/.lambdascope-stamp
   if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
-    npm ci --no-audit --no-fund --loglevel=error
+    key=$(cat package.json package-lock.json | sha256sum | cut -c1-16)-node-$(node --version)-$(uname -m)
+    kept_root=${LAMBDASCOPE_NODE_MODULES_CACHE:-$HOME/.cache/lambdascope/node_modules}
+    kept=$kept_root/$key
+    if mkdir -p "$kept_root" 2>/dev/null && exec 8>"$kept_root/.lock"; then
+      flock 8
+    else
+      kept=""  # nowhere to keep it: install, as before
+    fi
+    rm -rf node_modules
+    if [ -n "$kept" ] && [ -f "$kept/.lambdascope-stamp" ]; then
+      cp -a "$kept" node_modules
+    else
+      npm ci --no-audit --no-fund --loglevel=error
+      touch "$stamp"
+      if [ -n "$kept" ]; then
+        # Only the newest install is kept. A copy becomes "$kept" only once it is whole.
+        find "$kept_root" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
+        if ! { cp -a node_modules "$kept.partial" && mv -T "$kept.partial" "$kept"; }; then
+          rm -rf "$kept.partial"
+        fi
+      fi
+    fi
     touch "$stamp"
+    [ -z "$kept" ] || exec 8>&-
   fi
 fi
 # CPython 3.13 (Lambda's python3.13; Debian 12 has 3.11) for the Python tests, built once outside the clone
