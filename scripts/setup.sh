@@ -48,9 +48,10 @@ if [ -f package.json ]; then
     else
       kept=""  # nowhere to keep it: install, as before
     fi
-    rm -rf node_modules
     if [ -n "$kept" ] && [ -f "$kept/.lambdascope-stamp" ]; then
+      rm -rf node_modules
       cp -a "$kept" node_modules
+      touch "$stamp"  # the copy keeps the kept stamp's time, older than this clone's lock file
     else
       npm ci --no-audit --no-fund --loglevel=error
       touch "$stamp"
@@ -62,7 +63,6 @@ if [ -f package.json ]; then
         fi
       fi
     fi
-    touch "$stamp"
     [ -z "$kept" ] || exec 8>&-
   fi
 fi
