@@ -6,16 +6,57 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <mutex>
 
 namespace lambdascope::symbolize {
+
+// An address range of one compilation unit, from the unit's own DW_AT_low_pc/high_pc or DW_AT_ranges.
+struct CuRange {
+  Dwarf_Addr start;
+  Dwarf_Addr end;
+  Dwarf_Off die;  // the unit's DIE in .debug_info
+};
 
 struct DwarfSource::Impl {
   Dwfl* dwfl = nullptr;
   Dwfl_Module* module = nullptr;
   Dwarf_Addr bias = 0;
+  // libdw finds an address's unit through .debug_aranges, which clang and rustc do not emit by default
+  // (elfutils before 0.191 does not fall back to the units' own ranges): the units' ranges, read once when
+  // first needed.
+  std::once_flag cu_ranges_once;
+  std::vector<CuRange> cu_ranges;
   ~Impl() {
     if (dwfl != nullptr) dwfl_end(dwfl);
+  }
+
+  // The unit whose ranges hold `addr` (a DWARF address, without the bias), found without .debug_aranges.
+  bool unit_die_by_ranges(Dwarf_Addr addr, Dwarf_Die* out) {
+    Dwarf_Addr unused = 0;
+    Dwarf* dw = dwfl_module_getdwarf(module, &unused);
+    if (dw == nullptr) return false;
+    std::call_once(cu_ranges_once, [&] { read_cu_ranges(dw); });
+    auto it = std::upper_bound(cu_ranges.begin(), cu_ranges.end(), addr,
+                               [](Dwarf_Addr a, const CuRange& r) { return a < r.start; });
+    if (it == cu_ranges.begin()) return false;
+    --it;
+    return addr < it->end && dwarf_offdie(dw, it->die, out) != nullptr;
+  }
+
+  void read_cu_ranges(Dwarf* dw) {
+    Dwarf_CU* cu = nullptr;
+    Dwarf_Die cu_die;
+    uint8_t unit_type = 0;
+    while (dwarf_get_units(dw, cu, &cu, nullptr, &unit_type, &cu_die, nullptr) == 0) {
+      if (unit_type != DW_UT_compile && unit_type != DW_UT_partial && unit_type != DW_UT_skeleton) continue;
+      Dwarf_Addr base = 0, start = 0, end = 0;
+      for (ptrdiff_t off = 0; (off = dwarf_ranges(&cu_die, off, &base, &start, &end)) > 0;)
+        if (start < end) cu_ranges.push_back({start, end, dwarf_dieoffset(&cu_die)});
+    }
+    std::sort(cu_ranges.begin(), cu_ranges.end(),
+              [](const CuRange& a, const CuRange& b) { return a.start < b.start; });
   }
 };
 
@@ -40,6 +81,38 @@ const char* die_name(Dwarf_Die* die) {
     }
   }
   return nullptr;
+}
+
+// Appends the DIEs under `parent` whose code holds `pc`, outermost first, looking inside the DIEs that hold
+// code without having an address themselves (namespaces, modules, classes).
+bool enclosing_scopes(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>* chain) {
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return false;
+  do {
+    switch (dwarf_tag(&child)) {
+      case DW_TAG_namespace:
+      case DW_TAG_module:
+      case DW_TAG_class_type:
+      case DW_TAG_structure_type:
+      case DW_TAG_union_type:
+        if (enclosing_scopes(&child, pc, chain)) return true;
+        break;
+      case DW_TAG_subprogram:
+      case DW_TAG_inlined_subroutine:
+      case DW_TAG_lexical_block:
+      case DW_TAG_try_block:
+      case DW_TAG_catch_block:
+        if (dwarf_haspc(&child, pc) > 0) {
+          chain->push_back(child);
+          enclosing_scopes(&chain->back(), pc, chain);
+          return true;
+        }
+        break;
+      default:
+        break;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return false;
 }
 
 }  // namespace
@@ -72,6 +145,15 @@ std::vector<SourceFrame> DwarfSource::lookup(uint64_t vaddr) const {
     file = dwfl_lineinfo(l, nullptr, &line, nullptr, nullptr, nullptr);
   Dwarf_Addr cu_bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(impl_->module, addr, &cu_bias);
+  Dwarf_Die found_by_ranges;
+  if (cu == nullptr && impl_->unit_die_by_ranges(addr - impl_->bias, &found_by_ranges)) {
+    cu = &found_by_ranges;
+    cu_bias = impl_->bias;
+    if (Dwarf_Line* l = dwarf_getsrc_die(cu, addr - cu_bias); l != nullptr && file == nullptr) {
+      file = dwarf_linesrc(l, nullptr, nullptr);
+      dwarf_lineno(l, &line);
+    }
+  }
   if (cu == nullptr) {
     if (file != nullptr) frames.push_back({"", file, static_cast<uint32_t>(line), false});
     return frames;
@@ -81,6 +163,7 @@ std::vector<SourceFrame> DwarfSource::lookup(uint64_t vaddr) const {
   dwarf_getsrcfiles(cu, &files, &num_files);
   // dwarf_getscopes continues from an inlined instance into its abstract origin's scopes; the concrete
   // callers are the DIE tree's ancestors of the innermost scope.
+  std::vector<Dwarf_Die> chain;  // innermost first
   Dwarf_Die* scopes = nullptr;
   int n = dwarf_getscopes(cu, addr - cu_bias, &scopes);
   if (n > 0) {
@@ -88,9 +171,17 @@ std::vector<SourceFrame> DwarfSource::lookup(uint64_t vaddr) const {
     free(scopes);
     scopes = nullptr;
     n = dwarf_getscopes_die(&inner, &scopes);
+    chain.assign(scopes, scopes + std::max(n, 0));
   }
-  for (int i = 0; i < n; ++i) {
-    Dwarf_Die* scope = &scopes[i];
+  free(scopes);
+  if (chain.empty()) {
+    // libdw (0.188) stops at a DIE without an address, as clang's and rustc's namespaces are, and their
+    // functions are inside them: walk those ourselves.
+    enclosing_scopes(cu, addr - cu_bias, &chain);
+    std::reverse(chain.begin(), chain.end());
+  }
+  for (Dwarf_Die& die : chain) {
+    Dwarf_Die* scope = &die;
     int tag = dwarf_tag(scope);
     if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine) continue;
     const char* name = die_name(scope);
@@ -108,7 +199,6 @@ std::vector<SourceFrame> DwarfSource::lookup(uint64_t vaddr) const {
     if (dwarf_formudata(dwarf_attr(scope, DW_AT_call_line, &attr), &value) == 0)
       line = static_cast<int>(value);
   }
-  free(scopes);
   return frames;
 }
 

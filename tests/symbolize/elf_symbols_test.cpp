@@ -8,7 +8,9 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
+#include <string>
 
 #include "symbolize/demangle.hpp"
 #include "symbolize/dwarf_source.hpp"
@@ -21,8 +23,8 @@ std::string fixture(const std::string& relative) {
 }
 
 // Address of a function in the fixture's own numbering (the library's vaddr), found by loading it.
-uint64_t vaddr_of(const char* symbol) {
-  void* h = dlopen(fixture("libfixture.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+uint64_t vaddr_of(const char* symbol, const std::string& library = "libfixture.so") {
+  void* h = dlopen(fixture(library).c_str(), RTLD_NOW | RTLD_LOCAL);
   EXPECT_NE(h, nullptr) << dlerror();
   void* p = dlsym(h, symbol);
   Dl_info info;
@@ -86,14 +88,14 @@ TEST(ElfSymbols, StrippedWithDebugFileByBuildId) {
   EXPECT_EQ(bare->build_id(), s->build_id());
 }
 
-TEST(DwarfSource, LinesAndInlineFrames) {
+// Somewhere in alpha is the inlined helper's loop: innermost frame the helper, then alpha at the call.
+void expect_inline_frame_in_alpha(const std::string& library, const std::string& dwarf_file) {
   std::string error;
-  auto s = ElfSymbols::load(fixture("stripped/libfixture.so"), {}, &error);
-  ASSERT_NE(s, nullptr);
-  auto dwarf = DwarfSource::open(s->dwarf_file());
+  auto s = ElfSymbols::load(fixture(library), {}, &error);
+  ASSERT_NE(s, nullptr) << error;
+  auto dwarf = DwarfSource::open(dwarf_file.empty() ? s->dwarf_file() : dwarf_file);
   ASSERT_NE(dwarf, nullptr);
-  // Somewhere in alpha is the inlined helper's loop: innermost frame the helper, then alpha at the call.
-  uint64_t alpha = vaddr_of("_ZN7fixture5alphaEm");
+  uint64_t alpha = vaddr_of("_ZN7fixture5alphaEm", library);
   const ElfSymbol* sym = s->find(alpha);
   ASSERT_NE(sym, nullptr);
   bool found_inline = false;
@@ -108,8 +110,25 @@ TEST(DwarfSource, LinesAndInlineFrames) {
       EXPECT_NE(frames[1].file.find("fixture.cpp"), std::string::npos);
     }
   }
-  EXPECT_TRUE(found_inline);
+  EXPECT_TRUE(found_inline) << library;
+}
+
+TEST(DwarfSource, LinesAndInlineFrames) {
+  expect_inline_frame_in_alpha("stripped/libfixture.so", "");
   EXPECT_EQ(DwarfSource::open(fixture("bare/libfixture.so")), nullptr);
+}
+
+// clang (and rustc) write no .debug_aranges, which libdw needs to find an address's unit, and put functions
+// inside their namespace's DIE, where libdw's scope search does not look: lines and inline frames all the
+// same.
+TEST(DwarfSource, ClangBuiltLibraryHasLinesAndInlineFrames) {
+  const std::string path = fixture("clang/libfixture.so");
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << path << " missing: clang++ is needed to build it (make setup installs clang)";
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_NE(bytes.find(".debug_info"), std::string::npos);
+  EXPECT_EQ(bytes.find(".debug_aranges"), std::string::npos) << "the case this test is for: no aranges";
+  expect_inline_frame_in_alpha("clang/libfixture.so", path);
 }
 
 }  // namespace
