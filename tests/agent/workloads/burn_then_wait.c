@@ -19,6 +19,7 @@ __attribute__((noinline)) static void burn(double seconds) {
   volatile unsigned x = 0;
   for (double end = now() + seconds; now() < end;)
     for (unsigned i = 0; i < 1000; ++i) x += i;
+  (void)x;
 }
 
 static void* worker(void* arg) {
