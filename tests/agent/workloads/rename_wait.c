@@ -18,11 +18,11 @@ static double now(void) {
 
 // noclone: GCC would otherwise name a constant-propagated copy burn.constprop.0 (clang makes no such copies).
 #if defined(__clang__)
-__attribute__((noinline))
+#define NOCLONE
 #else
-__attribute__((noinline, noclone))
+#define NOCLONE __attribute__((noclone))
 #endif
-static void burn(double s) {
+__attribute__((noinline)) NOCLONE static void burn(double s) {
   volatile unsigned x = 0;
   for (double end = now() + s; now() < end;)
     for (unsigned i = 0; i < 1000; ++i) x += i;
