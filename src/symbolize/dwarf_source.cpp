@@ -9,56 +9,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
+#include <unordered_map>
 
 namespace lambdascope::symbolize {
-
-// An address range of one compilation unit, from the unit's own DW_AT_low_pc/high_pc or DW_AT_ranges.
-struct CuRange {
-  Dwarf_Addr start;
-  Dwarf_Addr end;
-  Dwarf_Off die;  // the unit's DIE in .debug_info
-};
-
-struct DwarfSource::Impl {
-  Dwfl* dwfl = nullptr;
-  Dwfl_Module* module = nullptr;
-  Dwarf_Addr bias = 0;
-  // libdw finds an address's unit through .debug_aranges, which clang and rustc do not emit by default
-  // (elfutils before 0.191 does not fall back to the units' own ranges): the units' ranges, read once when
-  // first needed.
-  std::once_flag cu_ranges_once;
-  std::vector<CuRange> cu_ranges;
-  ~Impl() {
-    if (dwfl != nullptr) dwfl_end(dwfl);
-  }
-
-  // The unit whose ranges hold `addr` (a DWARF address, without the bias), found without .debug_aranges.
-  bool unit_die_by_ranges(Dwarf_Addr addr, Dwarf_Die* out) {
-    Dwarf_Addr unused = 0;
-    Dwarf* dw = dwfl_module_getdwarf(module, &unused);
-    if (dw == nullptr) return false;
-    std::call_once(cu_ranges_once, [&] { read_cu_ranges(dw); });
-    auto it = std::upper_bound(cu_ranges.begin(), cu_ranges.end(), addr,
-                               [](Dwarf_Addr a, const CuRange& r) { return a < r.start; });
-    if (it == cu_ranges.begin()) return false;
-    --it;
-    return addr < it->end && dwarf_offdie(dw, it->die, out) != nullptr;
-  }
-
-  void read_cu_ranges(Dwarf* dw) {
-    Dwarf_CU* cu = nullptr;
-    Dwarf_Die cu_die;
-    uint8_t unit_type = 0;
-    while (dwarf_get_units(dw, cu, &cu, nullptr, &unit_type, &cu_die, nullptr) == 0) {
-      if (unit_type != DW_UT_compile && unit_type != DW_UT_partial && unit_type != DW_UT_skeleton) continue;
-      Dwarf_Addr base = 0, start = 0, end = 0;
-      for (ptrdiff_t off = 0; (off = dwarf_ranges(&cu_die, off, &base, &start, &end)) > 0;)
-        if (start < end) cu_ranges.push_back({start, end, dwarf_dieoffset(&cu_die)});
-    }
-    std::sort(cu_ranges.begin(), cu_ranges.end(),
-              [](const CuRange& a, const CuRange& b) { return a.start < b.start; });
-  }
-};
 
 namespace {
 
@@ -83,21 +36,13 @@ const char* die_name(Dwarf_Die* die) {
   return nullptr;
 }
 
-// Appends the DIEs under `parent` whose code holds `pc`, outermost first, looking inside the DIEs that hold
-// code without having an address themselves (namespaces, modules, classes).
-bool enclosing_scopes(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>* chain) {
+// Appends the scopes inside function or block `parent` whose code holds `pc` (inlined calls, blocks),
+// outermost first.
+void enclosing_scopes(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>* chain) {
   Dwarf_Die child;
-  if (dwarf_child(parent, &child) != 0) return false;
+  if (dwarf_child(parent, &child) != 0) return;
   do {
     switch (dwarf_tag(&child)) {
-      case DW_TAG_namespace:
-      case DW_TAG_module:
-      case DW_TAG_class_type:
-      case DW_TAG_structure_type:
-      case DW_TAG_union_type:
-        if (enclosing_scopes(&child, pc, chain)) return true;
-        break;
-      case DW_TAG_subprogram:
       case DW_TAG_inlined_subroutine:
       case DW_TAG_lexical_block:
       case DW_TAG_try_block:
@@ -105,17 +50,122 @@ bool enclosing_scopes(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>* 
         if (dwarf_haspc(&child, pc) > 0) {
           chain->push_back(child);
           enclosing_scopes(&chain->back(), pc, chain);
-          return true;
+          return;
         }
         break;
       default:
         break;
     }
   } while (dwarf_siblingof(&child, &child) == 0);
-  return false;
 }
 
 }  // namespace
+
+struct DwarfSource::Impl {
+  // Address ranges and the DIE each is code of, sorted by start: a file's units, or a unit's functions.
+  class RangeIndex {
+   public:
+    void add(Dwarf_Die* die) {
+      Dwarf_Addr base = 0, start = 0, end = 0;
+      for (ptrdiff_t off = 0; (off = dwarf_ranges(die, off, &base, &start, &end)) > 0;)
+        if (start < end) ranges_.push_back({start, end, dwarf_dieoffset(die)});
+    }
+    void sort() {
+      std::sort(ranges_.begin(), ranges_.end(),
+                [](const Range& a, const Range& b) { return a.start < b.start; });
+    }
+    bool find(Dwarf* dw, Dwarf_Addr addr, Dwarf_Die* out) const {
+      auto it = std::upper_bound(ranges_.begin(), ranges_.end(), addr,
+                                 [](Dwarf_Addr a, const Range& r) { return a < r.start; });
+      if (it == ranges_.begin()) return false;
+      --it;
+      return addr < it->end && dwarf_offdie(dw, it->die, out) != nullptr;
+    }
+
+   private:
+    struct Range {
+      Dwarf_Addr start;
+      Dwarf_Addr end;
+      Dwarf_Off die;
+    };
+    std::vector<Range> ranges_;
+  };
+
+  // The functions of the unit or namespace `parent`, looking inside namespaces, modules and classes (clang
+  // and rustc put functions there; gcc at the unit's top level).
+  static void index_functions(Dwarf_Die* parent, RangeIndex* index) {
+    Dwarf_Die child;
+    if (dwarf_child(parent, &child) != 0) return;
+    do {
+      switch (dwarf_tag(&child)) {
+        case DW_TAG_namespace:
+        case DW_TAG_module:
+        case DW_TAG_class_type:
+        case DW_TAG_structure_type:
+        case DW_TAG_union_type:
+          index_functions(&child, index);
+          break;
+        case DW_TAG_subprogram:
+          index->add(&child);  // a declaration has no ranges
+          break;
+        default:
+          break;
+      }
+    } while (dwarf_siblingof(&child, &child) == 0);
+  }
+
+  Dwfl* dwfl = nullptr;
+  Dwfl_Module* module = nullptr;
+  Dwarf_Addr bias = 0;
+  // libdw finds an address's unit through .debug_aranges, which clang and rustc do not write (elfutils before
+  // 0.191 does not fall back to the units' own ranges), and its scope search stops at DIEs without an
+  // address, as namespaces are, where clang and rustc put functions. For those, the units' ranges and each
+  // unit's functions are indexed here, once, when first needed: a unit is read whole once, not at each
+  // lookup.
+  std::mutex mutex;
+  bool units_indexed = false;
+  RangeIndex units;
+  std::unordered_map<Dwarf_Off, RangeIndex> unit_functions;
+  ~Impl() {
+    if (dwfl != nullptr) dwfl_end(dwfl);
+  }
+
+  Dwarf* dwarf() {
+    Dwarf_Addr unused = 0;
+    return dwfl_module_getdwarf(module, &unused);
+  }
+
+  // The unit whose code holds `addr` (a DWARF address, without the bias), by the units' own ranges.
+  bool unit_at(Dwarf_Addr addr, Dwarf_Die* out) {
+    Dwarf* dw = dwarf();
+    if (dw == nullptr) return false;
+    std::lock_guard lock(mutex);
+    if (!units_indexed) {
+      units_indexed = true;
+      Dwarf_CU* cu = nullptr;
+      Dwarf_Die cu_die;
+      uint8_t unit_type = 0;
+      while (dwarf_get_units(dw, cu, &cu, nullptr, &unit_type, &cu_die, nullptr) == 0)
+        if (unit_type == DW_UT_compile || unit_type == DW_UT_partial || unit_type == DW_UT_skeleton)
+          units.add(&cu_die);
+      units.sort();
+    }
+    return units.find(dw, addr, out);
+  }
+
+  // The function of unit `cu` whose code holds `addr`, wherever in the unit's DIE tree it is.
+  bool function_at(Dwarf_Die* cu, Dwarf_Addr addr, Dwarf_Die* out) {
+    Dwarf* dw = dwarf();
+    if (dw == nullptr) return false;
+    std::lock_guard lock(mutex);
+    auto [it, added] = unit_functions.try_emplace(dwarf_dieoffset(cu));
+    if (added) {
+      index_functions(cu, &it->second);
+      it->second.sort();
+    }
+    return it->second.find(dw, addr, out);
+  }
+};
 
 DwarfSource::~DwarfSource() = default;
 
@@ -146,7 +196,7 @@ std::vector<SourceFrame> DwarfSource::lookup(uint64_t vaddr) const {
   Dwarf_Addr cu_bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(impl_->module, addr, &cu_bias);
   Dwarf_Die found_by_ranges;
-  if (cu == nullptr && impl_->unit_die_by_ranges(addr - impl_->bias, &found_by_ranges)) {
+  if (cu == nullptr && impl_->unit_at(addr - impl_->bias, &found_by_ranges)) {
     cu = &found_by_ranges;
     cu_bias = impl_->bias;
     if (Dwarf_Line* l = dwarf_getsrc_die(cu, addr - cu_bias); l != nullptr && file == nullptr) {
@@ -174,10 +224,10 @@ std::vector<SourceFrame> DwarfSource::lookup(uint64_t vaddr) const {
     chain.assign(scopes, scopes + std::max(n, 0));
   }
   free(scopes);
-  if (chain.empty()) {
-    // libdw (0.188) stops at a DIE without an address, as clang's and rustc's namespaces are, and their
-    // functions are inside them: walk those ourselves.
-    enclosing_scopes(cu, addr - cu_bias, &chain);
+  Dwarf_Die function;
+  if (chain.empty() && impl_->function_at(cu, addr - cu_bias, &function)) {
+    chain.push_back(function);
+    enclosing_scopes(&function, addr - cu_bias, &chain);
     std::reverse(chain.begin(), chain.end());
   }
   for (Dwarf_Die& die : chain) {
