@@ -34,11 +34,12 @@ test: setup
 	$(MAKE) --no-print-directory fuzz
 	bash scripts/check_leftovers.sh --since $(BUILD)/leftovers-before.txt
 
-# The ASan and fuzz builds compile the libraries as unity builds too (see UNITY above). The ASan build is
-# clang's: it compiles in half the CPU of g++'s at -O0 with the sanitizers, and the release build stays g++'s
-# (docs/testing.md). The compiler is named on the command line, so a build-asan/ configured for g++ is redone.
+# The ASan and fuzz builds compile the libraries as unity builds too (see UNITY above). The ASan build is g++'s,
+# named on the command line (a build-asan/ configured otherwise is redone): clang builds it in half the time, but
+# under clang WallFreeze.AWaitThatAFreezeInterruptedIsTheSameWait sends a signal it should not, not yet
+# understood (docs/testing.md).
 unit-asan: setup
-	cmake -S . -B build-asan $(GEN) -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DLS_SANITIZE=ON -DLS_BENCH=OFF -DCMAKE_UNITY_BUILD=ON
+	cmake -S . -B build-asan $(GEN) -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug -DLS_SANITIZE=ON -DLS_BENCH=OFF -DCMAKE_UNITY_BUILD=ON
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -L unit
 
